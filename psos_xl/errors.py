@@ -1,0 +1,215 @@
+"""One issue shape everywhere, one exception base.
+
+Every problem psos finds in a workbook becomes an :class:`Issue` that names the
+workbook, sheet and cell (``catalog.xlsx!Roles!C7``) and carries a stable
+:class:`Code`. Loaders and rules collect issues and go on; they never stop at the
+first one. Exceptions are for the cases where a command cannot run at all, and all
+of them derive from :class:`PsosError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Code(StrEnum):
+    """Stable issue codes. Never rename one: scripts and filters depend on them.
+
+    The severity and one-line meaning of each live in :data:`CODE_INFO`, which
+    ``docs/issue-codes.md`` documents (a test keeps the two in step).
+    """
+
+    # reading workbooks
+    FILE_NOT_FOUND = "FILE_NOT_FOUND"
+    FILE_UNREADABLE = "FILE_UNREADABLE"
+    NOT_PSOS_WORKBOOK = "NOT_PSOS_WORKBOOK"
+    MARKER_INVALID = "MARKER_INVALID"
+    MARKER_KEY_MISSING = "MARKER_KEY_MISSING"
+    SCHEMA_UNSUPPORTED = "SCHEMA_UNSUPPORTED"
+    WRONG_KIND = "WRONG_KIND"
+    TABLE_MISSING = "TABLE_MISSING"
+    TABLE_NOT_A_TABLE = "TABLE_NOT_A_TABLE"
+    COLUMN_MISSING = "COLUMN_MISSING"
+    COLUMN_DUPLICATE = "COLUMN_DUPLICATE"
+    VALUE_REQUIRED = "VALUE_REQUIRED"
+    NOT_A_NUMBER = "NOT_A_NUMBER"
+    NOT_A_DATE = "NOT_A_DATE"
+    NOT_A_BOOLEAN = "NOT_A_BOOLEAN"
+    NOT_TEXT = "NOT_TEXT"
+    # catalog
+    CATALOG_NOT_FOUND = "CATALOG_NOT_FOUND"
+    DUPLICATE_RATE = "DUPLICATE_RATE"
+    RATE_NEGATIVE = "RATE_NEGATIVE"
+    BILL_BELOW_COST = "BILL_BELOW_COST"
+    UNKNOWN_ROLE = "UNKNOWN_ROLE"
+    DUPLICATE_SERVICE_ROLE = "DUPLICATE_SERVICE_ROLE"
+    HOURS_NEGATIVE = "HOURS_NEGATIVE"
+    DUPLICATE_CODE = "DUPLICATE_CODE"
+    MULTIPLIER_NOT_POSITIVE = "MULTIPLIER_NOT_POSITIVE"
+    UPLIFT_OUT_OF_RANGE = "UPLIFT_OUT_OF_RANGE"
+    SETTING_MISSING = "SETTING_MISSING"
+    SETTING_INVALID = "SETTING_INVALID"
+    SETTING_UNKNOWN = "SETTING_UNKNOWN"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    PERSON_INVALID = "PERSON_INVALID"
+    # scope
+    FIELD_MISSING = "FIELD_MISSING"
+    UNKNOWN_BILLING_MODEL = "UNKNOWN_BILLING_MODEL"
+    UNKNOWN_STATUS = "UNKNOWN_STATUS"
+    UNKNOWN_ESTIMATE_BASIS = "UNKNOWN_ESTIMATE_BASIS"
+    DATES_REVERSED = "DATES_REVERSED"
+    DISCOUNT_OUT_OF_RANGE = "DISCOUNT_OUT_OF_RANGE"
+    DUPLICATE_DELIVERABLE = "DUPLICATE_DELIVERABLE"
+    UNKNOWN_SKU = "UNKNOWN_SKU"
+    UNKNOWN_COMPLEXITY = "UNKNOWN_COMPLEXITY"
+    UNKNOWN_RISK = "UNKNOWN_RISK"
+    QUANTITY_NOT_POSITIVE = "QUANTITY_NOT_POSITIVE"
+    OVERRIDE_UNKNOWN_DELIVERABLE = "OVERRIDE_UNKNOWN_DELIVERABLE"
+    DUPLICATE_OVERRIDE = "DUPLICATE_OVERRIDE"
+    NO_RATE_IN_FORCE = "NO_RATE_IN_FORCE"
+    NO_ASSUMPTIONS = "NO_ASSUMPTIONS"
+    NO_DELIVERABLES = "NO_DELIVERABLES"
+    # timesheet
+    WEEK_NOT_MONDAY = "WEEK_NOT_MONDAY"
+    DATE_OUTSIDE_WEEK = "DATE_OUTSIDE_WEEK"
+    HOURS_OUT_OF_RANGE = "HOURS_OUT_OF_RANGE"
+    DAY_OVER_24 = "DAY_OVER_24"
+    DELIVERABLE_REQUIRED = "DELIVERABLE_REQUIRED"
+    DELIVERABLE_NOT_ALLOWED = "DELIVERABLE_NOT_ALLOWED"
+    AMOUNT_NEGATIVE = "AMOUNT_NEGATIVE"
+    # engine
+    RULE_FAILED = "RULE_FAILED"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    severity: Severity
+    meaning: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+CODE_INFO: dict[Code, CodeInfo] = {
+    Code.FILE_NOT_FOUND: CodeInfo(_E, "The path does not exist."),
+    Code.FILE_UNREADABLE: CodeInfo(_E, "The file is not a readable .xlsx/.xlsm (corrupt, half-written or another format)."),
+    Code.NOT_PSOS_WORKBOOK: CodeInfo(_E, "The workbook has no hidden `_psos` marker sheet."),
+    Code.MARKER_INVALID: CodeInfo(_E, "The `_psos` marker names an unknown kind or a schema that is not a whole number."),
+    Code.MARKER_KEY_MISSING: CodeInfo(_E, "The `_psos` marker lacks a key the kind needs (a timesheet's person or week)."),
+    Code.SCHEMA_UNSUPPORTED: CodeInfo(_E, "The workbook was written by a newer psos_xl than this one."),
+    Code.WRONG_KIND: CodeInfo(_E, "The workbook is of another kind than the command expects."),
+    Code.TABLE_MISSING: CodeInfo(_E, "A required Excel Table is missing."),
+    Code.TABLE_NOT_A_TABLE: CodeInfo(_W, "The data was found on its sheet but not as an Excel Table; it was read from the header row."),
+    Code.COLUMN_MISSING: CodeInfo(_E, "A required column header is missing from a table."),
+    Code.COLUMN_DUPLICATE: CodeInfo(_E, "Two columns of a table carry the same header."),
+    Code.VALUE_REQUIRED: CodeInfo(_E, "A required cell is empty."),
+    Code.NOT_A_NUMBER: CodeInfo(_E, "A cell that must hold a number holds text or something else."),
+    Code.NOT_A_DATE: CodeInfo(_E, "A cell that must hold a date holds something else."),
+    Code.NOT_A_BOOLEAN: CodeInfo(_E, "A Y/N cell holds something other than Y, N, TRUE or FALSE."),
+    Code.NOT_TEXT: CodeInfo(_E, "A code cell holds a number or date where text is expected."),
+    Code.CATALOG_NOT_FOUND: CodeInfo(_E, "No catalog workbook was found for a check that needs one."),
+    Code.DUPLICATE_RATE: CodeInfo(_E, "Two Roles rows have the same Role and EffectiveFrom."),
+    Code.RATE_NEGATIVE: CodeInfo(_E, "A cost or bill rate is negative."),
+    Code.BILL_BELOW_COST: CodeInfo(_W, "A role bills below its cost."),
+    Code.UNKNOWN_ROLE: CodeInfo(_E, "A role code that the catalog's Roles table does not define."),
+    Code.DUPLICATE_SERVICE_ROLE: CodeInfo(_E, "A Services SKU lists the same role twice."),
+    Code.HOURS_NEGATIVE: CodeInfo(_E, "Base or override hours are negative."),
+    Code.DUPLICATE_CODE: CodeInfo(_E, "A code (complexity level, risk, person, assumption) is defined twice."),
+    Code.MULTIPLIER_NOT_POSITIVE: CodeInfo(_E, "A complexity multiplier is zero or negative."),
+    Code.UPLIFT_OUT_OF_RANGE: CodeInfo(_E, "A risk uplift lies outside [-0.5, 2]."),
+    Code.SETTING_MISSING: CodeInfo(_W, "A catalog setting is missing; its default is used."),
+    Code.SETTING_INVALID: CodeInfo(_E, "A catalog setting has a value of the wrong type or range."),
+    Code.SETTING_UNKNOWN: CodeInfo(_W, "The Settings table has a key psos does not know."),
+    Code.CURRENCY_MISMATCH: CodeInfo(_W, "A currency differs from the catalog's Currency setting."),
+    Code.PERSON_INVALID: CodeInfo(_E, "A People row has an impossible capacity, utilization or dates."),
+    Code.FIELD_MISSING: CodeInfo(_E, "A required ScopeInfo field is missing or empty."),
+    Code.UNKNOWN_BILLING_MODEL: CodeInfo(_E, "BillingModel is not TimeAndMaterials, FixedFee, Milestone or Retainer."),
+    Code.UNKNOWN_STATUS: CodeInfo(_E, "Status is not Draft, Sold, Active, Completed or Lost."),
+    Code.UNKNOWN_ESTIMATE_BASIS: CodeInfo(_E, "EstimateBasis is not Catalog, P50 or P80."),
+    Code.DATES_REVERSED: CodeInfo(_E, "EndDate falls before StartDate."),
+    Code.DISCOUNT_OUT_OF_RANGE: CodeInfo(_E, "Discount lies outside [0, 1)."),
+    Code.DUPLICATE_DELIVERABLE: CodeInfo(_E, "Two Deliverables rows share a code."),
+    Code.UNKNOWN_SKU: CodeInfo(_E, "A SKU the catalog's Services table does not define."),
+    Code.UNKNOWN_COMPLEXITY: CodeInfo(_E, "A complexity level the catalog does not define."),
+    Code.UNKNOWN_RISK: CodeInfo(_E, "A risk code the catalog does not define."),
+    Code.QUANTITY_NOT_POSITIVE: CodeInfo(_E, "A deliverable's Quantity is zero or negative."),
+    Code.OVERRIDE_UNKNOWN_DELIVERABLE: CodeInfo(_E, "An Overrides row names a deliverable the scope does not have."),
+    Code.DUPLICATE_OVERRIDE: CodeInfo(_E, "Two Overrides rows for the same deliverable and role."),
+    Code.NO_RATE_IN_FORCE: CodeInfo(_E, "A needed role has no rate row in force at the scope's StartDate."),
+    Code.NO_ASSUMPTIONS: CodeInfo(_W, "The scope lists no assumptions."),
+    Code.NO_DELIVERABLES: CodeInfo(_W, "The scope lists no deliverables."),
+    Code.WEEK_NOT_MONDAY: CodeInfo(_E, "The timesheet's week does not start on a Monday."),
+    Code.DATE_OUTSIDE_WEEK: CodeInfo(_E, "A row's Date falls outside the timesheet's week."),
+    Code.HOURS_OUT_OF_RANGE: CodeInfo(_E, "Hours are zero, negative or above 24."),
+    Code.DAY_OVER_24: CodeInfo(_E, "One day's hours add up to more than 24."),
+    Code.DELIVERABLE_REQUIRED: CodeInfo(_E, "A client engagement row has no Deliverable."),
+    Code.DELIVERABLE_NOT_ALLOWED: CodeInfo(_E, "A LEAVE or INTERNAL row names a Deliverable."),
+    Code.AMOUNT_NEGATIVE: CodeInfo(_E, "An expense amount is zero or negative."),
+    Code.RULE_FAILED: CodeInfo(_E, "A validation rule crashed; the rest of the checks still ran."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem found at a place: ``location`` is ``workbook!sheet!cell``."""
+
+    code: Code
+    severity: Severity
+    location: str
+    message: str
+
+    @classmethod
+    def make(
+        cls, code: Code, location: str, message: str, severity: Severity | None = None
+    ) -> Issue:
+        return cls(code, severity or CODE_INFO[code].severity, location, message)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.code} {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": str(self.code),
+            "severity": str(self.severity),
+            "location": self.location,
+            "message": self.message,
+        }
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    return any(i.is_error for i in issues)
+
+
+def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Stable, reader-friendly order: by location, then code."""
+    return sorted(issues, key=lambda i: (i.location, i.code))
+
+
+class PsosError(Exception):
+    """Base of every exception psos raises on purpose."""
+
+    exit_code = 2
+
+
+class WorkspaceError(PsosError):
+    """The workspace is missing or malformed."""
+
+
+class WorkbookError(PsosError):
+    """A workbook cannot be used at all (the issues say why)."""
+
+    def __init__(self, message: str, issues: list[Issue] | None = None) -> None:
+        super().__init__(message)
+        self.issues = issues or []

@@ -1,0 +1,314 @@
+"""The canonical model of the three workbook kinds.
+
+Readers turn cells into these; rules, the pricing engine and sync only ever see these.
+Money, hours, multipliers and uplifts are :class:`~decimal.Decimal`; floats never reach
+a total. Each row model remembers where it came from (:class:`RowRef`), so a rule can
+name the exact cell of the value it complains about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+LEAVE = "LEAVE"
+INTERNAL = "INTERNAL"
+RESERVED_ENGAGEMENTS = (LEAVE, INTERNAL)
+
+
+class BillingModel(StrEnum):
+    TIME_AND_MATERIALS = "TimeAndMaterials"
+    FIXED_FEE = "FixedFee"
+    MILESTONE = "Milestone"
+    RETAINER = "Retainer"
+
+
+class Status(StrEnum):
+    DRAFT = "Draft"
+    SOLD = "Sold"
+    ACTIVE = "Active"
+    COMPLETED = "Completed"
+    LOST = "Lost"
+
+
+class EstimateBasis(StrEnum):
+    CATALOG = "Catalog"
+    P50 = "P50"
+    P80 = "P80"
+
+
+class Kind(StrEnum):
+    CATALOG = "catalog"
+    SCOPE = "scope"
+    TIMESHEET = "timesheet"
+
+
+@dataclass(frozen=True, slots=True)
+class RowRef:
+    """Where a row lives: workbook display name, sheet, 1-based row, header → column letter."""
+
+    workbook: str
+    sheet: str
+    row: int
+    columns: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def cell(self, header: str) -> str:
+        col = self.columns.get(header.strip().casefold())
+        return f"{self.workbook}!{self.sheet}!{col}{self.row}" if col else self.at_row
+
+    @property
+    def at_row(self) -> str:
+        return f"{self.workbook}!{self.sheet}!{self.row}"
+
+
+Source = Annotated[SkipJsonSchema[RowRef | None], Field(default=None, exclude=True, repr=False)]
+
+
+class Row(BaseModel):
+    """Base of every row model: strict fields, plus the lineage of the row."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    src: Source = None
+
+    def at(self, header: str, fallback: str = "") -> str:
+        """``workbook!sheet!cell`` of one of this row's columns."""
+        return self.src.cell(header) if self.src else fallback
+
+
+# --- catalog -------------------------------------------------------------------------
+
+
+class RoleRate(Row):
+    """One dated rate row of a role: the row in force is the latest EffectiveFrom ≤ the date."""
+
+    role: str
+    name: str = ""
+    cost_rate: Decimal
+    bill_rate: Decimal
+    currency: str = ""
+    effective_from: date
+
+
+class ServiceLine(Row):
+    """Base hours of one role for one unit of a SKU at Medium complexity."""
+
+    sku: str
+    name: str = ""
+    role: str
+    hours: Decimal
+
+
+class ComplexityLevel(Row):
+    level: str
+    multiplier: Decimal
+
+
+class Risk(Row):
+    code: str
+    description: str = ""
+    uplift: Decimal
+
+
+class Setting(Row):
+    key: str
+    value: str
+
+
+class Person(Row):
+    person: str
+    name: str = ""
+    role: str
+    capacity_hours_per_week: Decimal = Decimal(40)
+    utilization_target: Decimal | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class ActualRow(Row):
+    """A row of the catalog's Actuals table, written by sync."""
+
+    sku: str
+    role: str
+    catalog_hours: Decimal | None = None
+    deliveries: int = 0
+    p50_hours: Decimal | None = None
+    p80_hours: Decimal | None = None
+    mean_abs_error_pct: Decimal | None = None
+    bias_pct: Decimal | None = None
+    calibrated_hours: Decimal | None = None
+    updated_at: str = ""
+
+
+class CatalogSettings(BaseModel):
+    """Typed catalog settings; defaults and help live in :mod:`psos_xl.settings`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = "EUR"
+    fixed_fee_contingency: Decimal = Decimal("0.10")
+    target_margin: Decimal = Decimal("0.35")
+    calibration_prior: Decimal = Decimal(3)
+    calibration_min_deliveries: int = 3
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workbook: str = ""
+    roles: list[RoleRate] = []
+    services: list[ServiceLine] = []
+    complexity: list[ComplexityLevel] = []
+    risks: list[Risk] = []
+    settings: CatalogSettings = CatalogSettings()
+    settings_rows: list[Setting] = []
+    people: list[Person] = []
+    actuals: list[ActualRow] = []
+
+    def role_codes(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+    def sku_codes(self) -> set[str]:
+        return {s.sku for s in self.services}
+
+    def complexity_levels(self) -> dict[str, Decimal]:
+        return {c.level.casefold(): c.multiplier for c in self.complexity}
+
+    def risk_uplifts(self) -> dict[str, Decimal]:
+        return {r.code: r.uplift for r in self.risks}
+
+    def service_lines(self, sku: str) -> list[ServiceLine]:
+        return [s for s in self.services if s.sku == sku]
+
+    def rate_for(self, role: str, on: date) -> RoleRate | None:
+        """The Roles row for ``role`` with the latest EffectiveFrom on or before ``on``."""
+        best: RoleRate | None = None
+        for r in self.roles:
+            if r.role == role and r.effective_from <= on and (
+                best is None or r.effective_from > best.effective_from
+            ):
+                best = r
+        return best
+
+    def role_name(self, role: str) -> str:
+        names = [r for r in self.roles if r.role == role and r.name]
+        return max(names, key=lambda r: r.effective_from).name if names else role
+
+
+# --- scope ---------------------------------------------------------------------------
+
+
+class ScopeInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    engagement: str = ""
+    client: str = ""
+    title: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    billing_model: BillingModel | None = None
+    discount: Decimal = Decimal(0)
+    status: Status | None = None
+    estimate_basis: EstimateBasis = EstimateBasis.CATALOG
+    risks: list[str] = []
+    currency: str = ""
+    # where each field's value cell is, by field name ("Engagement" → "scope.xlsx!ScopeInfo!B2")
+    cells: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True, repr=False)
+
+    def at(self, field_name: str, fallback: str = "") -> str:
+        return self.cells.get(field_name.casefold(), fallback)
+
+
+class Deliverable(Row):
+    deliverable: str
+    sku: str
+    description: str = ""
+    quantity: Decimal = Decimal(1)
+    complexity: str = "Medium"
+    risks: list[str] = []
+    milestone: str = ""
+
+
+class Assumption(Row):
+    id: str
+    assumption: str
+    owner: str = ""
+    impact_if_false: str = ""
+
+
+class Override(Row):
+    deliverable: str
+    role: str
+    hours: Decimal
+
+
+class DeliveryRow(Row):
+    """A row of the scope's Delivery table, written by sync."""
+
+    deliverable: str
+    role: str
+    estimated_hours: Decimal | None = None
+    actual_hours: Decimal | None = None
+    burn_pct: Decimal | None = None
+    alert: str = ""
+
+
+class Scope(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workbook: str = ""
+    info: ScopeInfo = ScopeInfo()
+    deliverables: list[Deliverable] = []
+    assumptions: list[Assumption] = []
+    overrides: list[Override] = []
+    delivery: list[DeliveryRow] = []
+    # where the Deliverables / Assumptions tables are, for issues about the table as a whole
+    table_cells: SkipJsonSchema[dict[str, str]] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
+
+
+# --- timesheet -----------------------------------------------------------------------
+
+
+class TimeEntry(Row):
+    date: date
+    engagement: str
+    deliverable: str = ""
+    role: str
+    hours: Decimal
+    billable: bool = True
+    note: str = ""
+
+
+class Expense(Row):
+    date: date
+    engagement: str
+    category: str
+    amount: Decimal
+    currency: str = ""
+    billable: bool = True
+    note: str = ""
+
+
+class Timesheet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workbook: str = ""
+    person: str = ""
+    week: date | None = None
+    entries: list[TimeEntry] = []
+    expenses: list[Expense] = []
+    marker_cells: SkipJsonSchema[dict[str, str]] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
+
+    @property
+    def week_end(self) -> date | None:
+        return self.week + timedelta(days=6) if self.week else None

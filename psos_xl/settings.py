@@ -1,0 +1,85 @@
+"""Every setting in one place, with its default and help.
+
+Two families: the catalog's ``Settings`` table (firm-wide pricing and learning) and
+the workspace file ``psos.toml`` (where things live). The README documents each one;
+a test fails when a setting here is missing from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    field: str
+    type: type
+    default: Any
+    help: str
+
+
+CATALOG_SETTINGS: tuple[SettingDef, ...] = (
+    SettingDef("Currency", "currency", str, "EUR", "ISO code of the firm's pricing currency."),
+    SettingDef(
+        "FixedFeeContingency",
+        "fixed_fee_contingency",
+        Decimal,
+        Decimal("0.10"),
+        "Fraction added to the list price of FixedFee and Milestone scopes (0.10 = +10 %).",
+    ),
+    SettingDef(
+        "TargetMargin",
+        "target_margin",
+        Decimal,
+        Decimal("0.35"),
+        "Margin below which a quote carries a warning (0.35 = 35 %).",
+    ),
+    SettingDef(
+        "CalibrationPrior",
+        "calibration_prior",
+        Decimal,
+        Decimal(3),
+        "k: how many deliveries' worth of weight the catalog's own hours keep against "
+        "history in CalibratedHours = (k × catalog + n × P50) / (k + n).",
+    ),
+    SettingDef(
+        "CalibrationMinDeliveries",
+        "calibration_min_deliveries",
+        int,
+        3,
+        "Completed deliveries of a SKU × role needed before P50/P80 pricing uses history.",
+    ),
+)
+
+CATALOG_SETTINGS_BY_KEY = {s.key.casefold(): s for s in CATALOG_SETTINGS}
+
+
+@dataclass(frozen=True)
+class WorkspaceSettingDef:
+    key: str
+    default: str
+    help: str
+
+
+WORKSPACE_FILE = "psos.toml"
+
+WORKSPACE_SETTINGS: tuple[WorkspaceSettingDef, ...] = (
+    WorkspaceSettingDef("name", "", "The firm's name, shown on quotes and reports."),
+    WorkspaceSettingDef(
+        "catalog", "catalog.xlsx", "Path of the catalog workbook, relative to the workspace."
+    ),
+    WorkspaceSettingDef("scopes", "scopes", "Folder of scope workbooks."),
+    WorkspaceSettingDef("timesheets", "timesheets", "Folder of timesheet workbooks."),
+    WorkspaceSettingDef(
+        "store",
+        "",
+        "Store URL; empty means SQLite at .psos/store.sqlite inside the workspace. "
+        "A postgresql:// URL shares one store between machines.",
+    ),
+    WorkspaceSettingDef(
+        "quote_validity_days", "30", "How many days a quote stays valid after it is issued."
+    ),
+)

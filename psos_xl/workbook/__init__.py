@@ -1,0 +1,1 @@
+"""The workbook contract: reading and writing the three kinds of psos workbook."""

@@ -1,0 +1,308 @@
+"""Generic reading of psos workbooks with python-calamine.
+
+A :class:`Book` opens one file, reads its ``_psos`` marker and hands out tables by
+name: columns are matched by header (trimmed, case-insensitive), extra and reordered
+columns are fine, fully blank rows are skipped, and every cell that cannot be
+converted becomes an :class:`~psos_xl.errors.Issue` naming workbook!sheet!cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from psos_xl.errors import Code, Issue
+from psos_xl.models import Kind, RowRef
+from psos_xl.workbook import cells
+from psos_xl.workbook.spec import MARKER_SHEET, SCHEMA_VERSION, Column, TableSpec, Type
+
+_CONVERT: dict[Type, Callable[[Any, str], Any]] = {
+    Type.TEXT: lambda v, _label: cells.to_text(v),
+    Type.CODE: cells.to_code,
+    Type.CODES: cells.to_codes,
+    Type.DECIMAL: cells.to_decimal,
+    Type.INT: cells.to_int,
+    Type.DATE: cells.to_date,
+    Type.BOOL: cells.to_bool,
+    Type.ANY: lambda v, _label: v,
+}
+# how many rows of a sheet to search for a header row when a table lost its definition
+_HEADER_SEARCH_ROWS = 30
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def convert(column: Column, raw: Any) -> Any:
+    """Convert one non-blank cell value by its column's type (raises CellError)."""
+    return _CONVERT[column.type](raw, column.header)
+
+
+@dataclass
+class TableRows:
+    """What was read from one table: converted rows, each with its lineage."""
+
+    spec: TableSpec
+    sheet: str
+    header_row: int  # 1-based
+    columns: dict[str, str]  # casefolded header → column letter
+    location: str = ""  # workbook!sheet!cell of the table's first header
+    rows: list[tuple[RowRef, dict[str, Any]]] = field(default_factory=list)
+    rejected: int = 0
+
+
+@dataclass
+class Book:
+    """One opened workbook: its marker and its tables."""
+
+    path: Path
+    display: str
+    workbook: pc.CalamineWorkbook | None
+    marker: dict[str, str] = field(default_factory=dict)
+    marker_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.marker.get("kind", "")
+
+    def loc(self, sheet: str, cell: str = "") -> str:
+        return f"{self.display}!{sheet}!{cell}" if cell else f"{self.display}!{sheet}"
+
+    def marker_loc(self, key: str) -> str:
+        row = self.marker_rows.get(key)
+        return self.loc(MARKER_SHEET, f"B{row}") if row else self.loc(MARKER_SHEET)
+
+    def table(self, spec: TableSpec, issues: list[Issue]) -> TableRows | None:
+        """Read the table ``spec`` names; missing required table → TABLE_MISSING."""
+        assert self.workbook is not None
+        found = self._find(spec, issues)
+        if found is None:
+            if spec.required:
+                issues.append(
+                    Issue.make(
+                        Code.TABLE_MISSING,
+                        self.loc(spec.sheet),
+                        f"the workbook has no Excel Table named '{spec.name}'",
+                    )
+                )
+            return None
+        sheet, header_row, first_col, headers, data = found
+        return self._rows(spec, sheet, header_row, first_col, headers, data, issues)
+
+    def _find(
+        self, spec: TableSpec, issues: list[Issue]
+    ) -> tuple[str, int, int, list[str], list[list[Any]]] | None:
+        assert self.workbook is not None
+        names = {n.casefold(): n for n in (self.workbook.table_names or [])}
+        if spec.name.casefold() in names:
+            table = self.workbook.get_table_by_name(names[spec.name.casefold()])
+            start = table.start or (1, 0)
+            return table.sheet, start[0], start[1], list(table.columns), table.to_python()
+        return self._find_on_sheet(spec, issues)
+
+    def _find_on_sheet(
+        self, spec: TableSpec, issues: list[Issue]
+    ) -> tuple[str, int, int, list[str], list[list[Any]]] | None:
+        """A table whose definition was lost (pasted over, exported) is still read from
+        the header row of its sheet, with a warning."""
+        assert self.workbook is not None
+        sheets = {n.casefold(): n for n in self.workbook.sheet_names}
+        sheet = sheets.get(spec.sheet.casefold())
+        if sheet is None:
+            return None
+        grid = self.workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        wanted = {c.header.casefold() for c in spec.columns if c.required}
+        for r, row in enumerate(grid[:_HEADER_SEARCH_ROWS]):
+            heads = [cells.to_text(v).casefold() for v in row]
+            if wanted and wanted <= set(heads):
+                first = next(i for i, h in enumerate(heads) if h)
+                last = max(i for i, h in enumerate(heads) if h)
+                headers = [cells.to_text(v) for v in row[first : last + 1]]
+                data = [line[first : last + 1] for line in grid[r + 1 :]]
+                issues.append(
+                    Issue.make(
+                        Code.TABLE_NOT_A_TABLE,
+                        self.loc(sheet, f"{column_letter(first)}{r + 1}"),
+                        f"'{spec.name}' is not an Excel Table here; read from its header row",
+                    )
+                )
+                return sheet, r + 1, first, headers, data
+        return None
+
+    def _rows(
+        self,
+        spec: TableSpec,
+        sheet: str,
+        header_row: int,
+        first_col: int,
+        headers: list[str],
+        data: list[list[Any]],
+        issues: list[Issue],
+    ) -> TableRows | None:
+        by_header: dict[str, int] = {}
+        columns: dict[str, str] = {}
+        for j, head in enumerate(headers):
+            key = cells.to_text(head).casefold()
+            if not key:
+                continue
+            letter = column_letter(first_col + j)
+            if key in by_header:
+                if any(c.header.casefold() == key for c in spec.columns):
+                    issues.append(
+                        Issue.make(
+                            Code.COLUMN_DUPLICATE,
+                            self.loc(sheet, f"{letter}{header_row}"),
+                            f"'{spec.name}' has two '{cells.to_text(head)}' columns",
+                        )
+                    )
+                continue
+            by_header[key] = j
+            columns[key] = letter
+        location = self.loc(sheet, f"{column_letter(first_col)}{header_row}")
+        out = TableRows(spec, sheet, header_row, columns, location)
+        missing = [c for c in spec.columns if c.required and c.header.casefold() not in by_header]
+        for col in missing:
+            issues.append(
+                Issue.make(
+                    Code.COLUMN_MISSING,
+                    self.loc(sheet, f"{column_letter(first_col)}{header_row}"),
+                    f"'{spec.name}' has no '{col.header}' column",
+                )
+            )
+        if missing:
+            return out
+        present = [
+            (c, by_header[c.header.casefold()])
+            for c in spec.columns
+            if c.header.casefold() in by_header
+        ]
+        for i, line in enumerate(data):
+            if all(cells.is_blank(v) for v in line):
+                continue
+            ref = RowRef(self.display, sheet, header_row + 1 + i, columns)
+            values, ok = self._convert_row(spec, present, line, ref, issues)
+            if ok:
+                out.rows.append((ref, values))
+            else:
+                out.rejected += 1
+        return out
+
+    @staticmethod
+    def _convert_row(
+        spec: TableSpec,
+        present: list[tuple[Column, int]],
+        line: list[Any],
+        ref: RowRef,
+        issues: list[Issue],
+    ) -> tuple[dict[str, Any], bool]:
+        values: dict[str, Any] = {}
+        ok = True
+        for col, j in present:
+            raw = line[j] if j < len(line) else ""
+            if cells.is_blank(raw):
+                if col.required:
+                    issues.append(
+                        Issue.make(
+                            Code.VALUE_REQUIRED,
+                            ref.cell(col.header),
+                            f"{col.header} is required",
+                        )
+                    )
+                    ok = False
+                continue
+            try:
+                values[col.field] = convert(col, raw)
+            except cells.CellError as err:
+                issues.append(Issue.make(err.code, ref.cell(col.header), err.message))
+                ok = False
+        return values, ok
+
+
+def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]]:
+    """Open ``path`` and read its marker. The Book's workbook is None when unreadable."""
+    display = display or path.name
+    issues: list[Issue] = []
+    if not path.is_file():
+        issues.append(Issue.make(Code.FILE_NOT_FOUND, display, f"no such file: {path}"))
+        return Book(path, display, None), issues
+    try:
+        workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as err:  # calamine raises several unrelated types for bad files
+        issues.append(
+            Issue.make(
+                Code.FILE_UNREADABLE,
+                display,
+                f"cannot be read as an Excel workbook ({type(err).__name__}: {err})",
+            )
+        )
+        return Book(path, display, None), issues
+    book = Book(path, display, workbook)
+    _read_marker(book, issues)
+    return book, issues
+
+
+def _read_marker(book: Book, issues: list[Issue]) -> None:
+    assert book.workbook is not None
+    sheets = {n.casefold(): n for n in book.workbook.sheet_names}
+    name = sheets.get(MARKER_SHEET)
+    if name is None:
+        issues.append(
+            Issue.make(
+                Code.NOT_PSOS_WORKBOOK,
+                book.display,
+                f"no hidden '{MARKER_SHEET}' sheet: not a psos workbook "
+                "(create one with 'psos new')",
+            )
+        )
+        return
+    grid = book.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    for r, row in enumerate(grid, start=1):
+        if not row or cells.is_blank(row[0]):
+            continue
+        key = cells.to_text(row[0]).casefold()
+        value = row[1] if len(row) > 1 else ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        book.marker[key] = (
+            cells.to_date(value, key).isoformat()
+            if key == "week" and not cells.is_blank(value) and not isinstance(value, str)
+            else cells.to_text(value)
+        )
+        book.marker_rows[key] = r
+    kinds = {k.value for k in Kind}
+    if book.kind not in kinds:
+        issues.append(
+            Issue.make(
+                Code.MARKER_INVALID,
+                book.marker_loc("kind"),
+                f"kind must be one of {', '.join(sorted(kinds))}, got {book.kind!r}",
+            )
+        )
+    schema = book.marker.get("schema", "")
+    if not schema.isdigit():
+        issues.append(
+            Issue.make(
+                Code.MARKER_INVALID,
+                book.marker_loc("schema"),
+                f"schema must be a whole number, got {schema!r}",
+            )
+        )
+    elif int(schema) > SCHEMA_VERSION:
+        issues.append(
+            Issue.make(
+                Code.SCHEMA_UNSUPPORTED,
+                book.marker_loc("schema"),
+                f"schema {schema} is newer than this psos_xl reads ({SCHEMA_VERSION}): upgrade",
+            )
+        )

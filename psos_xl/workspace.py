@@ -1,0 +1,139 @@
+"""A workspace: the firm's folder with psos.toml, the catalog, scopes/ and timesheets/.
+
+Workbooks are recognised by their ``_psos`` marker, never by name or folder: the
+folders in psos.toml are only where ``psos new`` puts new files.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from psos_xl.errors import WorkspaceError
+from psos_xl.settings import WORKSPACE_FILE, WORKSPACE_SETTINGS
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+STATE_DIR = ".psos"
+_CATALOG_SEARCH_LIMIT = 20
+
+
+def is_temp_name(name: str) -> bool:
+    """Excel's owner files (~$a.xlsx) and LibreOffice's locks (.~lock.a.xlsx#)."""
+    return name.startswith(("~$", ".~lock.")) or name.endswith("#")
+
+
+def is_workbook_name(name: str) -> bool:
+    return name.lower().endswith(WORKBOOK_SUFFIXES) and not is_temp_name(name)
+
+
+@dataclass
+class Workspace:
+    root: Path
+    config: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path) -> Workspace:
+        root = root.resolve()
+        config = {s.key: s.default for s in WORKSPACE_SETTINGS}
+        toml_path = root / WORKSPACE_FILE
+        if toml_path.is_file():
+            try:
+                data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+                raise WorkspaceError(f"{toml_path}: not valid TOML ({err})") from err
+            section = data.get("workspace", data)
+            known = {s.key for s in WORKSPACE_SETTINGS}
+            unknown = sorted(set(section) - known)
+            if unknown:
+                raise WorkspaceError(
+                    f"{toml_path}: unknown setting(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(sorted(known))}"
+                )
+            config.update({k: str(v) for k, v in section.items()})
+        return cls(root, config)
+
+    @classmethod
+    def find(cls, start: Path) -> Workspace | None:
+        """The nearest ancestor of ``start`` (itself included) that is a workspace:
+        it holds psos.toml, or a workbook whose marker says catalog."""
+        start = start.resolve()
+        folder = start if start.is_dir() else start.parent
+        chain = (folder, *folder.parents)
+        for candidate in chain:
+            if (candidate / WORKSPACE_FILE).is_file():
+                return cls.load(candidate)
+        for candidate in chain:
+            if _catalog_in(candidate) is not None:
+                return cls.load(candidate)
+        return None
+
+    @property
+    def name(self) -> str:
+        return self.config.get("name") or self.root.name
+
+    @property
+    def catalog_path(self) -> Path:
+        configured = self.root / self.config["catalog"]
+        if configured.is_file():
+            return configured
+        return _catalog_in(self.root) or configured
+
+    @property
+    def scopes_dir(self) -> Path:
+        return self.root / self.config["scopes"]
+
+    @property
+    def timesheets_dir(self) -> Path:
+        return self.root / self.config["timesheets"]
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def display(self, path: Path) -> str:
+        """How a workbook is named in issues: its path relative to the workspace."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name
+
+    def workbooks(self) -> Iterator[Path]:
+        """Every workbook below the root, in a stable order, skipping temp/lock files
+        and the state folder."""
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if is_workbook_name(name):
+                    yield Path(folder) / name
+
+
+def _catalog_in(folder: Path) -> Path | None:
+    """A catalog workbook directly inside ``folder``, found by its marker."""
+    from psos_xl.workbook.reader import open_book
+
+    try:
+        names = sorted(p for p in folder.iterdir() if is_workbook_name(p.name))
+    except OSError:
+        return None
+    if len(names) > _CATALOG_SEARCH_LIMIT:
+        return None  # a folder of timesheets, not a workspace root: do not open them all
+    for path in names:
+        book, _issues = open_book(path)
+        if book.kind == "catalog":
+            return path
+    return None
+
+
+def write_config(root: Path, name: str) -> Path:
+    """psos.toml with every setting, its default and its help as a comment."""
+    lines = ["# psos_xl workspace settings. Paths are relative to this folder.", "[workspace]"]
+    for s in WORKSPACE_SETTINGS:
+        value = name if s.key == "name" else s.default
+        lines.append(f"# {s.help}")
+        lines.append(f'{s.key} = "{value}"' if not value.isdigit() else f"{s.key} = {value}")
+    path = root / WORKSPACE_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
