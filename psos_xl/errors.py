@@ -88,6 +88,9 @@ class Code(StrEnum):
     AMOUNT_NEGATIVE = "AMOUNT_NEGATIVE"
     # engine
     RULE_FAILED = "RULE_FAILED"
+    # pricing
+    MARGIN_BELOW_TARGET = "MARGIN_BELOW_TARGET"
+    NO_HOURS = "NO_HOURS"
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.DELIVERABLE_NOT_ALLOWED: CodeInfo(_E, "A LEAVE or INTERNAL row names a Deliverable."),
     Code.AMOUNT_NEGATIVE: CodeInfo(_E, "An expense amount is zero or negative."),
     Code.RULE_FAILED: CodeInfo(_E, "A validation rule crashed; the rest of the checks still ran."),
+    Code.MARGIN_BELOW_TARGET: CodeInfo(_W, "The quote's margin is below the catalog's TargetMargin."),
+    Code.NO_HOURS: CodeInfo(_W, "A deliverable is priced at zero hours."),
 }
 
 
