@@ -157,7 +157,7 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.DELIVERABLE_NOT_ALLOWED: CodeInfo(_E, "A LEAVE or INTERNAL row names a Deliverable."),
     Code.AMOUNT_NEGATIVE: CodeInfo(_E, "An expense amount is zero or negative."),
     Code.RULE_FAILED: CodeInfo(_E, "A validation rule crashed; the rest of the checks still ran."),
-    Code.MARGIN_BELOW_TARGET: CodeInfo(_W, "The quote's margin is below the catalog's TargetMargin."),
+    Code.MARGIN_BELOW_TARGET: CodeInfo(_W, "The quote's margin is below TargetMargin."),
     Code.NO_HOURS: CodeInfo(_W, "A deliverable is priced at zero hours."),
 }
 
