@@ -28,7 +28,7 @@ unit: venv
 
 # Regenerate the checked-in artefacts after changing models or templates.
 schemas: venv
-	$(BIN)/python -m psos_xl.schemas workbooks/../schemas
+	$(BIN)/python -m psos_xl.schemas schemas
 
 templates: venv
 	$(BIN)/python -m psos_xl.workbook.templates workbooks

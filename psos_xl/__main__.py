@@ -1,0 +1,3 @@
+from psos_xl.cli import main
+
+main()
