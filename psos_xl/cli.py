@@ -67,9 +67,7 @@ def print_issues(issues: list[Issue]) -> None:
     console = _console()
     for issue in issues:
         style = _STYLE[issue.severity]
-        console.print(
-            f"{escape(issue.location)}: [{style}]{issue.code}[/] {escape(issue.message)}"
-        )
+        console.print(f"{escape(issue.location)}: [{style}]{issue.code}[/] {escape(issue.message)}")
 
 
 def _summary(issues: list[Issue]) -> str:
@@ -141,7 +139,7 @@ def new_catalog(
 @new_app.command("scope")
 def new_scope(
     engagement: Annotated[str, typer.Option(help="Engagement code, e.g. ACME-01.")],
-    workspace: WorkspaceOpt = Path("."),
+    workspace: WorkspaceOpt = Path(),
     client: Annotated[str, typer.Option(help="Client name.")] = "",
     title: Annotated[str, typer.Option(help="Engagement title.")] = "",
     start: Annotated[str, typer.Option(help="StartDate, YYYY-MM-DD.")] = "",
@@ -179,7 +177,7 @@ def new_scope(
 def new_timesheet(
     person: Annotated[str, typer.Option(help="Person code from the catalog's People.")],
     week: Annotated[str, typer.Option(help="The week's Monday, YYYY-MM-DD.")],
-    workspace: WorkspaceOpt = Path("."),
+    workspace: WorkspaceOpt = Path(),
     out: Annotated[Path | None, typer.Option(help="Output path.")] = None,
     force: ForceOpt = False,
 ) -> None:

@@ -190,8 +190,10 @@ class Catalog(BaseModel):
         """The Roles row for ``role`` with the latest EffectiveFrom on or before ``on``."""
         best: RoleRate | None = None
         for r in self.roles:
-            if r.role == role and r.effective_from <= on and (
-                best is None or r.effective_from > best.effective_from
+            if (
+                r.role == role
+                and r.effective_from <= on
+                and (best is None or r.effective_from > best.effective_from)
             ):
                 best = r
         return best

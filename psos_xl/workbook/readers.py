@@ -8,6 +8,7 @@ reader returns ``None`` for the model only when the file cannot be read at all.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from psos_xl.workbook.reader import Book, TableRows, convert, open_book
 M = TypeVar("M", bound=BaseModel)
 Model = m.Catalog | m.Scope | m.Timesheet
 
-_ENUM_CODES: dict[str, tuple[type[m.StrEnum], Code]] = {
+_ENUM_CODES: dict[str, tuple[type[StrEnum], Code]] = {
     "billing_model": (m.BillingModel, Code.UNKNOWN_BILLING_MODEL),
     "status": (m.Status, Code.UNKNOWN_STATUS),
     "estimate_basis": (m.EstimateBasis, Code.UNKNOWN_ESTIMATE_BASIS),
