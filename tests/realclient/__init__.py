@@ -1,0 +1,1 @@
+"""Tests that run psos workbooks through headless LibreOffice (marker: realclient)."""
