@@ -1,0 +1,126 @@
+"""Validation rules: plain functions with one signature, in explicit tuples.
+
+A rule is ``rule(model, ctx) -> list[Issue]``: it looks at one model (a catalog, a
+scope or a timesheet), may consult the :class:`RuleContext` (the catalog a scope is
+priced against), and returns every problem it finds, each at its exact cell. Rules
+never raise on purpose; :func:`run_rules` turns a rule that crashes anyway into one
+``RULE_FAILED`` issue naming the rule, and runs the others.
+
+The rules of each kind live in :mod:`psos_xl.rules.catalog`, :mod:`psos_xl.rules.scope`
+and :mod:`psos_xl.rules.timesheet`, each as a tuple ``RULES``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from psos_xl.errors import Code, Issue, Severity
+from psos_xl.models import Catalog
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may know beyond its own model.
+
+    ``catalog`` is the catalog scopes and timesheets are checked against (None when
+    none was found; ``catalog_note`` then says why). ``reported`` holds the cells the
+    reader already complained about, so a rule does not pile a second issue on them
+    (a StartDate of 'next week' is NOT_A_DATE, not also FIELD_MISSING).
+    """
+
+    catalog: Catalog | None = None
+    catalog_note: str = ""
+    reported: frozenset[str] = field(default_factory=frozenset)
+
+
+class HasWorkbook(Protocol):
+    @property
+    def workbook(self) -> str: ...
+
+
+M = TypeVar("M", bound=HasWorkbook)
+Rule = Callable[[M, RuleContext], list[Issue]]
+
+
+def rule_name(rule: Callable[..., object]) -> str:
+    """``scope.known_skus``: the rule's module (below psos_xl.rules) and name."""
+    module = getattr(rule, "__module__", "") or ""
+    name = getattr(rule, "__qualname__", None) or getattr(rule, "__name__", None) or repr(rule)
+    short = module.removeprefix("psos_xl.rules.")
+    return f"{short}.{name}" if short and short != module else name
+
+
+def run_rules(rules: Sequence[Rule[M]], model: M, ctx: RuleContext) -> list[Issue]:
+    """Run every rule on ``model``; a rule that raises becomes one RULE_FAILED issue."""
+    issues: list[Issue] = []
+    for rule in rules:
+        try:
+            issues.extend(rule(model, ctx))
+        except Exception as err:  # a broken rule must not hide the other checks
+            issues.append(
+                Issue.make(
+                    Code.RULE_FAILED,
+                    model.workbook or "<workbook>",
+                    f"the check {rule_name(rule)} failed ({type(err).__name__}: {err}); "
+                    "the other checks still ran",
+                )
+            )
+    return issues
+
+
+# --- helpers shared by the rule modules ------------------------------------------------
+
+
+def catalog_missing(workbook: str, ctx: RuleContext, skipped: str) -> list[Issue]:
+    """The one CATALOG_NOT_FOUND warning of a workbook checked without a catalog."""
+    if ctx.catalog is not None:
+        return []
+    why = f" ({ctx.catalog_note})" if ctx.catalog_note else ""
+    return [
+        Issue.make(
+            Code.CATALOG_NOT_FOUND,
+            workbook,
+            f"no catalog to check against{why}; skipped the checks of {skipped}",
+            Severity.WARNING,
+        )
+    ]
+
+
+def unknown(what: str, value: str, known: Iterable[str], table: str) -> str:
+    """``role 'sa' is not in Roles (did you mean 'SA'?)``."""
+    pool = sorted(set(known))
+    folded = [k for k in pool if k.casefold() == value.casefold()]
+    close = folded or difflib.get_close_matches(value, pool, n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{what} {value!r} is not in {table}{hint}"
+
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+
+
+def duplicates(rows: Iterable[R], key: Callable[[R], K]) -> list[tuple[R, R]]:
+    """(first, later) for every row whose key an earlier row already had."""
+    first: dict[K, R] = {}
+    out: list[tuple[R, R]] = []
+    for row in rows:
+        k = key(row)
+        if k in first:
+            out.append((first[k], row))
+        else:
+            first[k] = row
+    return out
+
+
+def fmt(value: object) -> str:
+    """A Decimal as a person writes it: 7.50 → 7.5, 40.0 → 40."""
+    text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def is_blank(value: object) -> bool:
+    return value is None or value == "" or value == []
