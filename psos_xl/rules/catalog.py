@@ -208,13 +208,13 @@ def people_valid(catalog: Catalog, ctx: RuleContext) -> list[Issue]:
     roles = catalog.role_codes()
     issues: list[Issue] = []
     for p in catalog.people:
-        who = f"{p.person!r}"
+        who = f"person {p.person!r}"
         if p.role not in roles:
             issues.append(
                 Issue.make(
                     Code.UNKNOWN_ROLE,
                     p.at("Role"),
-                    unknown(f"{who}'s role", p.role, roles, "Roles"),
+                    unknown(f"{who}: role", p.role, roles, "Roles"),
                 )
             )
         cap = p.capacity_hours_per_week

@@ -7,8 +7,11 @@ says so.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from psos_xl.errors import Code, Issue
 from psos_xl.models import Row, Scope
+from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
 from psos_xl.workbook.spec import SCOPE_FIELDS
 
@@ -151,7 +154,12 @@ def overrides_valid(scope: Scope, ctx: RuleContext) -> list[Issue]:
                 Issue.make(
                     Code.OVERRIDE_UNKNOWN_DELIVERABLE,
                     o.at("Deliverable"),
-                    unknown("the override's deliverable", o.deliverable, codes, "Deliverables"),
+                    unknown(
+                        f"override of role {o.role!r}: deliverable",
+                        o.deliverable,
+                        codes,
+                        "Deliverables",
+                    ),
                 )
             )
         if o.hours < 0:
@@ -187,7 +195,7 @@ def known_skus(scope: Scope, ctx: RuleContext) -> list[Issue]:
         Issue.make(
             Code.UNKNOWN_SKU,
             d.at("SKU"),
-            unknown(f"{d.deliverable!r}'s SKU", d.sku, skus, "the catalog's Services"),
+            unknown(f"deliverable {d.deliverable!r}: SKU", d.sku, skus, "the catalog's Services"),
         )
         for d in scope.deliverables
         if d.sku not in skus
@@ -195,16 +203,22 @@ def known_skus(scope: Scope, ctx: RuleContext) -> list[Issue]:
 
 
 def known_complexity(scope: Scope, ctx: RuleContext) -> list[Issue]:
-    """Every deliverable's Complexity is a level of the catalog (in any letter case)."""
+    """Every deliverable's Complexity is a level of the catalog, in any letter case
+    (Low, Medium and High when the catalog defines none)."""
     if ctx.catalog is None:
         return []
-    levels = ctx.catalog.complexity_levels()
-    names = [c.level for c in ctx.catalog.complexity]
+    # as pricing does: the contract's default levels when the catalog defines none,
+    # and Medium always (Services hours are Medium hours by definition)
+    levels = ctx.catalog.complexity_levels() or dict(DEFAULT_COMPLEXITY)
+    levels.setdefault(MEDIUM, Decimal(1))
+    names = [c.level for c in ctx.catalog.complexity] or [k.title() for k in levels]
     return [
         Issue.make(
             Code.UNKNOWN_COMPLEXITY,
             d.at("Complexity"),
-            unknown(f"{d.deliverable!r}'s complexity", d.complexity, names, "Complexity"),
+            unknown(
+                f"deliverable {d.deliverable!r}: complexity", d.complexity, names, "Complexity"
+            ),
         )
         for d in scope.deliverables
         if d.complexity.casefold() not in levels
@@ -223,7 +237,7 @@ def known_risks(scope: Scope, ctx: RuleContext) -> list[Issue]:
                 Issue.make(
                     Code.UNKNOWN_RISK,
                     scope.info.at("Risks", _table(scope, "ScopeInfo")),
-                    unknown("the scope's risk", code, risks, "the catalog's Risks"),
+                    unknown("ScopeInfo Risks: risk", code, risks, "the catalog's Risks"),
                 )
             )
     for d in scope.deliverables:
@@ -233,7 +247,12 @@ def known_risks(scope: Scope, ctx: RuleContext) -> list[Issue]:
                     Issue.make(
                         Code.UNKNOWN_RISK,
                         d.at("Risks"),
-                        unknown(f"{d.deliverable!r}'s risk", code, risks, "the catalog's Risks"),
+                        unknown(
+                            f"deliverable {d.deliverable!r}: risk",
+                            code,
+                            risks,
+                            "the catalog's Risks",
+                        ),
                     )
                 )
     return issues
@@ -248,7 +267,7 @@ def override_roles_known(scope: Scope, ctx: RuleContext) -> list[Issue]:
         Issue.make(
             Code.UNKNOWN_ROLE,
             o.at("Role"),
-            unknown("the override's role", o.role, roles, "the catalog's Roles"),
+            unknown(f"override of {o.deliverable!r}: role", o.role, roles, "the catalog's Roles"),
         )
         for o in scope.overrides
         if o.role not in roles
