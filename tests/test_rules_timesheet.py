@@ -1,0 +1,243 @@
+"""Timesheet rules: the week, dates, hours, day totals, roles and deliverables."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from wb import CATALOG_TABLES, TIME_HEADER, make_workbook
+
+from psos_xl.errors import Code, Issue, Severity
+from psos_xl.models import Catalog, RowRef, TimeEntry, Timesheet
+from psos_xl.rules import RuleContext, run_rules
+from psos_xl.rules import timesheet as rules
+from psos_xl.validate import validate_path
+from psos_xl.workbook.readers import read_catalog, read_timesheet
+
+EXPENSES_HEADER = ["Date", "Engagement", "Category", "Amount", "Currency", "Billable", "Note"]
+MON, TUE, WED = date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 7)
+WEEK = {"person": "ALM", "week": "2026-01-05"}
+
+
+def time(day: date, hours: Any, engagement: str = "ACME-01", deliverable: str = "D1") -> list[Any]:
+    return [day, engagement, deliverable, "SA", hours, "Y", ""]
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    path = make_workbook(tmp_path / "catalog.xlsx", "catalog", CATALOG_TABLES)
+    model, _ = read_catalog(path)
+    assert model is not None
+    return model
+
+
+def write(
+    tmp_path: Path,
+    rows: list[list[Any]],
+    expenses: list[list[Any]] | None = None,
+    marker: dict[str, Any] | None = None,
+) -> Path:
+    tabs = {"Time": [TIME_HEADER, *rows]}
+    if expenses is not None:
+        tabs["Expenses"] = [EXPENSES_HEADER, *expenses]
+    return make_workbook(tmp_path / "ts.xlsx", "timesheet", tabs, marker=WEEK | (marker or {}))
+
+
+def read(tmp_path: Path, *args: Any, **kwargs: Any) -> Timesheet:
+    sheet, issues = read_timesheet(write(tmp_path, *args, **kwargs))
+    assert sheet is not None and issues == []
+    return sheet
+
+
+def check(sheet: Timesheet, catalog: Catalog | None) -> list[Issue]:
+    return run_rules(rules.RULES, sheet, RuleContext(catalog=catalog))
+
+
+def found(issues: list[Issue]) -> set[tuple[Code, str]]:
+    return {(i.code, i.location) for i in issues}
+
+
+def test_a_normal_week_is_clean(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(
+        tmp_path,
+        [
+            time(MON, 7.5),
+            time(TUE, 4),
+            time(TUE, 4, "INTERNAL", ""),
+            time(WED, 8, "LEAVE", ""),
+            time(date(2026, 1, 11), 24),
+        ],
+        [[MON, "ACME-01", "Travel", 120.5, "EUR", "Y", "train"]],
+    )
+    assert check(sheet, catalog) == []
+
+
+def test_every_rule_says_what_it_checks() -> None:
+    for rule in rules.RULES:
+        assert rule.__doc__ and rule.__doc__.strip(), rule.__name__
+
+
+def test_a_week_must_start_on_monday(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(tmp_path, [time(WED, 8)], marker={"week": "2026-01-07"})
+    [issue] = check(sheet, catalog)
+    assert (issue.code, issue.location) == (Code.WEEK_NOT_MONDAY, "ts.xlsx!_psos!B4")
+    assert "Wednesday 2026-01-07" in issue.message and "2026-01-05" in issue.message
+
+
+def test_rows_dated_outside_the_week(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(
+        tmp_path,
+        [time(MON, 8), time(date(2026, 1, 12), 8)],
+        [[date(2026, 1, 4), "ACME-01", "Meals", 20, "EUR", "Y", ""]],
+    )
+    issues = check(sheet, catalog)
+    assert found(issues) == {
+        (Code.DATE_OUTSIDE_WEEK, "ts.xlsx!Time!A3"),
+        (Code.DATE_OUTSIDE_WEEK, "ts.xlsx!Expenses!A2"),
+    }
+    assert "2026-01-05 to 2026-01-11" in issues[0].message
+
+
+def test_hours_must_be_above_zero_and_at_most_24(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(
+        tmp_path,
+        [time(MON, 0), time(TUE, -1), time(WED, 25), time(date(2026, 1, 8), 24)],
+    )
+    assert found(check(sheet, catalog)) == {
+        (Code.HOURS_OUT_OF_RANGE, "ts.xlsx!Time!E2"),
+        (Code.HOURS_OUT_OF_RANGE, "ts.xlsx!Time!E3"),
+        (Code.HOURS_OUT_OF_RANGE, "ts.xlsx!Time!E4"),
+    }
+
+
+def test_a_day_over_24_hours_is_flagged_at_its_last_row(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(
+        tmp_path,
+        [
+            time(MON, 10),  # row 2
+            time(TUE, 12),  # row 3
+            time(MON, 10, "INTERNAL", ""),  # row 4
+            time(TUE, 12),  # row 5: Tuesday is exactly 24
+            time(MON, 4.5),  # row 6: Monday reaches 24.5
+            time(MON, 30),  # row 7: out of range on its own, not added
+        ],
+    )
+    issues = check(sheet, catalog)
+    assert found(issues) == {
+        (Code.DAY_OVER_24, "ts.xlsx!Time!E6"),
+        (Code.HOURS_OUT_OF_RANGE, "ts.xlsx!Time!E7"),
+    }
+    [day] = [i for i in issues if i.code is Code.DAY_OVER_24]
+    assert "Monday 2026-01-05 adds up to 24.5 hours" in day.message
+
+
+def test_roles_are_checked_against_the_catalog(tmp_path: Path, catalog: Catalog) -> None:
+    row = time(MON, 8)
+    row[3] = "ARCH"
+    sheet = read(tmp_path, [time(MON, 1), row])
+    [issue] = check(sheet, catalog)
+    assert (issue.code, issue.location) == (Code.UNKNOWN_ROLE, "ts.xlsx!Time!D3")
+    assert "'ARCH'" in issue.message
+
+
+def test_without_a_catalog_roles_are_skipped_with_one_warning(tmp_path: Path) -> None:
+    rows = [time(MON, 8), time(TUE, 8)]
+    rows[0][3] = rows[1][3] = "ARCH"
+    sheet = read(tmp_path, rows)
+    [issue] = check(sheet, None)
+    assert (issue.code, issue.location) == (Code.CATALOG_NOT_FOUND, "ts.xlsx")
+    assert issue.severity is Severity.WARNING
+    assert "roles" in issue.message
+
+
+def test_which_rows_take_a_deliverable(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(
+        tmp_path,
+        [
+            time(MON, 8, "LEAVE", "D1"),  # row 2
+            time(TUE, 2, "INTERNAL", "D1"),  # row 3
+            time(TUE, 2, "ACME-01", ""),  # row 4
+            time(WED, 8, "Leave", ""),  # row 5: not the reserved code
+            time(WED, 8, "INTERNAL", ""),
+        ],
+    )
+    issues = check(sheet, catalog)
+    assert found(issues) == {
+        (Code.DELIVERABLE_NOT_ALLOWED, "ts.xlsx!Time!C2"),
+        (Code.DELIVERABLE_NOT_ALLOWED, "ts.xlsx!Time!C3"),
+        (Code.DELIVERABLE_REQUIRED, "ts.xlsx!Time!C4"),
+        (Code.DELIVERABLE_REQUIRED, "ts.xlsx!Time!C5"),
+    }
+    by_cell = {i.location: i.message for i in issues}
+    assert "write the code LEAVE" in by_cell["ts.xlsx!Time!C5"]
+    assert "LEAVE" not in by_cell["ts.xlsx!Time!C4"]
+
+
+def test_expense_amounts_must_be_above_zero(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(
+        tmp_path,
+        [time(MON, 8)],
+        [
+            [MON, "ACME-01", "Travel", 0, "EUR", "Y", ""],
+            [TUE, "ACME-01", "Meals", -12.5, "EUR", "Y", ""],
+            [TUE, "ACME-01", "Meals", 12.5, "EUR", "Y", ""],
+        ],
+    )
+    issues = check(sheet, catalog)
+    assert found(issues) == {
+        (Code.AMOUNT_NEGATIVE, "ts.xlsx!Expenses!D2"),
+        (Code.AMOUNT_NEGATIVE, "ts.xlsx!Expenses!D3"),
+    }
+    assert "-12.5" in {i.location: i.message for i in issues}["ts.xlsx!Expenses!D3"]
+
+
+def test_rules_work_on_a_literal_model() -> None:
+    def entry(row: int, hours: str) -> TimeEntry:
+        src = RowRef("t.xlsx", "Time", row, {"hours": "E"})
+        return TimeEntry(
+            date=MON, engagement="X", deliverable="D", role="SA", hours=Decimal(hours), src=src
+        )
+
+    sheet = Timesheet(workbook="t.xlsx", week=MON, entries=[entry(2, "20"), entry(9, "5")])
+    assert found(rules.day_totals(sheet, RuleContext())) == {(Code.DAY_OVER_24, "t.xlsx!Time!E9")}
+
+
+# --- what the reader reports comes out of validate with its cell ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("seven", "got the text 'seven'"),
+        ("7,5", "got the text '7,5': use a decimal point (7.5)"),
+        ("7.5h", "got the text '7.5h': enter the number alone (7.5), without 'h'"),
+    ],
+)
+def test_text_in_hours_is_not_a_number_at_its_cell(tmp_path: Path, text: str, hint: str) -> None:
+    make_workbook(tmp_path / "catalog.xlsx", "catalog", CATALOG_TABLES)
+    path = write(tmp_path, [time(MON, 8), time(TUE, text)])
+    issues = validate_path(path)
+    assert found(issues) == {(Code.NOT_A_NUMBER, "ts.xlsx!Time!E3")}
+    assert hint in issues[0].message
+
+
+def test_billable_must_be_yes_or_no(tmp_path: Path) -> None:
+    make_workbook(tmp_path / "catalog.xlsx", "catalog", CATALOG_TABLES)
+    rows = [time(MON, 8), time(TUE, 8), time(WED, 8), time(date(2026, 1, 8), 8)]
+    rows[0][5], rows[1][5], rows[2][5], rows[3][5] = "TRUE", "n", "maybe", 1
+    issues = validate_path(write(tmp_path, rows))
+    assert found(issues) == {
+        (Code.NOT_A_BOOLEAN, "ts.xlsx!Time!F4"),
+        (Code.NOT_A_BOOLEAN, "ts.xlsx!Time!F5"),
+    }
+    assert any("got 'maybe'" in i.message for i in issues)
+
+
+@pytest.mark.parametrize(("key", "cell"), [("person", "B3"), ("week", "B4")])
+def test_a_marker_without_person_or_week(tmp_path: Path, key: str, cell: str) -> None:
+    make_workbook(tmp_path / "catalog.xlsx", "catalog", CATALOG_TABLES)
+    issues = validate_path(write(tmp_path, [time(MON, 8)], marker={key: ""}))
+    assert found(issues) == {(Code.MARKER_KEY_MISSING, f"ts.xlsx!_psos!{cell}")}
