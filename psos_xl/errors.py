@@ -91,6 +91,13 @@ class Code(StrEnum):
     # pricing
     MARGIN_BELOW_TARGET = "MARGIN_BELOW_TARGET"
     NO_HOURS = "NO_HOURS"
+    # sync
+    CONFLICTED_COPY = "CONFLICTED_COPY"
+    UNKNOWN_ENGAGEMENT = "UNKNOWN_ENGAGEMENT"
+    ENGAGEMENT_NOT_BOOKABLE = "ENGAGEMENT_NOT_BOOKABLE"
+    DELIVERABLE_NOT_IN_ENGAGEMENT = "DELIVERABLE_NOT_IN_ENGAGEMENT"
+    DATE_BEFORE_START = "DATE_BEFORE_START"
+    WORKBOOK_RETIRED = "WORKBOOK_RETIRED"
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,12 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.RULE_FAILED: CodeInfo(_E, "A validation rule crashed; the rest of the checks still ran."),
     Code.MARGIN_BELOW_TARGET: CodeInfo(_W, "The quote's margin is below TargetMargin."),
     Code.NO_HOURS: CodeInfo(_W, "A deliverable is priced at zero hours."),
+    Code.CONFLICTED_COPY: CodeInfo(_E, "Two workbooks for the same person and week (or the same catalog or engagement); only the first is counted."),
+    Code.UNKNOWN_ENGAGEMENT: CodeInfo(_E, "A timesheet row books to an engagement no scope defines (and not LEAVE or INTERNAL)."),
+    Code.ENGAGEMENT_NOT_BOOKABLE: CodeInfo(_E, "A timesheet row books to an engagement whose Status is not Sold, Active or Completed."),
+    Code.DELIVERABLE_NOT_IN_ENGAGEMENT: CodeInfo(_E, "A timesheet row's Deliverable is not one of its engagement's deliverables."),
+    Code.DATE_BEFORE_START: CodeInfo(_E, "A timesheet row is dated before its engagement's StartDate."),
+    Code.WORKBOOK_RETIRED: CodeInfo(Severity.INFO, "A workbook left the folder (or lost its marker); its rows were retired from the store."),
 }
 
 
