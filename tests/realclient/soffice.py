@@ -298,3 +298,32 @@ def error_cells(
         return found
     finally:
         wb.close()
+
+
+# --- what psos reads from a workbook --------------------------------------------------
+
+Reading = tuple[dict[str, Any] | None, list[tuple[str, str, str, str]]]
+
+
+def reading(path: Path, display: str) -> Reading:
+    """What psos makes of a workbook: the model as data, and every issue in full."""
+    from psos_xl.workbook.readers import read_any
+
+    model, issues = read_any(path, display)
+    return (
+        model.model_dump() if model is not None else None,
+        [(i.code.value, i.severity.value, i.location, i.message) for i in issues],
+    )
+
+
+def describe_change(before: Reading, after: Reading) -> str:
+    """One line on how two readings of a workbook differ."""
+    parts: list[str] = []
+    model_a, model_b = before[0] or {}, after[0] or {}
+    for key in sorted(set(model_a) | set(model_b)):
+        if model_a.get(key) != model_b.get(key):
+            parts.append(f"{key}: {model_a.get(key)!r:.200} -> {model_b.get(key)!r:.200}")
+    issues_a, issues_b = set(before[1]), set(after[1])
+    parts += [f"issue lost: {i}" for i in sorted(issues_a - issues_b)]
+    parts += [f"issue new: {i}" for i in sorted(issues_b - issues_a)]
+    return "; ".join(parts) or "the same content in another order"

@@ -20,7 +20,7 @@ from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, Tables, make_workbook
 
 from psos_xl import models as m
 from psos_xl.workbook.readers import read_any
-from realclient.soffice import Soffice
+from realclient.soffice import Soffice, reading
 
 WEEK = date(2026, 1, 5)
 TS_MARKER = {"person": "ALM", "week": WEEK.isoformat()}
@@ -161,18 +161,6 @@ def saved(soffice: Soffice, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     lo1 = soffice.convert(originals, root / "lo1")
     lo2 = soffice.convert(lo1, root / "lo2")
     return {name: Saved(o, a, b) for name, o, a, b in zip(CASES, originals, lo1, lo2, strict=True)}
-
-
-Reading = tuple[dict[str, Any] | None, list[tuple[str, str, str, str]]]
-
-
-def reading(path: Path, display: str) -> Reading:
-    """What psos makes of a workbook: the model as data, and every issue."""
-    model, issues = read_any(path, display)
-    return (
-        model.model_dump() if model is not None else None,
-        [(i.code.value, i.severity.value, i.location, i.message) for i in issues],
-    )
 
 
 def application(path: Path) -> str:
