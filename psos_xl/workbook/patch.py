@@ -1,0 +1,665 @@
+"""Replace the data rows of one Excel Table inside an .xlsx/.xlsm package.
+
+psos writes back into tables it owns (the catalog's ``Actuals``, a scope's
+``Delivery``) without loading and saving the workbook through a library that would
+drop what it does not understand (x14 conditional formats, sparklines, images,
+slicers, comments' VML, the VBA project). Only three things change:
+
+- the sheet's ``<sheetData>`` rows inside the table's data range (and the totals row,
+  moved to follow the new last row), and the sheet's ``<dimension ref>`` when the
+  table grows past it;
+- the table part's ``ref`` and its autoFilter / sortState refs;
+- ``xl/calcChain.xml`` is dropped (with its relationship and content type) when a
+  formula cell was removed or moved; Excel rebuilds the chain on load.
+
+Every other zip member keeps its exact bytes and its place in the archive, and the
+edited parts keep their text outside the spans changed: the edits are string
+surgery, never an XML re-serialisation, so namespace prefixes (mc, x14ac, xr) and
+``mc:Ignorable`` declarations survive as written.
+
+Decisions:
+
+- psos owns every data row of the table. Columns are matched by header (trimmed,
+  case-insensitive) in whatever order the table has them; a psos column missing from
+  the table is an error. A column the user added to the table is allowed; its cells
+  are written empty in the new rows (keeping the column's cell style).
+- Cells on the same rows outside the table's columns are user content and stay.
+- A grown table never overwrites content: a non-empty cell below the table inside its
+  columns, another table or a merged range in the way is an error.
+- A table keeps at least one data row: no rows writes one blank row.
+- Strings are inline strings (``sharedStrings.xml`` stays untouched), so a text that
+  begins with ``=``, ``+``, ``-`` or ``@`` stays text. Dates become serial numbers in
+  the workbook's date system (1900, or 1904 when ``workbookPr/@date1904`` is set).
+- A new cell takes the style (``s``) of the first old data row's cell in its column,
+  so number and date formats stay. Conditional formats and validations keep their
+  ranges (they are outside sheetData, which this module does not touch).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from xml.etree import ElementTree as ET
+
+from psos_xl.errors import WorkbookError
+
+CellValue = str | int | Decimal | float | date | datetime | bool | None
+
+_REL_ID = "}id"
+_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
+_CELL_REF = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
+_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_BAD_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH_1900 = date(1899, 12, 30)
+_EPOCH_1904 = date(1904, 1, 1)
+_LEAP_BUG_END = date(1900, 3, 1)  # Excel counts a 29 Feb 1900 that never was
+_NEW_ROW_ATTRS = ("ht", "customHeight", "s", "customFormat")
+
+
+class PatchError(WorkbookError):
+    """The table cannot be rewritten safely; nothing was changed."""
+
+
+# --- cell references ---------------------------------------------------------------
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(index: int) -> str:
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+@dataclass(frozen=True)
+class Area:
+    c1: int
+    r1: int
+    c2: int
+    r2: int
+
+    @classmethod
+    def parse(cls, ref: str) -> Area:
+        m = _REF.match(ref.strip())
+        if m is None:
+            raise PatchError(f"not a cell range: {ref!r}")
+        c1, r1 = col_index(m[1]), int(m[2])
+        c2, r2 = (col_index(m[3]), int(m[4])) if m[3] else (c1, r1)
+        return cls(min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2))
+
+    def __str__(self) -> str:
+        return f"{col_letters(self.c1)}{self.r1}:{col_letters(self.c2)}{self.r2}"
+
+    def rows(self, r1: int, r2: int) -> Area:
+        return Area(self.c1, r1, self.c2, r2)
+
+    def overlaps(self, other: Area) -> bool:
+        return not (
+            other.c2 < self.c1 or other.c1 > self.c2 or other.r2 < self.r1 or other.r1 > self.r2
+        )
+
+    def union(self, other: Area) -> Area:
+        return Area(
+            min(self.c1, other.c1),
+            min(self.r1, other.r1),
+            max(self.c2, other.c2),
+            max(self.r2, other.r2),
+        )
+
+
+# --- the package -------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _rel_id(attrib: dict[str, str]) -> str | None:
+    return next((v for k, v in attrib.items() if k.endswith(_REL_ID)), None)
+
+
+def _rels_of(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _resolve(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def _relationships(parts: dict[str, bytes], source: str) -> list[tuple[str, str, str]]:
+    """(id, type, resolved target) of the internal relationships of ``source``."""
+    raw = parts.get(_rels_of(source) if source else "_rels/.rels")
+    if raw is None:
+        return []
+    out = []
+    for el in ET.fromstring(raw):
+        if el.get("TargetMode") == "External":
+            continue
+        out.append((el.get("Id", ""), el.get("Type", ""), _resolve(source, el.get("Target", ""))))
+    return out
+
+
+@dataclass(frozen=True)
+class _Table:
+    part: str
+    sheet_part: str
+    sheet_name: str
+    name: str
+    area: Area
+    header_rows: int
+    totals_rows: int
+    columns: tuple[str, ...]
+
+
+def _tables(parts: dict[str, bytes]) -> tuple[list[_Table], bool]:
+    """Every table of the workbook with its sheet; and whether it uses 1904 dates."""
+    book = next(
+        (t for _, typ, t in _relationships(parts, "") if typ.endswith("/officeDocument")),
+        "xl/workbook.xml",
+    )
+    if book not in parts:
+        raise PatchError("not a workbook: no workbook part in the package")
+    root = ET.fromstring(parts[book])
+    date1904 = any(
+        _local(el.tag) == "workbookPr" and el.get("date1904", "").lower() in ("1", "true")
+        for el in root
+    )
+    by_id = {rid: target for rid, _, target in _relationships(parts, book)}
+    tables: list[_Table] = []
+    for el in root.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        sheet_part = by_id.get(_rel_id(el.attrib) or "")
+        if sheet_part is None or sheet_part not in parts:
+            continue
+        for _, typ, target in _relationships(parts, sheet_part):
+            if typ.endswith("/table") and target in parts:
+                tables.append(_read_table(parts, target, sheet_part, el.get("name", "")))
+    return tables, date1904
+
+
+def _read_table(parts: dict[str, bytes], part: str, sheet_part: str, sheet: str) -> _Table:
+    root = ET.fromstring(parts[part])
+    columns = tuple(
+        c.get("name", "")
+        for cols in root
+        if _local(cols.tag) == "tableColumns"
+        for c in cols
+        if _local(c.tag) == "tableColumn"
+    )
+    return _Table(
+        part=part,
+        sheet_part=sheet_part,
+        sheet_name=sheet,
+        name=root.get("displayName") or root.get("name") or "",
+        area=Area.parse(root.get("ref", "")),
+        header_rows=int(root.get("headerRowCount", "1")),
+        totals_rows=int(root.get("totalsRowCount", "0")),
+        columns=columns,
+    )
+
+
+def _find(tables: list[_Table], parts: dict[str, bytes], name: str) -> _Table:
+    wanted = name.strip().casefold()
+    for t in tables:
+        root = ET.fromstring(parts[t.part])
+        names = {root.get("displayName", ""), root.get("name", "")}
+        if wanted in {n.strip().casefold() for n in names}:
+            return t
+    known = ", ".join(sorted(t.name for t in tables)) or "none"
+    raise PatchError(f"no table named {name!r} in the workbook (tables: {known})")
+
+
+# --- cell values -------------------------------------------------------------------
+
+
+def _escape_text(text: str) -> str:
+    text = _ESCAPED.sub(r"_x005F_\1", text)
+    text = _BAD_XML_CHAR.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _serial(value: date, date1904: bool) -> int | float:
+    day = value.date() if isinstance(value, datetime) else value
+    if date1904:
+        if day < _EPOCH_1904:
+            raise PatchError(f"{value} lies before 1904-01-01, the workbook's first date")
+        days = (day - _EPOCH_1904).days
+    else:
+        if day < date(1900, 1, 1):
+            raise PatchError(f"{value} lies before 1900-01-01, Excel's first date")
+        days = (day - _EPOCH_1900).days - (1 if day < _LEAP_BUG_END else 0)
+    if not isinstance(value, datetime):
+        return days
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    return days + seconds / 86400 if seconds else days
+
+
+def _number(value: float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PatchError(f"{value} is not a number a cell can hold")
+        return format(value, "f")
+    if not math.isfinite(value):
+        raise PatchError(f"{value} is not a number a cell can hold")
+    return repr(value)
+
+
+def cell_xml(ref: str, style: str | None, value: CellValue, date1904: bool, p: str = "") -> str:
+    """One ``<c>`` element for ``value`` (``p`` is the sheet's prefix, e.g. ``"x:"``)."""
+    s = f' s="{style}"' if style is not None else ""
+    if value is None or (isinstance(value, str) and value == ""):
+        return f'<{p}c r="{ref}"{s}/>'
+    if isinstance(value, bool):
+        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+    if isinstance(value, str):
+        keep = ' xml:space="preserve"' if value != value.strip() or "\n" in value else ""
+        text = _escape_text(value)
+        return f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{keep}>{text}</{p}t></{p}is></{p}c>'
+    if isinstance(value, date):
+        v = _serial(value, date1904)
+        return f'<{p}c r="{ref}"{s}><{p}v>{v if isinstance(v, int) else repr(v)}</{p}v></{p}c>'
+    if isinstance(value, int):
+        return f'<{p}c r="{ref}"{s}><{p}v>{value}</{p}v></{p}c>'
+    if isinstance(value, float | Decimal):
+        return f'<{p}c r="{ref}"{s}><{p}v>{_number(value)}</{p}v></{p}c>'
+    raise PatchError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
+
+
+# --- sheet XML surgery ---------------------------------------------------------------
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return {m[1]: m[2] if m[2] is not None else m[3] for m in _ATTR.finditer(tag)}
+
+
+def _set_attr(tag: str, name: str, value: str | None) -> str:
+    """``tag`` (a start tag) with attribute ``name`` set, added or (None) removed."""
+    pattern = re.compile(rf"""(\s){re.escape(name)}\s*=\s*(?:"[^"]*"|'[^']*')""")
+    if pattern.search(tag):
+        if value is None:
+            return pattern.sub("", tag, count=1)
+        return pattern.sub(lambda m: f'{m[1]}{name}="{value}"', tag, count=1)
+    if value is None:
+        return tag
+    m = re.match(r"<[\w:.-]+", tag)
+    assert m is not None
+    return f'{tag[: m.end()]} {name}="{value}"{tag[m.end() :]}'
+
+
+@dataclass
+class _Cell:
+    col: int
+    text: str
+
+    @property
+    def has_content(self) -> bool:
+        return re.search(r"<(?:[\w.-]+:)?(?:v|f|is)\b", self.text) is not None
+
+    @property
+    def has_formula(self) -> bool:
+        return re.search(r"<(?:[\w.-]+:)?f\b", self.text) is not None
+
+    def moved(self, row: int) -> _Cell:
+        m = re.match(r"<[^>]*?/?>", self.text)
+        assert m is not None
+        tag = _set_attr(m[0], "r", f"{col_letters(self.col)}{row}")
+        return _Cell(self.col, tag + self.text[m.end() :])
+
+
+@dataclass
+class _Row:
+    index: int
+    start_tag: str  # "<row ...>" or "<row .../>"
+    body: str
+    text: str
+
+    def cells(self, p: str) -> list[_Cell]:
+        out: list[_Cell] = []
+        col = 0
+        pat = rf"<{p}c\b[^>]*?/>|<{p}c\b[^>]*>.*?</{p}c>"
+        for m in re.finditer(pat, self.body, re.DOTALL):
+            ref = _attrs(m[0][: m[0].index(">")]).get("r")
+            cm = _CELL_REF.match(ref) if ref else None
+            col = col_index(cm[1]) if cm else col + 1
+            out.append(_Cell(col, m[0]))
+        return out
+
+
+def _rows(inner: str, p: str) -> list[_Row]:
+    out: list[_Row] = []
+    index = 0
+    pat = rf"<{p}row\b[^>]*?/>|(<{p}row\b[^>]*>)(.*?)</{p}row>"
+    for m in re.finditer(pat, inner, re.DOTALL):
+        start = m[1] or m[0]
+        r = _attrs(start).get("r")
+        index = int(r) if r else index + 1
+        out.append(_Row(index, start, m[2] or "", m[0]))
+    return out
+
+
+def _row_xml(start_tag: str, index: int, cells: list[_Cell], p: str) -> str:
+    tag = _set_attr(start_tag, "r", str(index))
+    tag = _set_attr(tag, "spans", None)  # an optional hint; stale once cells change
+    tag = tag[:-2].rstrip() + ">" if tag.endswith("/>") else tag
+    if not cells:
+        return tag[:-1] + "/>"
+    return tag + "".join(c.text for c in sorted(cells, key=lambda c: c.col)) + f"</{p}row>"
+
+
+@dataclass
+class _SheetEdit:
+    xml: str
+    formulas_touched: bool
+
+
+def _rewrite_sheet(
+    xml: str,
+    table: _Table,
+    others: list[Area],
+    order: list[int | None],
+    rows: list[list[CellValue]],
+    date1904: bool,
+) -> _SheetEdit:
+    root = re.search(r"<([\w.-]+:)?worksheet\b", xml)
+    p = (root[1] or "") if root else ""
+    sd = re.search(rf"<{p}sheetData\b[^>]*?(/>|>)", xml)
+    if sd is None:
+        raise PatchError(f"{table.sheet_name}: the sheet has no sheetData")
+    if sd[1] == "/>":
+        head, inner, tail = xml[: sd.start()] + f"<{p}sheetData>", "", f"</{p}sheetData>"
+        tail += xml[sd.end() :]
+    else:
+        close = xml.index(f"</{p}sheetData>", sd.end())
+        head, inner, tail = xml[: sd.end()], xml[sd.end() : close], xml[close:]
+
+    a = table.area
+    first = a.r1 + table.header_rows
+    old_last = a.r2 - table.totals_rows
+    n = max(len(rows), 1)
+    new_last = first + n - 1
+    new_end = new_last + table.totals_rows
+    new_area = a.rows(a.r1, new_end)
+    where = f"{table.sheet_name}!"
+
+    if first > old_last:
+        raise PatchError(f"{where}{a}: table {table.name} has no data row")
+    for other in others:
+        if other.overlaps(new_area):
+            raise PatchError(
+                f"{where}{other}: another table is in the way of {table.name} growing to "
+                f"{new_area}; move it or the table"
+            )
+    _check_merges(tail + head, new_area.rows(a.r2 + 1, new_area.r2), where, table.name)
+
+    all_rows = _rows(inner, p)
+    span_end = max(a.r2, new_end)
+    before = [r for r in all_rows if r.index < first]
+    inside = {r.index: r for r in all_rows if first <= r.index <= span_end}
+    after = [r for r in all_rows if r.index > span_end]
+
+    template = inside.get(first)
+    styles: dict[int, str] = {}
+    tmpl_tag = f"<{p}row>"
+    if template is not None:
+        for c in template.cells(p):
+            s = _attrs(c.text[: c.text.index(">")]).get("s")
+            if s is not None:
+                styles[c.col] = s
+        kept = {k: v for k, v in _attrs(template.start_tag).items() if _keep_row_attr(k)}
+        tmpl_tag = f"<{p}row" + "".join(f' {k}="{v}"' for k, v in kept.items()) + ">"
+
+    formulas = False
+    totals: dict[int, list[_Cell]] = {}
+    outside: dict[int, list[_Cell]] = {}
+    for idx, row in inside.items():
+        for c in row.cells(p):
+            if not a.c1 <= c.col <= a.c2:
+                outside.setdefault(idx, []).append(c)
+            elif idx > a.r2:
+                if c.has_content:
+                    raise PatchError(
+                        f"{where}{col_letters(c.col)}{idx}: not empty, in the way of table "
+                        f"{table.name} growing to {new_area}; move what is there"
+                    )
+            elif idx > old_last:
+                totals.setdefault(idx - old_last, []).append(c)
+                formulas = formulas or c.has_formula
+            else:
+                formulas = formulas or c.has_formula
+
+    out: list[str] = [r.text for r in before]
+    for idx in range(first, span_end + 1):
+        cells = list(outside.get(idx, []))
+        if idx <= new_last:
+            values: list[CellValue] = rows[idx - first] if rows else [None] * len(order)
+            cells += _new_cells(idx, a, order, values, styles, date1904, p)
+        elif idx <= new_end:
+            cells += [c.moved(idx) for c in totals.get(idx - new_last, [])]
+        old = inside.get(idx)
+        if old is None and idx > new_end:
+            continue
+        if old is not None and idx > new_end and not cells:
+            continue
+        out.append(_row_xml(old.start_tag if old else tmpl_tag, idx, cells, p))
+    for r in after:
+        out.append(
+            r.text
+            if _attrs(r.start_tag).get("r")
+            else _row_xml(r.start_tag, r.index, r.cells(p), p)
+        )
+
+    new_inner = "".join(out)
+    _check_shared_formulas(new_inner, where)
+    head = _grow_dimension(head, new_area, p)
+    return _SheetEdit(head + new_inner + tail, formulas)
+
+
+def _keep_row_attr(name: str) -> bool:
+    return name in _NEW_ROW_ATTRS or name.endswith(":dyDescent")
+
+
+def _new_cells(
+    row: int,
+    area: Area,
+    order: list[int | None],
+    values: list[CellValue],
+    styles: dict[int, str],
+    date1904: bool,
+    p: str,
+) -> list[_Cell]:
+    cells = []
+    for offset, source in enumerate(order):
+        col = area.c1 + offset
+        value = values[source] if source is not None else None
+        ref = f"{col_letters(col)}{row}"
+        try:
+            cells.append(_Cell(col, cell_xml(ref, styles.get(col), value, date1904, p)))
+        except PatchError as err:
+            raise PatchError(f"{ref}: {err}") from None
+    return cells
+
+
+def _check_merges(xml: str, grown: Area, where: str, name: str) -> None:
+    if grown.r2 < grown.r1:
+        return
+    for m in re.finditer(r"<(?:[\w.-]+:)?mergeCell\b[^>]*>", xml):
+        ref = _attrs(m[0]).get("ref")
+        if ref and Area.parse(ref).overlaps(grown):
+            raise PatchError(
+                f"{where}{ref}: merged cells are in the way of table {name} growing; "
+                "unmerge them or move the table"
+            )
+
+
+def _check_shared_formulas(inner: str, where: str) -> None:
+    masters: set[str] = set()
+    users: set[str] = set()
+    for m in re.finditer(r"<(?:[\w.-]+:)?f\b([^>]*)>", inner):
+        at = _attrs(m[1])
+        if at.get("t") == "shared" and "si" in at:
+            (masters if "ref" in at else users).add(at["si"])
+    if users - masters:
+        raise PatchError(
+            f"{where}: a shared formula outside the table starts inside it; "
+            "re-enter that formula so it no longer depends on the table's rows"
+        )
+
+
+def _grow_dimension(head: str, area: Area, p: str) -> str:
+    m = re.search(rf"<{p}dimension\b[^>]*>", head)
+    ref = _attrs(m[0]).get("ref") if m else None
+    if m is None or ref is None:
+        return head
+    try:
+        old = Area.parse(ref)
+    except PatchError:
+        return head
+    grown = old.union(area)
+    if grown == old:
+        return head
+    return head[: m.start()] + _set_attr(m[0], "ref", str(grown)) + head[m.end() :]
+
+
+# --- the table part ----------------------------------------------------------------
+
+
+def _rewrite_table(xml: str, table: _Table, new_end: int) -> str:
+    a = table.area
+    first = a.r1 + table.header_rows
+    last_data = new_end - table.totals_rows
+
+    def retag(tag: str, top: int, bottom: int) -> str:
+        ref = _attrs(tag).get("ref")
+        if ref is None:
+            return tag
+        old = Area.parse(ref)
+        return _set_attr(tag, "ref", str(Area(old.c1, top, old.c2, bottom)))
+
+    root = re.search(r"<(?:[\w.-]+:)?table\b[^>]*>", xml)
+    if root is None:
+        raise PatchError(f"{table.part}: not a table part")
+    xml = xml[: root.start()] + retag(root[0], a.r1, new_end) + xml[root.end() :]
+    xml = re.sub(r"<(?:[\w.-]+:)?autoFilter\b[^>]*>", lambda m: retag(m[0], a.r1, last_data), xml)
+    return re.sub(
+        r"<(?:[\w.-]+:)?(?:sortState|sortCondition)\b[^>]*>",
+        lambda m: retag(m[0], first, last_data),
+        xml,
+    )
+
+
+# --- the whole operation -----------------------------------------------------------
+
+
+def _column_order(table: _Table, headers: list[str]) -> list[int | None]:
+    """For each table column, the index into ``headers`` that feeds it (None: empty)."""
+    norm = [h.strip().casefold() for h in headers]
+    dupes = sorted({h for h in norm if norm.count(h) > 1})
+    if dupes:
+        raise PatchError(f"headers given twice: {', '.join(dupes)}")
+    cols = [c.strip().casefold() for c in table.columns]
+    missing = [h for h, k in zip(headers, norm, strict=True) if k not in cols]
+    if missing:
+        raise PatchError(
+            f"{table.sheet_name}!{table.area}: table {table.name} lacks column(s) "
+            f"{', '.join(missing)}; it has {', '.join(table.columns)}"
+        )
+    return [norm.index(c) if c in norm else None for c in cols]
+
+
+def _drop_calc_chain(parts: dict[str, bytes]) -> set[str]:
+    """Remove xl/calcChain.xml and the references to it; the names of the parts edited."""
+    chain = next((n for n in parts if n.lower().endswith("calcchain.xml")), None)
+    if chain is None:
+        return set()
+    del parts[chain]
+    edited = set()
+    base = posixpath.basename(chain)
+    for name in list(parts):
+        if not name.endswith(".rels") and name != "[Content_Types].xml":
+            continue
+        text = parts[name].decode("utf-8")
+        new = re.sub(
+            rf"<(?:[\w.-]+:)?(?:Relationship|Override)\b[^>]*{re.escape(base)}[^>]*/>", "", text
+        )
+        if new != text:
+            parts[name] = new.encode("utf-8")
+            edited.add(name)
+    return edited
+
+
+def replace_table_rows(
+    data: bytes, table: str, headers: list[str], rows: list[list[CellValue]]
+) -> bytes:
+    """The package ``data`` with the data rows of table ``table`` replaced by ``rows``.
+
+    ``headers`` names the columns of ``rows``; each must be a column of the table.
+    Returns ``data`` itself when nothing changes. Raises :class:`PatchError` when the
+    table is missing, lacks a column, or would overwrite content as it grows.
+    """
+    for i, row in enumerate(rows):
+        if len(row) != len(headers):
+            raise PatchError(f"row {i + 1} has {len(row)} values for {len(headers)} headers")
+    try:
+        zin = zipfile.ZipFile(io.BytesIO(data))
+        infos = zin.infolist()
+        parts = {i.filename: zin.read(i) for i in infos}
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise PatchError(f"not a readable .xlsx/.xlsm package: {err}") from None
+    try:
+        tables, date1904 = _tables(parts)
+    except ET.ParseError as err:
+        raise PatchError(f"a workbook part is not well-formed XML: {err}") from None
+    target = _find(tables, parts, table)
+    order = _column_order(target, headers)
+    others = [t.area for t in tables if t.sheet_part == target.sheet_part and t != target]
+
+    try:
+        sheet_xml = parts[target.sheet_part].decode("utf-8")
+        table_xml = parts[target.part].decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PatchError(f"{target.sheet_part}: not UTF-8 XML ({err})") from None
+    edit = _rewrite_sheet(sheet_xml, target, others, order, rows, date1904)
+    new_end = target.area.r1 + target.header_rows + max(len(rows), 1) - 1 + target.totals_rows
+    new_table = _rewrite_table(table_xml, target, new_end)
+    if edit.xml == sheet_xml and new_table == table_xml:
+        return data
+
+    parts[target.sheet_part] = edit.xml.encode("utf-8")
+    parts[target.part] = new_table.encode("utf-8")
+    if edit.formulas_touched:
+        _drop_calc_chain(parts)
+    return _write_zip(infos, parts)
+
+
+def _write_zip(infos: list[zipfile.ZipInfo], parts: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zout:
+        for info in infos:
+            if info.filename not in parts:
+                continue
+            clone = zipfile.ZipInfo(info.filename, info.date_time)
+            clone.compress_type = info.compress_type
+            clone.external_attr = info.external_attr
+            clone.internal_attr = info.internal_attr
+            clone.create_system = info.create_system
+            clone.comment = info.comment
+            zout.writestr(clone, parts[info.filename])
+    return buf.getvalue()
