@@ -47,11 +47,11 @@ Rule = Callable[[M, RuleContext], list[Issue]]
 
 
 def rule_name(rule: Callable[..., object]) -> str:
-    """``scope.known_skus``: the rule's module (below psos_xl.rules) and name."""
-    module = getattr(rule, "__module__", "") or ""
+    """``scope.known_skus`` for psos' own rules, ``module.name`` for any other."""
+    module = getattr(rule, "__module__", None) or ""
     name = getattr(rule, "__qualname__", None) or getattr(rule, "__name__", None) or repr(rule)
-    short = module.removeprefix("psos_xl.rules.")
-    return f"{short}.{name}" if short and short != module else name
+    module = module.removeprefix(f"{__name__}.")
+    return f"{module}.{name}" if module else name
 
 
 def run_rules(rules: Sequence[Rule[M]], model: M, ctx: RuleContext) -> list[Issue]:
