@@ -26,19 +26,19 @@ WEEK = date(2026, 1, 5)
 TS_MARKER = {"person": "ALM", "week": WEEK.isoformat()}
 EXPENSE_HEADER = ["Date", "Engagement", "Category", "Amount", "Currency", "Billable", "Note"]
 
-PEOPLE = [
+PEOPLE: list[list[Any]] = [
     ["Person", "Name", "Role", "CapacityHoursPerWeek", "UtilizationTarget", "StartDate", "EndDate"],
     ["ALM", "Ana Lima", "SA", 40, 0.8, date(2025, 3, 1), None],
     ["BOK", "Bo Kent", "DEV", 32, 0.85, date(2025, 6, 15), date(2026, 6, 30)],
 ]
-TIME_ROWS = [
+TIME_ROWS: list[list[Any]] = [
     TIME_HEADER,
     [date(2026, 1, 5), "ACME-01", "D1", "SA", 7.5, "Y", "Kick-off"],
     [date(2026, 1, 6), "ACME-01", "D2", "SA", 6.25, True, ""],
     [date(2026, 1, 7), "INTERNAL", None, "SA", 2, "N", "Hiring"],
     [date(2026, 1, 8), "LEAVE", None, "SA", 8, False, "Holiday"],
 ]
-EXPENSE_ROWS = [
+EXPENSE_ROWS: list[list[Any]] = [
     EXPENSE_HEADER,
     [date(2026, 1, 6), "ACME-01", "Travel", 182.4, "EUR", "Y", "Train"],
 ]
