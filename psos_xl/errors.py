@@ -98,6 +98,10 @@ class Code(StrEnum):
     DELIVERABLE_NOT_IN_ENGAGEMENT = "DELIVERABLE_NOT_IN_ENGAGEMENT"
     DATE_BEFORE_START = "DATE_BEFORE_START"
     WORKBOOK_RETIRED = "WORKBOOK_RETIRED"
+    # write-back
+    WORKBOOK_OPEN = "WORKBOOK_OPEN"
+    WORKBOOK_CHANGED = "WORKBOOK_CHANGED"
+    WRITE_BACK_FAILED = "WRITE_BACK_FAILED"
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,9 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.DELIVERABLE_NOT_IN_ENGAGEMENT: CodeInfo(_E, "A timesheet row's Deliverable is not one of its engagement's deliverables."),
     Code.DATE_BEFORE_START: CodeInfo(_E, "A timesheet row is dated before its engagement's StartDate."),
     Code.WORKBOOK_RETIRED: CodeInfo(Severity.INFO, "A workbook left the folder (or lost its marker); its rows were retired from the store."),
+    Code.WORKBOOK_OPEN: CodeInfo(_W, "The workbook is open (a lock file sits beside it); write-back waits for the next sync."),
+    Code.WORKBOOK_CHANGED: CodeInfo(_W, "The workbook changed since sync read it; write-back waits for the next sync."),
+    Code.WRITE_BACK_FAILED: CodeInfo(_E, "psos could not write its table into the workbook (the message says why); the file is unchanged."),
 }
 
 
