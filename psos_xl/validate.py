@@ -61,6 +61,14 @@ def _expand(paths: Sequence[Path]) -> Iterator[Path]:
                 yield p
 
 
+def _unreadable(display: str, err: Exception) -> Issue:
+    return Issue.make(
+        Code.FILE_UNREADABLE,
+        display,
+        f"cannot be read as an Excel workbook ({type(err).__name__}: {err})",
+    )
+
+
 @dataclass
 class _Run:
     """One validation run: caches workspaces by folder and workbooks by path."""
@@ -82,7 +90,11 @@ class _Run:
     def read(self, path: Path) -> _Read:
         key = path.resolve()
         if key not in self.reads:
-            self.reads[key] = read_any(path, self.display(path))
+            display = self.display(path)
+            try:
+                self.reads[key] = read_any(path, display)
+            except Exception as err:  # a damaged part inside an intact zip can still raise
+                self.reads[key] = (None, [_unreadable(display, err)])
         return self.reads[key]
 
     def validate(self, path: Path) -> list[Issue]:

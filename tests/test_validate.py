@@ -3,6 +3,7 @@ every problem, each at its workbook!sheet!cell, and nothing else."""
 
 from __future__ import annotations
 
+import zipfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -351,3 +352,18 @@ def test_run_rules_keeps_going_after_a_crash() -> None:
         (Code.RULE_FAILED, "c.xlsx"),
     ]
     assert "ZeroDivisionError" in issues[0].message
+
+
+def test_a_damaged_sheet_inside_an_intact_file_is_unreadable_not_a_crash(
+    workspace: Path,
+) -> None:
+    source = workspace / "timesheets" / "bob.xlsx"
+    damaged = workspace / "timesheets" / "carl.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(damaged, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            zout.writestr(
+                name, data[: len(data) // 2] if name.startswith("xl/worksheets/") else data
+            )
+    issues = validate_path(damaged)
+    assert found(issues) == [(Code.FILE_UNREADABLE, "timesheets/carl.xlsx")]
