@@ -18,7 +18,7 @@ from psos_xl.workbook.readers import read_any, read_catalog, read_scope, read_ti
 
 WEEK = {"person": "ALM", "week": "2026-01-05"}
 MON, TUE = date(2026, 1, 5), date(2026, 1, 6)
-ROWS = [
+ROWS: list[list[Any]] = [
     [MON, "ACME-01", "D1", "SA", 7.5, "Y", "workshop"],
     [TUE, "INTERNAL", "", "SA", 2, "N", ""],
 ]
