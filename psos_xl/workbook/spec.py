@@ -45,10 +45,11 @@ class TableSpec:
     required: bool = True
     written_by_sync: bool = False
     help: str = ""
+    sheet_name: str = ""  # the sheet it lives on, when not a sheet of its own name
 
     @property
     def sheet(self) -> str:
-        return self.name
+        return self.sheet_name or self.name
 
     @property
     def headers(self) -> list[str]:
@@ -199,6 +200,35 @@ DELIVERY = TableSpec(
     required=False,
     written_by_sync=True,
     help="Written by psos sync: hours burnt against the estimate.",
+)
+
+PRICING_INFO = TableSpec(
+    "PricingInfo",
+    (
+        C("Field", "field", T.CODE, True, 18),
+        C("Value", "value", T.ANY, False, 30),
+    ),
+    required=False,
+    help="Written by psos price --write: the last priced snapshot (values, time, catalog hash).",
+    sheet_name="Pricing",
+)
+PRICED_LINES = TableSpec(
+    "PricedLines",
+    (
+        C("Deliverable", "deliverable", T.CODE, True, 14),
+        C("SKU", "sku", T.CODE, False, 14),
+        C("Role", "role", T.CODE, True, 10),
+        C("Basis", "basis", T.CODE, False, 10),
+        C("Hours", "hours", T.DECIMAL, False, 10),
+        C("RateFrom", "rate_from", T.DATE, False, 12),
+        C("CostRate", "cost_rate", T.DECIMAL, False, 11),
+        C("BillRate", "bill_rate", T.DECIMAL, False, 11),
+        C("Cost", "cost", T.DECIMAL, False, 12),
+        C("List", "list", T.DECIMAL, False, 12),
+    ),
+    required=False,
+    help="Written by psos price --write: every priced line with the rate row it used.",
+    sheet_name="Pricing",
 )
 
 TIME = TableSpec(
