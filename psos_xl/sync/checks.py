@@ -1,0 +1,244 @@
+"""Store-aware checks of timesheets: rules that need the scopes sync has stored.
+
+They have the signature of every rule, ``check(timesheet, ctx) -> list[Issue]``; what
+they know of the engagements comes from a :class:`SyncContext` (a RuleContext that also
+carries the stored scopes). Handed a plain RuleContext they check nothing.
+
+- the engagement exists: a scope with Status Sold, Active or Completed, or LEAVE or
+  INTERNAL (for Time and Expenses rows);
+- the deliverable belongs to that engagement;
+- the role exists in the catalog (when there is one: without it the timesheet rules
+  warn CATALOG_NOT_FOUND, and the rows are checked again when a catalog arrives);
+- the date is not before the engagement's StartDate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select, union, update
+
+from psos_xl.errors import Code, Issue
+from psos_xl.models import RESERVED_ENGAGEMENTS, Expense, Kind, Status, TimeEntry, Timesheet
+from psos_xl.rules import RuleContext, unknown
+from psos_xl.sync import store as st
+
+BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """What the checks need of one stored scope."""
+
+    engagement: str
+    status: str
+    start_date: date | None
+    deliverables: frozenset[str]
+    workbook: str = ""
+
+
+@dataclass(frozen=True)
+class SyncContext(RuleContext):
+    engagements: Mapping[str, Engagement] = field(default_factory=dict)
+
+
+def _engagements(ctx: RuleContext) -> Mapping[str, Engagement] | None:
+    return ctx.engagements if isinstance(ctx, SyncContext) else None
+
+
+def _bookable(row: TimeEntry | Expense, known: Mapping[str, Engagement]) -> Engagement | None:
+    scope = known.get(row.engagement)
+    return scope if scope is not None and scope.status in BOOKABLE else None
+
+
+def engagement_exists(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """Every Time and Expenses row books to a Sold, Active or Completed engagement,
+    or to LEAVE / INTERNAL."""
+    known = _engagements(ctx)
+    if known is None:
+        return []
+    issues: list[Issue] = []
+    rows: list[TimeEntry | Expense] = [*sheet.entries, *sheet.expenses]
+    for row in rows:
+        if row.engagement in RESERVED_ENGAGEMENTS or _bookable(row, known):
+            continue
+        scope = known.get(row.engagement)
+        if scope is None:
+            pool = [*known, *RESERVED_ENGAGEMENTS]
+            text = unknown("engagement", row.engagement, pool, "any scope")
+            issues.append(Issue.make(Code.UNKNOWN_ENGAGEMENT, row.at("Engagement"), text))
+        else:
+            issues.append(
+                Issue.make(
+                    Code.ENGAGEMENT_NOT_BOOKABLE,
+                    row.at("Engagement"),
+                    f"engagement {row.engagement!r} is {scope.status or 'without a Status'} "
+                    f"in {scope.workbook or 'its scope'}; time and expenses book only to "
+                    "Sold, Active or Completed engagements",
+                )
+            )
+    return issues
+
+
+def deliverable_of_engagement(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """A Time row's Deliverable is one of its engagement's deliverables."""
+    known = _engagements(ctx)
+    if known is None:
+        return []
+    issues: list[Issue] = []
+    for e in sheet.entries:
+        scope = _bookable(e, known)
+        if scope is None or not e.deliverable or e.deliverable in scope.deliverables:
+            continue
+        owners = sorted(k for k, s in known.items() if e.deliverable in s.deliverables)
+        hint = f"; it belongs to {', '.join(owners)}" if owners else ""
+        text = unknown("deliverable", e.deliverable, scope.deliverables, e.engagement)
+        issues.append(
+            Issue.make(Code.DELIVERABLE_NOT_IN_ENGAGEMENT, e.at("Deliverable"), text + hint)
+        )
+    return issues
+
+
+def role_in_catalog(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """A Time row's Role is in the stored catalog's Roles."""
+    if ctx.catalog is None:
+        return []
+    roles = ctx.catalog.role_codes()
+    return [
+        Issue.make(Code.UNKNOWN_ROLE, e.at("Role"), unknown("role", e.role, roles, "Roles"))
+        for e in sheet.entries
+        if e.role not in roles
+    ]
+
+
+def date_not_before_start(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """A Time row is not dated before its engagement's StartDate."""
+    known = _engagements(ctx)
+    if known is None:
+        return []
+    issues: list[Issue] = []
+    for e in sheet.entries:
+        scope = _bookable(e, known)
+        if scope is None or scope.start_date is None or e.date >= scope.start_date:
+            continue
+        issues.append(
+            Issue.make(
+                Code.DATE_BEFORE_START,
+                e.at("Date"),
+                f"{e.date.isoformat()} is before {e.engagement}'s StartDate "
+                f"{scope.start_date.isoformat()}",
+            )
+        )
+    return issues
+
+
+def load_engagements(conn: Connection) -> dict[str, Engagement]:
+    """Every stored scope, as the checks see it."""
+    owned: dict[str, set[str]] = {}
+    for row in conn.execute(select(st.deliverables.c.engagement, st.deliverables.c.deliverable)):
+        owned.setdefault(row.engagement, set()).add(row.deliverable)
+    out: dict[str, Engagement] = {}
+    query = select(st.scopes).order_by(st.scopes.c.path, st.scopes.c.id)
+    for row in conn.execute(query):
+        out.setdefault(
+            row.engagement,
+            Engagement(
+                row.engagement,
+                row.status or "",
+                row.start_date,
+                frozenset(owned.get(row.engagement, ())),
+                row.path,
+            ),
+        )
+    return out
+
+
+CHECKS = (engagement_exists, deliverable_of_engagement, role_in_catalog, date_not_before_start)
+
+
+# --- what the checks depend on ----------------------------------------------------------
+
+# rejects that a change of the scopes, or of the catalog, may clear
+ENGAGEMENT_CODES = tuple(
+    str(c)
+    for c in (
+        Code.UNKNOWN_ENGAGEMENT,
+        Code.ENGAGEMENT_NOT_BOOKABLE,
+        Code.DELIVERABLE_NOT_IN_ENGAGEMENT,
+        Code.DATE_BEFORE_START,
+    )
+)
+ROLE_CODES = (str(Code.UNKNOWN_ROLE), str(Code.CATALOG_NOT_FOUND))
+
+
+def signature(conn: Connection, workbook_id: int, kind: str) -> dict[str, Any]:
+    """What other workbooks are checked against, as one workbook's stored rows say it:
+    a scope's engagement (status, StartDate, deliverables), the catalog's codes."""
+    if kind == Kind.SCOPE.value:
+        s, d = st.scopes, st.deliverables
+        owned = conn.execute(
+            select(d.c.engagement, d.c.deliverable).where(d.c.workbook_id == workbook_id)
+        ).all()
+        heads = conn.execute(
+            select(s.c.engagement, s.c.status, s.c.start_date).where(s.c.workbook_id == workbook_id)
+        ).all()
+        return {
+            h.engagement: (
+                h.status,
+                h.start_date,
+                sorted(o.deliverable for o in owned if o.engagement == h.engagement),
+            )
+            for h in heads
+        }
+    if kind == Kind.CATALOG.value:
+        out: dict[str, Any] = {}
+        for table, col in (
+            (st.roles, st.roles.c.role),
+            (st.services, st.services.c.sku),
+            (st.complexity, st.complexity.c.level),
+            (st.risks, st.risks.c.code),
+        ):
+            query = select(col).where(table.c.workbook_id == workbook_id).distinct()
+            out[table.name] = sorted(conn.execute(query).scalars())
+        return out
+    return {}
+
+
+def mark_dependents(
+    conn: Connection, kind: str, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """Mark ``dirty`` (read again) the workbooks whose checks a change may turn.
+
+    A scope's change: timesheets with rows on its engagement, or with an engagement
+    reject. The catalog's: every scope, and timesheets with a role the catalog no longer
+    has or with a role reject. Called in the transaction that stores the change, so a
+    crash cannot lose the mark.
+    """
+    if before == after:
+        return
+    wb, t, x, r = st.workbooks, st.time_entries, st.expenses, st.rejects
+    if kind == Kind.SCOPE.value:
+        touched = set(before) | set(after)
+        ids = union(
+            select(t.c.workbook_id).where(t.c.engagement.in_(touched)),
+            select(x.c.workbook_id).where(x.c.engagement.in_(touched)),
+            select(r.c.workbook_id).where(r.c.code.in_(ENGAGEMENT_CODES)),
+        )
+        kinds = [Kind.TIMESHEET.value]
+    elif kind == Kind.CATALOG.value:
+        ids = union(
+            select(t.c.workbook_id).where(t.c.role.not_in(after.get("roles", []))),
+            select(r.c.workbook_id).where(r.c.code.in_(ROLE_CODES)),
+            select(wb.c.id).where(wb.c.kind == Kind.SCOPE.value),
+        )
+        kinds = [Kind.TIMESHEET.value, Kind.SCOPE.value]
+    else:
+        return
+    conn.execute(
+        update(wb)
+        .where(wb.c.id.in_(ids.scalar_subquery()), wb.c.kind.in_(kinds), wb.c.status == "ok")
+        .values(dirty=True)
+    )
