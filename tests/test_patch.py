@@ -139,6 +139,7 @@ def build_scope(path: Path, data_rows: int = 2) -> Path:
     marker.sheet_state = "hidden"
     marker.append(["kind", "scope"])
     marker.append(["schema", 1])
+    path.parent.mkdir(parents=True, exist_ok=True)
     plain = path.with_suffix(".tmp.xlsx")
     wb.save(plain)
     _excelify(plain, path, vba=path.suffix == ".xlsm")
