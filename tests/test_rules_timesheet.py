@@ -84,7 +84,7 @@ def test_a_week_must_start_on_monday(tmp_path: Path, catalog: Catalog) -> None:
     sheet = read(tmp_path, [time(WED, 8)], marker={"week": "2026-01-07"})
     [issue] = check(sheet, catalog)
     assert (issue.code, issue.location) == (Code.WEEK_NOT_MONDAY, "ts.xlsx!_psos!B4")
-    assert "Wednesday 2026-01-07" in issue.message and "2026-01-05" in issue.message
+    assert "2026-01-07 is a Wednesday" in issue.message and "Monday (2026-01-05" in issue.message
 
 
 def test_rows_dated_outside_the_week(tmp_path: Path, catalog: Catalog) -> None:

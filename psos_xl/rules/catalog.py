@@ -59,7 +59,7 @@ def bill_not_below_cost(catalog: Catalog, ctx: RuleContext) -> list[Issue]:
         Issue.make(
             Code.BILL_BELOW_COST,
             r.at("BillRate"),
-            f"{r.role!r} bills {fmt(r.bill_rate)} an hour, below its cost of "
+            f"role {r.role!r} bills {fmt(r.bill_rate)} an hour, below its cost of "
             f"{fmt(r.cost_rate)}: every hour sold loses money",
         )
         for r in catalog.roles
@@ -74,7 +74,7 @@ def role_currencies(catalog: Catalog, ctx: RuleContext) -> list[Issue]:
         Issue.make(
             Code.CURRENCY_MISMATCH,
             r.at("Currency"),
-            f"{r.role!r} is priced in {r.currency} but the catalog's Currency is {expected}; "
+            f"role {r.role!r} is priced in {r.currency} but the catalog's Currency is {expected}; "
             "rates are used as if they were " + expected,
         )
         for r in catalog.roles

@@ -41,8 +41,8 @@ def week_is_monday(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
         Issue.make(
             Code.WEEK_NOT_MONDAY,
             sheet.marker_cells.get("week", f"{sheet.workbook}!_psos"),
-            f"the week {_day(week)} is not a Monday; a week starts on a Monday "
-            f"(that week's is {monday.isoformat()})",
+            f"the week {week.isoformat()} is a {_WEEKDAYS[week.weekday()]}; weeks start on "
+            f"Monday ({monday.isoformat()} for this one)",
         )
     ]
 
@@ -125,7 +125,7 @@ def deliverables_where_needed(sheet: Timesheet, ctx: RuleContext) -> list[Issue]
                     Issue.make(
                         Code.DELIVERABLE_NOT_ALLOWED,
                         e.at("Deliverable"),
-                        f"{e.engagement} time has no deliverable; clear {e.deliverable!r}",
+                        f"{e.engagement} time takes no Deliverable; clear {e.deliverable!r}",
                     )
                 )
         elif not e.deliverable:
