@@ -88,7 +88,7 @@ _SERVICES: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "MIGR": (
         "Data migration (per data object)",
-        {"DE": "48", "SC": "12", "QA": "10"},
+        {"DE": "40", "SC": "12", "QA": "10"},
     ),
     "INTEG": (
         "Integration build (per interface)",
@@ -96,7 +96,7 @@ _SERVICES: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "REPORT": (
         "Report / dashboard build (per report)",
-        {"DEV": "14", "DE": "8", "QA": "4"},
+        {"DEV": "14", "DE": "6", "QA": "4"},
     ),
     "TEST": (
         "Testing cycle (per cycle)",

@@ -47,6 +47,7 @@ class DemoSummary:
     billable_hours: Decimal
     expenses: int
     catalog: str = "catalog.xlsx"
+    catalog_counts: dict[str, int] = field(default_factory=dict)  # roles, services, ...
     scopes: list[str] = field(default_factory=list)  # relative paths
     planted_issue: PlantedIssue | None = None
 
@@ -55,7 +56,8 @@ class DemoSummary:
         by_status = ", ".join(f"{n} {status}" for status, n in self.engagements.items())
         out = [
             f"Demo firm '{self.name}' built in {self.root}",
-            f"  catalog     {self.catalog}: roles with dated rates, services, risks, people",
+            f"  catalog     {self.catalog}: "
+            + ", ".join(f"{n} {what}" for what, n in self.catalog_counts.items()),
             f"  scopes      scopes/: {sum(self.engagements.values())} engagements ({by_status})",
             f"  timesheets  timesheets/PERSON/: {self.timesheets} weekly workbooks, "
             f"{self.people} people, {self.weeks} weeks "
@@ -78,6 +80,7 @@ class DemoSummary:
             "root": str(self.root),
             "name": self.name,
             "catalog": self.catalog,
+            "catalog_counts": self.catalog_counts,
             "scopes": self.scopes,
             "engagements": self.engagements,
             "people": self.people,
@@ -121,7 +124,9 @@ def write_demo(root: Path, firm: DemoFirm, force: bool = False) -> DemoSummary:
         write_timesheet(root / rel, ts, lists_by_week[ts.week], names.get(ts.person, ""))
     planted = _plant(root, firm, firm.plant) if firm.plant else None
     scope_paths = [workspace.display(root / rel) for rel in firm.scopes]
-    return _summary(workspace.root, firm, planted, scope_paths)
+    summary = _summary(workspace.root, firm, planted, scope_paths)
+    summary.catalog = workspace.display(workspace.catalog_path)
+    return summary
 
 
 def _week_lists(firm: DemoFirm, monday: date) -> Lists:
@@ -151,18 +156,19 @@ def _plant(root: Path, firm: DemoFirm, target: PlantTarget) -> PlantedIssue:
     }
     wanted = (entry.date, entry.engagement, entry.deliverable, entry.hours)
     for r in range(header_row + 1, last_row + 1):
-        got = tuple(
+        day, engagement, deliverable, hours = (
             ws.cell(row=r, column=headers[h]).value
             for h in ("date", "engagement", "deliverable", "hours")
         )
-        day = got[0].date() if hasattr(got[0], "date") else got[0]
-        if (day, got[1], got[2] or "", Decimal(str(got[3]))) == wanted:
+        if not isinstance(hours, int | float) or not hasattr(day, "date"):
+            continue
+        if (day.date(), engagement, deliverable or "", Decimal(str(hours))) == wanted:
             cell = ws.cell(row=r, column=headers["hours"])
             cell.value = target.text
-            cell.number_format = "@"
+            cell.number_format = "@"  # a text cell, as when typed into one
             wb.save(path)
             return PlantedIssue(target.path, ws.title, cell.coordinate, target.text)
-    raise AssertionError(f"{target.path}: the row to plant was not written")
+    raise RuntimeError(f"{target.path}: the row to break was not found in the workbook")
 
 
 def _bounds(ref: str) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -196,5 +202,12 @@ def _summary(
         ),
         expenses=sum(len(ts.expenses) for ts in timesheets),
         scopes=scope_paths,
+        catalog_counts={
+            "roles": len(firm.catalog.role_codes()),
+            "rate rows": len(firm.catalog.roles),
+            "services": len(firm.catalog.sku_codes()),
+            "risks": len(firm.catalog.risks),
+            "people": len(firm.catalog.people),
+        },
         planted_issue=planted,
     )

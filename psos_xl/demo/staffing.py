@@ -164,7 +164,10 @@ def _phases(scope: Scope, estimate: dict[Key, Decimal]) -> dict[str, tuple[date,
         a = int(span * done / total)
         done += weight[code]
         b = int(span * done / total)
-        out[code] = (start + timedelta(days=max(a - pad, 0)), start + timedelta(days=b + pad))
+        out[code] = (
+            start + timedelta(days=max(a - pad, 0)),
+            start + timedelta(days=min(b + pad, span)),
+        )
     return out
 
 
