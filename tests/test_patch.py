@@ -318,6 +318,20 @@ def test_shrinking_keeps_user_rows_beside_the_table(tmp_path: Path) -> None:
     ]
 
 
+def test_growing_keeps_user_cells_beside_the_new_rows(tmp_path: Path) -> None:
+    src = build_scope(tmp_path / "scope.xlsx")
+    wb = openpyxl.load_workbook(src)
+    wb["Delivery"]["K7"] = "beside a row the table grows into"
+    wb["Delivery"]["A8"] = "left of the new last row"
+    wb.save(src)
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS))
+    ws = openpyxl.load_workbook(out)["Delivery"]
+    assert ws["K7"].value == "beside a row the table grows into"
+    assert ws["A8"].value == "left of the new last row"
+    assert ws["B7"].value == "D3" and ws["B8"].value == "D4"
+
+
 def test_columns_match_by_header_in_any_order(tmp_path: Path) -> None:
     src = build_scope(tmp_path / "scope.xlsx")
     headers = [" role ", "DELIVERABLE", "alert", "LastEntry", "BurnPct", "ActualHours"]

@@ -42,6 +42,7 @@ import math
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -112,13 +113,8 @@ class Area:
             other.c2 < self.c1 or other.c1 > self.c2 or other.r2 < self.r1 or other.r1 > self.r2
         )
 
-    def union(self, other: Area) -> Area:
-        return Area(
-            min(self.c1, other.c1),
-            min(self.r1, other.r1),
-            max(self.c2, other.c2),
-            max(self.r2, other.r2),
-        )
+    def union(self, o: Area) -> Area:
+        return Area(min(self.c1, o.c1), min(self.r1, o.r1), max(self.c2, o.c2), max(self.r2, o.r2))
 
 
 # --- the package -------------------------------------------------------------------
@@ -166,6 +162,7 @@ class _Table:
     header_rows: int
     totals_rows: int
     columns: tuple[str, ...]
+    names: frozenset[str]  # its name and displayName, case-folded
 
 
 def _tables(parts: dict[str, bytes]) -> tuple[list[_Table], bool]:
@@ -204,24 +201,18 @@ def _read_table(parts: dict[str, bytes], part: str, sheet_part: str, sheet: str)
         for c in cols
         if _local(c.tag) == "tableColumn"
     )
-    return _Table(
-        part=part,
-        sheet_part=sheet_part,
-        sheet_name=sheet,
-        name=root.get("displayName") or root.get("name") or "",
-        area=Area.parse(root.get("ref", "")),
-        header_rows=int(root.get("headerRowCount", "1")),
-        totals_rows=int(root.get("totalsRowCount", "0")),
-        columns=columns,
-    )
+    name = root.get("displayName") or root.get("name") or ""
+    names = frozenset(n.strip().casefold() for n in (name, root.get("name", "")))
+    area = Area.parse(root.get("ref", ""))
+    header_rows = int(root.get("headerRowCount", "1"))
+    totals = int(root.get("totalsRowCount", "0"))
+    return _Table(part, sheet_part, sheet, name, area, header_rows, totals, columns, names)
 
 
-def _find(tables: list[_Table], parts: dict[str, bytes], name: str) -> _Table:
+def _find(tables: list[_Table], name: str) -> _Table:
     wanted = name.strip().casefold()
     for t in tables:
-        root = ET.fromstring(parts[t.part])
-        names = {root.get("displayName", ""), root.get("name", "")}
-        if wanted in {n.strip().casefold() for n in names}:
+        if wanted in t.names:
             return t
     known = ", ".join(sorted(t.name for t in tables)) or "none"
     raise PatchError(f"no table named {name!r} in the workbook (tables: {known})")
@@ -364,116 +355,154 @@ def _row_xml(start_tag: str, index: int, cells: list[_Cell], p: str) -> str:
     return tag + "".join(c.text for c in sorted(cells, key=lambda c: c.col)) + f"</{p}row>"
 
 
-@dataclass
-class _SheetEdit:
-    xml: str
-    formulas_touched: bool
+@dataclass(frozen=True)
+class _Plan:
+    """Where the table's rows are and will be."""
+
+    table: _Table
+    first: int  # first data row
+    old_last: int  # last data row now
+    new_last: int  # last data row after
+    new_end: int  # last row of the table after (the totals row, if any)
+
+    @classmethod
+    def of(cls, table: _Table, count: int) -> _Plan:
+        a = table.area
+        first = a.r1 + table.header_rows
+        new_last = first + max(count, 1) - 1
+        plan = cls(table, first, a.r2 - table.totals_rows, new_last, new_last + table.totals_rows)
+        if plan.first > plan.old_last:
+            raise PatchError(f"{plan.where}{a}: table {table.name} has no data row")
+        return plan
+
+    @property
+    def new_area(self) -> Area:
+        return self.table.area.rows(self.table.area.r1, self.new_end)
+
+    @property
+    def span_end(self) -> int:
+        return max(self.table.area.r2, self.new_end)
+
+    @property
+    def where(self) -> str:
+        return f"{self.table.sheet_name}!"
 
 
-def _rewrite_sheet(
-    xml: str,
-    table: _Table,
-    others: list[Area],
-    order: list[int | None],
-    rows: list[list[CellValue]],
-    date1904: bool,
-) -> _SheetEdit:
+def _split_sheet_data(xml: str, sheet: str) -> tuple[str, str, str, str]:
+    """The sheet's element prefix, and its text before, inside and after sheetData."""
     root = re.search(r"<([\w.-]+:)?worksheet\b", xml)
     p = (root[1] or "") if root else ""
     sd = re.search(rf"<{p}sheetData\b[^>]*?(/>|>)", xml)
     if sd is None:
-        raise PatchError(f"{table.sheet_name}: the sheet has no sheetData")
+        raise PatchError(f"{sheet}: the sheet has no sheetData")
     if sd[1] == "/>":
-        head, inner, tail = xml[: sd.start()] + f"<{p}sheetData>", "", f"</{p}sheetData>"
-        tail += xml[sd.end() :]
-    else:
-        close = xml.index(f"</{p}sheetData>", sd.end())
-        head, inner, tail = xml[: sd.end()], xml[sd.end() : close], xml[close:]
+        return p, xml[: sd.start()] + f"<{p}sheetData>", "", f"</{p}sheetData>" + xml[sd.end() :]
+    close = xml.index(f"</{p}sheetData>", sd.end())
+    return p, xml[: sd.end()], xml[sd.end() : close], xml[close:]
 
-    a = table.area
-    first = a.r1 + table.header_rows
-    old_last = a.r2 - table.totals_rows
-    n = max(len(rows), 1)
-    new_last = first + n - 1
-    new_end = new_last + table.totals_rows
-    new_area = a.rows(a.r1, new_end)
-    where = f"{table.sheet_name}!"
 
-    if first > old_last:
-        raise PatchError(f"{where}{a}: table {table.name} has no data row")
+def _check_room(plan: _Plan, others: list[Area], rest: str) -> None:
+    """No other table or merged range where the table grows into."""
+    new, name = plan.new_area, plan.table.name
     for other in others:
-        if other.overlaps(new_area):
+        if other.overlaps(new):
             raise PatchError(
-                f"{where}{other}: another table is in the way of {table.name} growing to "
-                f"{new_area}; move it or the table"
+                f"{plan.where}{other}: another table is in the way of {name} growing to "
+                f"{new}; move it or the table"
             )
-    _check_merges(tail + head, new_area.rows(a.r2 + 1, new_area.r2), where, table.name)
+    grown = new.rows(plan.table.area.r2 + 1, new.r2)
+    if grown.r2 < grown.r1:
+        return
+    for m in re.finditer(r"<(?:[\w.-]+:)?mergeCell\b[^>]*>", rest):
+        ref = _attrs(m[0]).get("ref")
+        if ref and Area.parse(ref).overlaps(grown):
+            raise PatchError(
+                f"{plan.where}{ref}: merged cells are in the way of table {name} growing; "
+                "unmerge them or move the table"
+            )
 
-    all_rows = _rows(inner, p)
-    span_end = max(a.r2, new_end)
-    before = [r for r in all_rows if r.index < first]
-    inside = {r.index: r for r in all_rows if first <= r.index <= span_end}
-    after = [r for r in all_rows if r.index > span_end]
 
-    template = inside.get(first)
-    styles: dict[int, str] = {}
-    tmpl_tag = f"<{p}row>"
-    if template is not None:
-        for c in template.cells(p):
-            s = _attrs(c.text[: c.text.index(">")]).get("s")
-            if s is not None:
-                styles[c.col] = s
-        kept = {k: v for k, v in _attrs(template.start_tag).items() if _keep_row_attr(k)}
-        tmpl_tag = f"<{p}row" + "".join(f' {k}="{v}"' for k, v in kept.items()) + ">"
+def _template(row: _Row | None, p: str) -> tuple[dict[int, str], str]:
+    """The cell styles (by column) and the row start tag that new rows copy."""
+    if row is None:
+        return {}, f"<{p}row>"
+    styles = {}
+    for c in row.cells(p):
+        s = _attrs(c.text[: c.text.index(">")]).get("s")
+        if s is not None:
+            styles[c.col] = s
+    kept = "".join(
+        f' {k}="{v}"'
+        for k, v in _attrs(row.start_tag).items()
+        if k in _NEW_ROW_ATTRS or k.endswith(":dyDescent")  # not hidden, outline, spans
+    )
+    return styles, f"<{p}row{kept}>"
 
-    formulas = False
-    totals: dict[int, list[_Cell]] = {}
-    outside: dict[int, list[_Cell]] = {}
+
+@dataclass
+class _OldCells:
+    outside: dict[int, list[_Cell]]  # user cells beside the table, by row
+    totals: dict[int, list[_Cell]]  # the totals row(s) by offset from the last data row
+    formulas: bool  # a formula cell is removed or moved
+
+
+def _sort_old_cells(plan: _Plan, inside: dict[int, _Row], p: str) -> _OldCells:
+    a = plan.table.area
+    old = _OldCells({}, {}, False)
     for idx, row in inside.items():
         for c in row.cells(p):
             if not a.c1 <= c.col <= a.c2:
-                outside.setdefault(idx, []).append(c)
+                old.outside.setdefault(idx, []).append(c)
             elif idx > a.r2:
                 if c.has_content:
                     raise PatchError(
-                        f"{where}{col_letters(c.col)}{idx}: not empty, in the way of table "
-                        f"{table.name} growing to {new_area}; move what is there"
+                        f"{plan.where}{col_letters(c.col)}{idx}: not empty, in the way of table "
+                        f"{plan.table.name} growing to {plan.new_area}; move what is there"
                     )
-            elif idx > old_last:
-                totals.setdefault(idx - old_last, []).append(c)
-                formulas = formulas or c.has_formula
             else:
-                formulas = formulas or c.has_formula
+                if idx > plan.old_last:
+                    old.totals.setdefault(idx - plan.old_last, []).append(c)
+                old.formulas = old.formulas or c.has_formula
+    return old
 
-    out: list[str] = [r.text for r in before]
-    for idx in range(first, span_end + 1):
-        cells = list(outside.get(idx, []))
-        if idx <= new_last:
-            values: list[CellValue] = rows[idx - first] if rows else [None] * len(order)
-            cells += _new_cells(idx, a, order, values, styles, date1904, p)
-        elif idx <= new_end:
-            cells += [c.moved(idx) for c in totals.get(idx - new_last, [])]
-        old = inside.get(idx)
-        if old is None and idx > new_end:
-            continue
-        if old is not None and idx > new_end and not cells:
-            continue
-        out.append(_row_xml(old.start_tag if old else tmpl_tag, idx, cells, p))
-    for r in after:
-        out.append(
-            r.text
-            if _attrs(r.start_tag).get("r")
-            else _row_xml(r.start_tag, r.index, r.cells(p), p)
-        )
+
+def _rewrite_sheet(
+    xml: str,
+    plan: _Plan,
+    others: list[Area],
+    order: list[int | None],
+    rows: list[list[CellValue]],
+    date1904: bool,
+) -> tuple[str, bool]:
+    """The sheet with the table's rows replaced; and whether a formula cell went."""
+    p, head, inner, tail = _split_sheet_data(xml, plan.table.sheet_name)
+    _check_room(plan, others, tail + head)
+    all_rows = _rows(inner, p)
+    inside = {r.index: r for r in all_rows if plan.first <= r.index <= plan.span_end}
+    old = _sort_old_cells(plan, inside, p)
+    styles, new_tag = _template(inside.get(plan.first), p)
+
+    out = [r.text for r in all_rows if r.index < plan.first]
+    blank: list[CellValue] = [None] * len(order)
+    for idx in range(plan.first, plan.span_end + 1):
+        cells = list(old.outside.get(idx, []))
+        if idx <= plan.new_last:
+            values = rows[idx - plan.first] if rows else blank
+            cells += _new_cells(idx, plan.table.area, order, values, styles, date1904, p)
+        elif idx <= plan.new_end:
+            cells += [c.moved(idx) for c in old.totals.get(idx - plan.new_last, [])]
+        elif not cells:
+            continue  # a row the table left, with nothing of the user's on it
+        was = inside.get(idx)
+        out.append(_row_xml(was.start_tag if was else new_tag, idx, cells, p))
+    for r in all_rows:
+        if r.index > plan.span_end:  # rows without r= must say where they are now
+            keep = _attrs(r.start_tag).get("r") is not None
+            out.append(r.text if keep else _row_xml(r.start_tag, r.index, r.cells(p), p))
 
     new_inner = "".join(out)
-    _check_shared_formulas(new_inner, where)
-    head = _grow_dimension(head, new_area, p)
-    return _SheetEdit(head + new_inner + tail, formulas)
-
-
-def _keep_row_attr(name: str) -> bool:
-    return name in _NEW_ROW_ATTRS or name.endswith(":dyDescent")
+    _check_shared_formulas(new_inner, plan.where)
+    return _grow_dimension(head, plan.new_area, p) + new_inner + tail, old.formulas
 
 
 def _new_cells(
@@ -495,18 +524,6 @@ def _new_cells(
         except PatchError as err:
             raise PatchError(f"{ref}: {err}") from None
     return cells
-
-
-def _check_merges(xml: str, grown: Area, where: str, name: str) -> None:
-    if grown.r2 < grown.r1:
-        return
-    for m in re.finditer(r"<(?:[\w.-]+:)?mergeCell\b[^>]*>", xml):
-        ref = _attrs(m[0]).get("ref")
-        if ref and Area.parse(ref).overlaps(grown):
-            raise PatchError(
-                f"{where}{ref}: merged cells are in the way of table {name} growing; "
-                "unmerge them or move the table"
-            )
 
 
 def _check_shared_formulas(inner: str, where: str) -> None:
@@ -541,26 +558,27 @@ def _grow_dimension(head: str, area: Area, p: str) -> str:
 # --- the table part ----------------------------------------------------------------
 
 
-def _rewrite_table(xml: str, table: _Table, new_end: int) -> str:
-    a = table.area
-    first = a.r1 + table.header_rows
-    last_data = new_end - table.totals_rows
+def _rewrite_table(xml: str, plan: _Plan) -> str:
+    """The table part with its ref, autoFilter and sort ranges following the rows."""
+    top = plan.table.area.r1
 
-    def retag(tag: str, top: int, bottom: int) -> str:
+    def retag(tag: str, first: int, last: int) -> str:
         ref = _attrs(tag).get("ref")
         if ref is None:
             return tag
         old = Area.parse(ref)
-        return _set_attr(tag, "ref", str(Area(old.c1, top, old.c2, bottom)))
+        return _set_attr(tag, "ref", str(Area(old.c1, first, old.c2, last)))
 
     root = re.search(r"<(?:[\w.-]+:)?table\b[^>]*>", xml)
     if root is None:
-        raise PatchError(f"{table.part}: not a table part")
-    xml = xml[: root.start()] + retag(root[0], a.r1, new_end) + xml[root.end() :]
-    xml = re.sub(r"<(?:[\w.-]+:)?autoFilter\b[^>]*>", lambda m: retag(m[0], a.r1, last_data), xml)
+        raise PatchError(f"{plan.table.part}: not a table part")
+    xml = xml[: root.start()] + retag(root[0], top, plan.new_end) + xml[root.end() :]
+    xml = re.sub(
+        r"<(?:[\w.-]+:)?autoFilter\b[^>]*>", lambda m: retag(m[0], top, plan.new_last), xml
+    )
     return re.sub(
         r"<(?:[\w.-]+:)?(?:sortState|sortCondition)\b[^>]*>",
-        lambda m: retag(m[0], first, last_data),
+        lambda m: retag(m[0], plan.first, plan.new_last),
         xml,
     )
 
@@ -584,13 +602,12 @@ def _column_order(table: _Table, headers: list[str]) -> list[int | None]:
     return [norm.index(c) if c in norm else None for c in cols]
 
 
-def _drop_calc_chain(parts: dict[str, bytes]) -> set[str]:
-    """Remove xl/calcChain.xml and the references to it; the names of the parts edited."""
+def _drop_calc_chain(parts: dict[str, bytes]) -> None:
+    """Remove xl/calcChain.xml and the references to it (Excel rebuilds it on load)."""
     chain = next((n for n in parts if n.lower().endswith("calcchain.xml")), None)
     if chain is None:
-        return set()
+        return
     del parts[chain]
-    edited = set()
     base = posixpath.basename(chain)
     for name in list(parts):
         if not name.endswith(".rels") and name != "[Content_Types].xml":
@@ -601,8 +618,6 @@ def _drop_calc_chain(parts: dict[str, bytes]) -> set[str]:
         )
         if new != text:
             parts[name] = new.encode("utf-8")
-            edited.add(name)
-    return edited
 
 
 def replace_table_rows(
@@ -621,13 +636,13 @@ def replace_table_rows(
         zin = zipfile.ZipFile(io.BytesIO(data))
         infos = zin.infolist()
         parts = {i.filename: zin.read(i) for i in infos}
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, OSError, EOFError) as err:
         raise PatchError(f"not a readable .xlsx/.xlsm package: {err}") from None
     try:
         tables, date1904 = _tables(parts)
     except ET.ParseError as err:
         raise PatchError(f"a workbook part is not well-formed XML: {err}") from None
-    target = _find(tables, parts, table)
+    target = _find(tables, table)
     order = _column_order(target, headers)
     others = [t.area for t in tables if t.sheet_part == target.sheet_part and t != target]
 
@@ -636,15 +651,14 @@ def replace_table_rows(
         table_xml = parts[target.part].decode("utf-8")
     except UnicodeDecodeError as err:
         raise PatchError(f"{target.sheet_part}: not UTF-8 XML ({err})") from None
-    edit = _rewrite_sheet(sheet_xml, target, others, order, rows, date1904)
-    new_end = target.area.r1 + target.header_rows + max(len(rows), 1) - 1 + target.totals_rows
-    new_table = _rewrite_table(table_xml, target, new_end)
-    if edit.xml == sheet_xml and new_table == table_xml:
+    plan = _Plan.of(target, len(rows))
+    new_sheet, formulas_gone = _rewrite_sheet(sheet_xml, plan, others, order, rows, date1904)
+    new_table = _rewrite_table(table_xml, plan)
+    if new_sheet == sheet_xml and new_table == table_xml:
         return data
-
-    parts[target.sheet_part] = edit.xml.encode("utf-8")
+    parts[target.sheet_part] = new_sheet.encode("utf-8")
     parts[target.part] = new_table.encode("utf-8")
-    if edit.formulas_touched:
+    if formulas_gone:
         _drop_calc_chain(parts)
     return _write_zip(infos, parts)
 
