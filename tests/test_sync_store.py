@@ -1,0 +1,166 @@
+"""The store: migrations recorded, exact Decimals, SQLite pragmas, one-writer lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from psos_xl.sync import SyncBusyError, open_store, run_sync
+from psos_xl.sync import store as st
+from psos_xl.sync.lock import SyncLock, holder_pid
+from psos_xl.sync.store import StoreError
+
+
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{(tmp_path / 'store.sqlite').as_posix()}"
+
+
+def test_migrations_are_recorded_and_applied_once(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with store.connect() as conn:
+        rows = conn.execute(select(st.schema_migrations)).all()
+    assert [(r.version, r.description) for r in rows] == [(1, "initial schema")]
+    assert rows[0].applied_at is not None
+    store.close()
+    again = open_store(url(tmp_path))
+    assert st.apply_migrations(again) == []
+    assert again.version() == st.MIGRATIONS[-1].version
+    with again.connect() as conn:
+        assert len(conn.execute(select(st.schema_migrations)).all()) == 1
+        names = set(conn.dialect.get_table_names(conn))
+    assert {"workbooks", "time_entries", "rejects", "conflicts", "sync_runs"} <= names
+    again.close()
+
+
+def test_a_newer_store_is_refused(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with store.begin() as conn:
+        conn.execute(
+            insert(st.schema_migrations).values(
+                version=99, description="from the future", applied_at=st.now()
+            )
+        )
+    store.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(url(tmp_path))
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with store.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    store.close()
+
+
+DECIMALS = ["7.5", "7.50", "0.1", "0.007", "123456789.123456789", "1E+2", "-0.00", "40"]
+
+
+@pytest.mark.parametrize("value", DECIMALS)
+def test_decimals_round_trip_exactly(tmp_path: Path, value: str) -> None:
+    store = open_store(url(tmp_path))
+    with store.begin() as conn:
+        wid = conn.execute(insert(st.workbooks).values(path="x.xlsx", status="ok")).lastrowid
+        conn.execute(
+            insert(st.services).values(
+                sku="S",
+                role="R",
+                hours=Decimal(value),
+                workbook_id=wid,
+                path="x.xlsx",
+                sheet="Services",
+                row_num=2,
+                sha256="0" * 64,
+            )
+        )
+    with store.connect() as conn:
+        back = conn.execute(select(st.services.c.hours)).scalar_one()
+    assert isinstance(back, Decimal)
+    assert str(back) == str(Decimal(value))  # same digits, same exponent
+    store.close()
+
+
+def test_floats_never_reach_the_store(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with pytest.raises(Exception, match="float"), store.begin() as conn:
+        wid = conn.execute(insert(st.workbooks).values(path="x.xlsx", status="ok")).lastrowid
+        conn.execute(
+            insert(st.complexity).values(
+                level="Low",
+                multiplier=0.75,
+                workbook_id=wid,
+                path="x.xlsx",
+                sheet="Complexity",
+                row_num=2,
+                sha256="0" * 64,
+            )
+        )
+    store.close()
+
+
+def test_facts_need_their_workbook(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with pytest.raises(Exception, match="FOREIGN KEY"), store.begin() as conn:
+        conn.execute(
+            insert(st.settings).values(
+                key="Currency",
+                value="EUR",
+                workbook_id=42,
+                path="x.xlsx",
+                sheet="Settings",
+                row_num=2,
+                sha256="0" * 64,
+            )
+        )
+    store.close()
+
+
+def test_a_second_sync_waits_then_stops_cleanly(tmp_path: Path) -> None:
+    root = tmp_path / "firm"
+    root.mkdir()
+    with SyncLock(root / ".psos"):
+        started = time.monotonic()
+        with pytest.raises(SyncBusyError, match="another sync is running") as caught:
+            run_sync(root, lock_timeout=0.5)
+        assert time.monotonic() - started >= 0.5
+    assert caught.value.exit_code == 2
+    assert run_sync(root, lock_timeout=0.5).scanned == 0  # released: runs
+
+
+def test_a_lock_left_by_a_killed_process_is_taken_over(tmp_path: Path) -> None:
+    folder = tmp_path / ".psos"
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from psos_xl.sync.lock import SyncLock
+        SyncLock(Path({str(folder)!r})).acquire()
+        print("locked", flush=True)
+        time.sleep(60)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "locked"
+        assert holder_pid(folder / "sync.lock") == child.pid
+        with pytest.raises(SyncBusyError, match=f"pid {child.pid}"):
+            SyncLock(folder, timeout=0.2).acquire()
+        child.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
+        child.wait(10)
+        started = time.monotonic()
+        with SyncLock(folder, timeout=5) as lock:
+            assert lock.held
+            assert holder_pid(folder / "sync.lock") == os.getpid()
+        assert time.monotonic() - started < 2
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
