@@ -152,7 +152,7 @@ def _excelify(src: Path, dst: Path, vba: bool) -> None:
         parts = {i.filename: z.read(i) for i in z.infolist()}
     sheet = parts[SHEET].decode()
     sheet = re.sub(r"<worksheet\b[^>]*>", NS_ROOT, sheet, count=1)
-    sheet = re.sub(r'(<row r="\d+")', r'\1 x14ac:dyDescent="0.25"', sheet)
+    sheet = re.sub(r'(<row r="\d+")', r'\1 spans="1:11" x14ac:dyDescent="0.25"', sheet)
     sheet = sheet.replace("<legacyDrawing", '<drawing r:id="rIdImg"/><legacyDrawing', 1)
     sheet = sheet.replace("</worksheet>", EXT_LST + "</worksheet>")
     parts[SHEET] = sheet.encode()
@@ -258,6 +258,9 @@ def test_sheet_outside_sheet_data_is_untouched(tmp_path: Path) -> None:
         assert survivor in new
     assert 'x14ac:dyDescent="0.25"' in new.split("<sheetData", 1)[1]  # new rows keep it
     assert re.search(r'<dimension ref="A1:K8"', new)  # grew to the table's new end
+    # rows the table does not touch keep Excel's spans hint; rewritten ones drop it
+    assert '<row r="3" spans="1:11"' in new
+    assert re.findall(r'<row r="([4-8])" spans', new) == []
 
 
 def test_table_grows_and_shrinks(tmp_path: Path) -> None:
@@ -484,6 +487,14 @@ def test_a_sheet_with_a_prefixed_namespace(tmp_path: Path) -> None:
     assert [r[0] for r in table_rows(out)] == ["D1", "D2", "D2", "D3", "D4"]
 
 
-def test_not_a_workbook_is_a_clear_error() -> None:
+def test_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PatchError, match="not a readable"):
         replace_table_rows(b"not a zip", "Delivery", PSOS, ROWS)
+    src = build_scope(tmp_path / "scope.xlsx")
+    parts = members(src.read_bytes())
+    parts[SHEET] = parts[SHEET].replace(b"</sheetData>", b"")
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in parts.items():
+            z.writestr(name, body)
+    with pytest.raises(PatchError, match="not laid out as a workbook"):
+        replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS)

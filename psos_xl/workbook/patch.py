@@ -627,7 +627,8 @@ def replace_table_rows(
 
     ``headers`` names the columns of ``rows``; each must be a column of the table.
     Returns ``data`` itself when nothing changes. Raises :class:`PatchError` when the
-    table is missing, lacks a column, or would overwrite content as it grows.
+    package is unreadable, the table is missing or lacks a column, or the table would
+    overwrite content as it grows.
     """
     for i, row in enumerate(rows):
         if len(row) != len(headers):
@@ -639,18 +640,27 @@ def replace_table_rows(
     except (zipfile.BadZipFile, zlib.error, RuntimeError, OSError, EOFError) as err:
         raise PatchError(f"not a readable .xlsx/.xlsm package: {err}") from None
     try:
-        tables, date1904 = _tables(parts)
+        return _replace(data, infos, parts, table, headers, rows)
     except ET.ParseError as err:
         raise PatchError(f"a workbook part is not well-formed XML: {err}") from None
+    except (UnicodeDecodeError, ValueError, KeyError) as err:  # a part not as the spec says
+        raise PatchError(f"the package is not laid out as a workbook: {err}") from None
+
+
+def _replace(
+    data: bytes,
+    infos: list[zipfile.ZipInfo],
+    parts: dict[str, bytes],
+    table: str,
+    headers: list[str],
+    rows: list[list[CellValue]],
+) -> bytes:
+    tables, date1904 = _tables(parts)
     target = _find(tables, table)
     order = _column_order(target, headers)
     others = [t.area for t in tables if t.sheet_part == target.sheet_part and t != target]
-
-    try:
-        sheet_xml = parts[target.sheet_part].decode("utf-8")
-        table_xml = parts[target.part].decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise PatchError(f"{target.sheet_part}: not UTF-8 XML ({err})") from None
+    sheet_xml = parts[target.sheet_part].decode("utf-8")
+    table_xml = parts[target.part].decode("utf-8")
     plan = _Plan.of(target, len(rows))
     new_sheet, formulas_gone = _rewrite_sheet(sheet_xml, plan, others, order, rows, date1904)
     new_table = _rewrite_table(table_xml, plan)
