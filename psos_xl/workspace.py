@@ -6,6 +6,7 @@ folders in psos.toml are only where ``psos new`` puts new files.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Iterator
@@ -133,7 +134,8 @@ def write_config(root: Path, name: str) -> Path:
     for s in WORKSPACE_SETTINGS:
         value = name if s.key == "name" else s.default
         lines.append(f"# {s.help}")
-        lines.append(f'{s.key} = "{value}"' if not value.isdigit() else f"{s.key} = {value}")
+        # a JSON string is a valid TOML basic string: quotes and backslashes escaped
+        lines.append(f"{s.key} = {value if value.isdigit() else json.dumps(value)}")
     path = root / WORKSPACE_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
