@@ -99,7 +99,7 @@ class _Run:
 
     def validate(self, path: Path) -> list[Issue]:
         model, issues = self.read(path)
-        reported = frozenset(i.location for i in issues)
+        reported = frozenset(i.location for i in issues if i.is_error)
         found: list[Issue] = []
         if isinstance(model, Catalog):
             ctx = RuleContext(catalog=model, reported=reported)

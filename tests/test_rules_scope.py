@@ -52,7 +52,7 @@ def read(tmp_path: Path, tabs: Tables) -> tuple[Scope, list[Issue]]:
 
 
 def check(scope: Scope, catalog: Catalog | None, reader: list[Issue] | None = None) -> list[Issue]:
-    reported = frozenset(i.location for i in reader or [])
+    reported = frozenset(i.location for i in reader or [] if i.is_error)
     return run_rules(rules.RULES, scope, RuleContext(catalog=catalog, reported=reported))
 
 

@@ -27,9 +27,10 @@ class RuleContext:
     """What a rule may know beyond its own model.
 
     ``catalog`` is the catalog scopes and timesheets are checked against (None when
-    none was found; ``catalog_note`` then says why). ``reported`` holds the cells the
-    reader already complained about, so a rule does not pile a second issue on them
-    (a StartDate of 'next week' is NOT_A_DATE, not also FIELD_MISSING).
+    none was found; ``catalog_note`` then says why). ``reported`` holds the locations
+    where the reader found an error (and so left a value or row out of the model), so a
+    rule does not pile a second issue on them: a StartDate of 'next week' is NOT_A_DATE,
+    not also FIELD_MISSING.
     """
 
     catalog: Catalog | None = None
