@@ -40,6 +40,7 @@ def write(
     expenses: list[list[Any]] | None = None,
     marker: dict[str, Any] | None = None,
 ) -> Path:
+    (tmp_path / "psos.toml").write_text("[workspace]\n")  # the workspace is this folder
     tabs = {"Time": [TIME_HEADER, *rows]}
     if expenses is not None:
         tabs["Expenses"] = [EXPENSES_HEADER, *expenses]

@@ -128,6 +128,7 @@ def workspace(tmp_path: Path) -> Path:
     ws = tmp_path / "firm"
     (ws / "scopes").mkdir(parents=True)
     (ws / "timesheets").mkdir()
+    (ws / "psos.toml").write_text('[workspace]\nname = "Firm"\n')
     make_workbook(ws / "catalog.xlsx", "catalog", broken_catalog())
     make_workbook(ws / "scopes" / "acme.xlsx", "scope", broken_scope())
     make_workbook(
