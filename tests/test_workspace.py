@@ -42,9 +42,13 @@ def test_find_recognises_a_catalog_by_its_marker_not_its_name(tmp_path: Path) ->
     assert ws is not None and ws.catalog_path.name == "rates 2026.xlsx"
 
 
-def test_outside_any_workspace_find_gives_none(tmp_path: Path) -> None:
-    (tmp_path / "loose").mkdir()
-    assert Workspace.find(tmp_path / "loose") is None
+def test_the_nearest_workspace_wins(tmp_path: Path) -> None:
+    write_config(tmp_path, "Outer")
+    inner = tmp_path / "clients" / "inner"
+    inner.mkdir(parents=True)
+    write_config(inner, "Inner")
+    ws = Workspace.find(inner / "scopes")
+    assert ws is not None and ws.name == "Inner"
 
 
 @pytest.mark.parametrize(
