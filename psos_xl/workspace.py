@@ -19,11 +19,12 @@ from psos_xl.settings import WORKSPACE_FILE, WORKSPACE_SETTINGS
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 STATE_DIR = ".psos"
 _CATALOG_SEARCH_LIMIT = 20
+_CATALOG_SEARCH_LEVELS = 4
 
 
 def is_temp_name(name: str) -> bool:
     """Excel's owner files (~$a.xlsx) and LibreOffice's locks (.~lock.a.xlsx#)."""
-    return name.startswith(("~$", ".~lock.")) or name.endswith("#")
+    return name.startswith(("~$", ".~lock.", ".~psos-")) or name.endswith("#")
 
 
 def is_workbook_name(name: str) -> bool:
@@ -66,7 +67,9 @@ class Workspace:
         for candidate in chain:
             if (candidate / WORKSPACE_FILE).is_file():
                 return cls.load(candidate)
-        for candidate in chain:
+        # without psos.toml, a catalog marks the root; look only a few levels up
+        # (timesheets/<person>/x.xlsx is two below it), never across the whole disk
+        for candidate in chain[:_CATALOG_SEARCH_LEVELS]:
             if _catalog_in(candidate) is not None:
                 return cls.load(candidate)
         return None

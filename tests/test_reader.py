@@ -173,10 +173,6 @@ def damaged_copy(source: Path, target: Path, part: str) -> Path:
     return target
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader bug: calamine's XmlError from a damaged sheet escapes Book.table",
-)
 def test_a_damaged_sheet_inside_an_intact_file_is_reported(tmp_path: Path) -> None:
     path = make_workbook(tmp_path / "ts.xlsx", "timesheet", {"Time": [TIME_HEADER, *ROWS]}, WEEK)
     damaged = damaged_copy(path, tmp_path / "bad.xlsx", "xl/worksheets/sheet1.xml")
@@ -184,10 +180,6 @@ def test_a_damaged_sheet_inside_an_intact_file_is_reported(tmp_path: Path) -> No
     assert Code.FILE_UNREADABLE in {i.code for i in issues}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader bug: a marker week that is a non-date number escapes as CellError",
-)
 @pytest.mark.parametrize("week", [5, True])
 def test_a_marker_week_that_is_no_date_is_reported(tmp_path: Path, week: Any) -> None:
     path = make_workbook(
@@ -199,3 +191,14 @@ def test_a_marker_week_that_is_no_date_is_reported(tmp_path: Path, week: Any) ->
     sheet, issues = read_timesheet(path)
     assert sheet is not None and sheet.week is None
     assert found(issues) == {(Code.NOT_A_DATE, "ts.xlsx!_psos!B4")}
+
+
+def test_a_scope_field_listed_twice_is_reported_and_the_first_wins(tmp_path: Path) -> None:
+    from wb import SCOPE_TABLES
+
+    tables = {k: [list(r) for r in v] for k, v in SCOPE_TABLES.items()}
+    tables["ScopeInfo"].append(["Client", "Someone Else"])
+    path = make_workbook(tmp_path / "s.xlsx", "scope", tables)
+    scope, issues = read_scope(path)
+    assert scope is not None and scope.info.client == "Acme"
+    assert (Code.DUPLICATE_CODE, "s.xlsx!ScopeInfo!A13") in found(issues)

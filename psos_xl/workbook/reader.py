@@ -8,6 +8,7 @@ converted becomes an :class:`~psos_xl.errors.Issue` naming workbook!sheet!cell.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,19 +87,29 @@ class Book:
     def table(self, spec: TableSpec, issues: list[Issue]) -> TableRows | None:
         """Read the table ``spec`` names; missing required table → TABLE_MISSING."""
         assert self.workbook is not None
-        found = self._find(spec, issues)
-        if found is None:
-            if spec.required:
-                issues.append(
-                    Issue.make(
-                        Code.TABLE_MISSING,
-                        self.loc(spec.sheet),
-                        f"the workbook has no Excel Table named '{spec.name}'",
-                    )
+        try:
+            found = self._find(spec, issues)
+            if found is not None:
+                sheet, header_row, first_col, headers, data = found
+                return self._rows(spec, sheet, header_row, first_col, headers, data, issues)
+        except Exception as err:  # a damaged part inside an intact package
+            issues.append(
+                Issue.make(
+                    Code.FILE_UNREADABLE,
+                    self.loc(spec.sheet),
+                    f"the '{spec.name}' table cannot be read ({type(err).__name__}: {err})",
                 )
+            )
             return None
-        sheet, header_row, first_col, headers, data = found
-        return self._rows(spec, sheet, header_row, first_col, headers, data, issues)
+        if found is None and spec.required:
+            issues.append(
+                Issue.make(
+                    Code.TABLE_MISSING,
+                    self.loc(spec.sheet),
+                    f"the workbook has no Excel Table named '{spec.name}'",
+                )
+            )
+        return None
 
     def _find(
         self, spec: TableSpec, issues: list[Issue]
@@ -248,7 +259,17 @@ def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]
         )
         return Book(path, display, None), issues
     book = Book(path, display, workbook)
-    _read_marker(book, issues)
+    try:
+        _read_marker(book, issues)
+    except Exception as err:  # a damaged marker sheet inside an intact package
+        issues.append(
+            Issue.make(
+                Code.FILE_UNREADABLE,
+                display,
+                f"the '{MARKER_SHEET}' sheet cannot be read ({type(err).__name__}: {err})",
+            )
+        )
+        book.workbook = None
     return book, issues
 
 
@@ -274,12 +295,14 @@ def _read_marker(book: Book, issues: list[Issue]) -> None:
         value = row[1] if len(row) > 1 else ""
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        book.marker[key] = (
-            cells.to_date(value, key).isoformat()
-            if key == "week" and not cells.is_blank(value) and not isinstance(value, str)
-            else cells.to_text(value)
-        )
+        book.marker[key] = cells.to_text(value)
+        if key == "week" and not cells.is_blank(value) and not isinstance(value, str):
+            # not a date: kept as text, and the timesheet reader reports NOT_A_DATE at its cell
+            with contextlib.suppress(cells.CellError):
+                book.marker[key] = cells.to_date(value, key).isoformat()
         book.marker_rows[key] = r
+    if "kind" in book.marker:
+        book.marker["kind"] = book.marker["kind"].casefold()
     kinds = {k.value for k in Kind}
     if book.kind not in kinds:
         issues.append(

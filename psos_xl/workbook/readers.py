@@ -118,6 +118,15 @@ def _scope_info(table: TableRows | None, issues: list[Issue]) -> m.ScopeInfo:
         if key not in known:
             continue  # extra informational fields are allowed
         name, fld, typ = known[key]
+        if key in where:
+            issues.append(
+                Issue.make(
+                    Code.DUPLICATE_CODE,
+                    ref.cell("Field"),
+                    f"{name} is listed twice in ScopeInfo; the first value is used",
+                )
+            )
+            continue
         where[key] = ref.cell("Value")
         raw = row.get("value", "")
         if cells.is_blank(raw):
