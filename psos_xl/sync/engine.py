@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 import socket
 from collections.abc import Callable, Iterable, Sequence
@@ -308,7 +309,10 @@ class _Run:
         paths, rels = [str(f.path) for f in files], [f.rel for f in files]
         if self.workers > 1 and total >= POOL_MIN_FILES:
             chunk = max(1, total // (self.workers * 4))
-            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            # spawn, not fork: a forked worker would inherit the lock and the store's
+            # connections, and outlive a killed sync still holding the lock
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=spawn) as pool:
                 for outcome in pool.map(read_workbook, paths, rels, chunksize=chunk):
                     out.append(outcome)
                     self._tick(len(out), total, outcome.rel)
