@@ -14,16 +14,21 @@ carries the stored scopes). Handed a plain RuleContext they check nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select, union, update
 
+from psos_xl import models as m
 from psos_xl.errors import Code, Issue
 from psos_xl.models import RESERVED_ENGAGEMENTS, Expense, Kind, Status, TimeEntry, Timesheet
-from psos_xl.rules import RuleContext, unknown
+from psos_xl.rules import RuleContext, run_rules, unknown
+from psos_xl.rules import catalog as catalog_rules
+from psos_xl.rules import scope as scope_rules
+from psos_xl.rules import timesheet as timesheet_rules
 from psos_xl.sync import store as st
 
 BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
@@ -157,6 +162,46 @@ def load_engagements(conn: Connection) -> dict[str, Engagement]:
 
 
 CHECKS = (engagement_exists, deliverable_of_engagement, role_in_catalog, date_not_before_start)
+
+
+def rejected_rows(issues: Iterable[Issue]) -> set[tuple[str, int]]:
+    """(sheet, row) of every row an error issue points at."""
+    out: set[tuple[str, int]] = set()
+    for issue in issues:
+        if issue.is_error:
+            ref = st.ref_of_cell(issue.location)
+            if ref is not None:
+                out.add((ref.sheet, ref.row))
+    return out
+
+
+def drop_rejected(model: st.Model, bad: set[tuple[str, int]]) -> st.Model:
+    """The model without the rows in ``bad``."""
+
+    def keep(rows: Sequence[m.Row]) -> list[Any]:
+        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
+
+    names: tuple[str, ...]
+    if isinstance(model, m.Catalog):
+        names = ("roles", "services", "complexity", "risks", "people")
+    elif isinstance(model, m.Scope):
+        names = ("deliverables", "assumptions", "overrides")
+    else:
+        names = ("entries", "expenses")
+    return model.model_copy(update={n: keep(getattr(model, n)) for n in names})
+
+
+def validate(model: st.Model, reader_issues: list[Issue], ctx: RuleContext) -> list[Issue]:
+    """Reader issues + the foundation rules + (timesheets) the store-aware checks."""
+    ctx = dataclasses.replace(ctx, reported=frozenset(i.location for i in reader_issues))
+    found: list[Issue]
+    if isinstance(model, m.Catalog):
+        found = run_rules(catalog_rules.RULES, model, ctx)
+    elif isinstance(model, m.Scope):
+        found = run_rules(scope_rules.RULES, model, ctx)
+    else:
+        found = run_rules(timesheet_rules.RULES, model, ctx) + run_rules(CHECKS, model, ctx)
+    return list(dict.fromkeys([*reader_issues, *found]))
 
 
 # --- what the checks depend on ----------------------------------------------------------

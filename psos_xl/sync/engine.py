@@ -31,13 +31,13 @@ kept as rejects, and it is read again when it changes.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import multiprocessing
 import os
 import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,17 +47,16 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Severity, WorkspaceError, sort_issues
-from psos_xl.rules import RuleContext, run_rules
-from psos_xl.rules import catalog as catalog_rules
-from psos_xl.rules import scope as scope_rules
-from psos_xl.rules import timesheet as timesheet_rules
+from psos_xl.rules import RuleContext
 from psos_xl.sync import store as st
 from psos_xl.sync.checks import (
-    CHECKS,
     SyncContext,
+    drop_rejected,
     load_engagements,
     mark_dependents,
+    rejected_rows,
     signature,
+    validate,
 )
 from psos_xl.sync.lock import SyncLock
 from psos_xl.sync.scan import FileStat, ReadOutcome, read_workbook, scan, sha256_of, stat_of
@@ -158,46 +157,6 @@ def run_sync(
             return _Run(root, store, max(1, workers), progress).execute(after_store)
         finally:
             store.close()
-
-
-def rejected_rows(issues: Iterable[Issue]) -> set[tuple[str, int]]:
-    """(sheet, row) of every row an error issue points at."""
-    out: set[tuple[str, int]] = set()
-    for issue in issues:
-        if issue.is_error:
-            ref = st.ref_of_cell(issue.location)
-            if ref is not None:
-                out.add((ref.sheet, ref.row))
-    return out
-
-
-def drop_rejected(model: st.Model, bad: set[tuple[str, int]]) -> st.Model:
-    """The model without the rows in ``bad``."""
-
-    def keep(rows: Sequence[m.Row]) -> list[Any]:
-        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
-
-    names: tuple[str, ...]
-    if isinstance(model, m.Catalog):
-        names = ("roles", "services", "complexity", "risks", "people")
-    elif isinstance(model, m.Scope):
-        names = ("deliverables", "assumptions", "overrides")
-    else:
-        names = ("entries", "expenses")
-    return model.model_copy(update={n: keep(getattr(model, n)) for n in names})
-
-
-def validate(model: st.Model, reader_issues: list[Issue], ctx: RuleContext) -> list[Issue]:
-    """Reader issues + the foundation rules + (timesheets) the store-aware checks."""
-    ctx = dataclasses.replace(ctx, reported=frozenset(i.location for i in reader_issues))
-    found: list[Issue]
-    if isinstance(model, m.Catalog):
-        found = run_rules(catalog_rules.RULES, model, ctx)
-    elif isinstance(model, m.Scope):
-        found = run_rules(scope_rules.RULES, model, ctx)
-    else:
-        found = run_rules(timesheet_rules.RULES, model, ctx) + run_rules(CHECKS, model, ctx)
-    return list(dict.fromkeys([*reader_issues, *found]))
 
 
 def _code(text: str) -> Code:
@@ -312,14 +271,16 @@ class _Run:
             # spawn, not fork: a forked worker would inherit the lock and the store's
             # connections, and outlive a killed sync still holding the lock
             spawn = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=spawn) as pool:
-                for outcome in pool.map(read_workbook, paths, rels, chunksize=chunk):
-                    out.append(outcome)
-                    self._tick(len(out), total, outcome.rel)
-        else:
-            for path, rel in zip(paths, rels, strict=True):
-                out.append(read_workbook(path, rel))
-                self._tick(len(out), total, rel)
+            try:
+                with ProcessPoolExecutor(max_workers=self.workers, mp_context=spawn) as pool:
+                    for outcome in pool.map(read_workbook, paths, rels, chunksize=chunk):
+                        out.append(outcome)
+                        self._tick(len(out), total, outcome.rel)
+            except (BrokenProcessPool, OSError, RuntimeError):
+                pass  # no pool here (a frozen app, a bare script): the rest is read below
+        for path, rel in list(zip(paths, rels, strict=True))[len(out) :]:
+            out.append(read_workbook(path, rel))
+            self._tick(len(out), total, rel)
         self.result.read += total
         return out
 
@@ -439,21 +400,20 @@ class _Run:
     def _conflict(
         self, conn: Connection, rec: Row[Any], o: ReadOutcome, key: Key, holder: Row[Any]
     ) -> None:
-        self._drop_everything(conn, rec)
         c = st.conflicts
         old = conn.execute(select(c).where(c.c.conflicting_path == o.rel)).first()
-        if old is None or (old.kept_path, old.ident) != (holder.path, key.ident):
-            conn.execute(delete(c).where(c.c.conflicting_path == o.rel))
-            conn.execute(
-                insert(c).values(
-                    ident=key.ident,
-                    person=key.person,
-                    week=key.week,
-                    kept_path=holder.path,
-                    conflicting_path=o.rel,
-                    run=self.run_id,
-                )
+        same = old is not None and (old.kept_path, old.ident) == (holder.path, key.ident)
+        self._drop_everything(conn, rec)
+        conn.execute(
+            insert(c).values(
+                ident=key.ident,
+                person=key.person,
+                week=key.week,
+                kept_path=holder.path,
+                conflicting_path=o.rel,
+                run=old.run if same and old is not None else self.run_id,
             )
+        )
         fields = {"person": key.person, "week": key.week, "engagement": key.engagement}
         self._set(
             conn,
