@@ -43,9 +43,9 @@ def rng(rows: list[list[Any]]) -> list[list[Any]]:
     return [[cell(v) for v in row] for row in rows]
 
 
-def scope_args(tables: dict[str, list[list[Any]]] | None = None) -> list[Any]:
+def scope_args(tables: dict[str, list[list[Any]]] | None = None) -> tuple[Any, Any, Any]:
     t = tables or SCOPE_TABLES
-    return [rng(t["ScopeInfo"]), rng(t["Deliverables"]), rng(t["Overrides"])]
+    return rng(t["ScopeInfo"]), rng(t["Deliverables"]), rng(t["Overrides"])
 
 
 def catalog_kwargs(tables: dict[str, list[list[Any]]] | None = None) -> dict[str, Any]:
@@ -129,8 +129,8 @@ def test_the_workspace_catalog_is_cached_by_its_mtime(
 
 def test_a_p50_basis_argument_prices_like_the_engine(files: tuple[Path, Path]) -> None:
     quote = engine_quote(files, EstimateBasis.P50)
-    assert f.PSOS_PRICE(*scope_args(), "P50", **catalog_kwargs()) == float(quote.price)
-    bad = f.PSOS_PRICE(*scope_args(), "P99", **catalog_kwargs())
+    assert f.PSOS_PRICE(*scope_args(), basis="P50", **catalog_kwargs()) == float(quote.price)
+    bad = f.PSOS_PRICE(*scope_args(), basis="P99", **catalog_kwargs())
     assert bad.startswith("#PSOS! UNKNOWN_ESTIMATE_BASIS: ")
 
 
@@ -167,11 +167,11 @@ def test_line_prices_one_deliverable_alone(files: tuple[Path, Path]) -> None:
     table = f.PSOS_LINE("D1", *scope_args(), **catalog_kwargs())
     assert table[0] == ["Deliverable", "Hours", "Cost", "List", "Price", "Margin"]
     assert table[1][:5] == ["D1", 22.8, 2100.0, 4260.0, 4451.7]
-    assert f.PSOS_LINE("D1", *scope_args(), "price", **catalog_kwargs()) == 4451.7
+    assert f.PSOS_LINE("D1", *scope_args(), figure="price", **catalog_kwargs()) == 4451.7
     assert f.PSOS_LINE("D9", *scope_args(), **catalog_kwargs()).startswith(
         "#PSOS! ARGUMENT_INVALID: the scope has no deliverable D9"
     )
-    assert f.PSOS_LINE("D1", *scope_args(), "Pounds", **catalog_kwargs()).startswith(
+    assert f.PSOS_LINE("D1", *scope_args(), figure="Pounds", **catalog_kwargs()).startswith(
         "#PSOS! ARGUMENT_INVALID: figure must be"
     )
 
@@ -179,7 +179,7 @@ def test_line_prices_one_deliverable_alone(files: tuple[Path, Path]) -> None:
 def test_a_bad_row_elsewhere_does_not_stop_a_line() -> None:
     rows = [*SCOPE_TABLES["Deliverables"], ["D3", "DISC", "", "lots", "Medium", "", ""]]
     args = scope_args(with_rows("Deliverables", rows))
-    assert f.PSOS_LINE("D1", *args, "Price", **catalog_kwargs()) == 4451.7
+    assert f.PSOS_LINE("D1", *args, figure="Price", **catalog_kwargs()) == 4451.7
     total = f.PSOS_PRICE(*args, **catalog_kwargs())
     assert (
         total

@@ -201,18 +201,18 @@ def PSOS_LINE(
 
 @xw.func(category=CATEGORY)
 @xw.arg("role", doc="Role code, as in the catalog's Roles table.")
-@xw.arg("on", doc="The date the rate must be in force on.")
+@xw.arg("on_date", doc="The date the rate must be in force on.")
 @xw.arg("kind", doc='"bill" (default) or "cost".')
 @xw.arg("workspace", doc=_WORKSPACE)
 @xw.arg("roles", doc=_ROLES, **_RANGE)
 def PSOS_RATE(
-    role: Any, on: Any, kind: Any = "bill", workspace: Any = None, roles: Any = None
+    role: Any, on_date: Any, kind: Any = "bill", workspace: Any = None, roles: Any = None
 ) -> Any:
     """A role's hourly bill or cost rate in force on a date.
 
     The Roles row with the latest EffectiveFrom on or before the date.
     """
-    return guarded(lambda: calls.rate_value(role, on, kind, workspace, roles))
+    return guarded(lambda: calls.rate_value(role, on_date, kind, workspace, roles))
 
 
 @xw.func(category=CATEGORY)
