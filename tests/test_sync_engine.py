@@ -430,3 +430,26 @@ def test_progress_and_exit_code(ws: Path) -> None:
     assert [s[:2] for s in seen] == [(1, 3), (2, 3), (3, 3)]
     assert {s[2] for s in seen} == {"catalog.xlsx", "scopes/acme.xlsx", "scopes/beta.xlsx"}
     assert (result.issues, result.exit_code) == ([], 0)
+
+
+def test_removing_the_marker_retires_the_rows(ws: Path) -> None:
+    path = timesheet(ws / "timesheets" / "alm.xlsx", [entry(0, "ACME-01", "D1", "SA", 7)])
+    run_sync(ws)
+    make_workbook(path, None, {"Time": [TIME_HEADER, entry(0, "ACME-01", "D1", "SA", 7)]})
+    result = run_sync(ws)
+    assert rows_of(ws) == []
+    assert ("WORKBOOK_RETIRED", "timesheets/alm.xlsx") in codes(result)
+    assert result.exit_code == 0  # an INFO issue is not a problem
+
+
+def test_after_store_hook_sees_the_result_and_the_store(ws: Path) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def hook(result: engine.SyncResult, store: st.Store) -> None:
+        with store.connect() as conn:
+            seen.append((result.read, len(conn.execute(select(st.scopes)).all())))
+        result.written_back.append("scopes/acme.xlsx")
+
+    result = run_sync(ws, after_store=hook)
+    assert seen == [(3, 2)]
+    assert result.to_json()["written_back"] == ["scopes/acme.xlsx"]
