@@ -1,0 +1,207 @@
+"""The scope's ``Pricing`` sheet: live psos functions, and the last priced snapshot.
+
+Layout (the scope writer calls :func:`build_pricing_sheet` once the other sheets exist)::
+
+    A1  title                      A2  what the sheet is
+    A4:C8  live block              E4:F5  PricingInfo (Field/Value)   H4:Q5  PricedLines
+           label | scope basis | P50 basis
+    A10↓  PSOS_VALIDATE's issues (a column that spills down)
+
+The live cells call the psos functions and fall back to the snapshot where the add-in
+is absent (a client's copy, LibreOffice, Excel without xlwings)::
+
+    =IFERROR(PSOS_PRICE(ScopeInfo[#All],Deliverables[#All],Overrides[#All],"",psos_workspace),
+             IFERROR(INDEX(PricingInfo[Value],MATCH("Price",PricingInfo[Field],0)),"not priced"))
+
+Structured references are written in the file's own form (``Table[#All]``,
+``Table[Column]``), which Excel 2010 and LibreOffice 7 both read. ``psos_workspace`` is
+a workbook name that looks up the ``PSOS_WORKSPACE`` key of the ``xlwings.conf`` sheet
+(added here with ``UDF Modules`` when the workbook has none), so the functions find the
+firm's catalog without reaching into the workbook through COM.
+
+The snapshot tables sit side by side with nothing below them: ``psos price --write``
+replaces their rows in the package (they may grow downwards freely). Each starts with one
+blank row; new rows take that row's number formats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from psos_xl import models as m
+from psos_xl.workbook import spec
+from psos_xl.workbook import styles as st
+
+SHEET = "Pricing"
+CONF_SHEET = "xlwings.conf"
+UDF_MODULE = "psos_xl.udfs.functions"
+WORKSPACE_KEY = "PSOS_WORKSPACE"
+WORKSPACE_NAME = "psos_workspace"
+NOT_PRICED = "not priced yet"
+LIVE_HEADER_ROW = 4
+SNAPSHOT_HEADER_ROW = 4
+INFO_COL = 5  # E
+LINES_COL = 8  # H
+CHECKS_ROW = 10
+SNAPSHOT_VALUE_FORMAT = "#,##0.00##"
+# PricingInfo fields, in the order psos price --write stores them
+INFO_FIELDS = (
+    "PricedAt",
+    "CatalogSha256",
+    "Engagement",
+    "BillingModel",
+    "Basis",
+    "Currency",
+    "Hours",
+    "Cost",
+    "List",
+    "Discount",
+    "Price",
+    "Margin",
+)
+_LINE_FORMATS = {
+    "Hours": st.HOURS_FORMAT,
+    "RateFrom": st.DATE_FORMAT,
+    "CostRate": st.MONEY_FORMAT,
+    "BillRate": st.MONEY_FORMAT,
+    "Cost": st.MONEY_FORMAT,
+    "List": st.MONEY_FORMAT,
+}
+_SCOPE_ARGS = "ScopeInfo[#All],Deliverables[#All],Overrides[#All]"
+_HELP = (
+    "Live figures come from the psos functions (Excel with the xlwings add-in, see "
+    "docs/excel-setup.md); without them the last snapshot stored by "
+    "'psos price --write' is shown."
+)
+_LABEL_FONT = Font(bold=True)
+_NOTE_FONT = Font(italic=True, color="7F7F7F")
+
+
+def snapshot_ref(field: str) -> str:
+    """A formula reading one PricingInfo value by its Field."""
+    return f'INDEX(PricingInfo[Value],MATCH("{field}",PricingInfo[Field],0))'
+
+
+def live_formula(function: str, field: str, basis: str = "") -> str:
+    """``=IFERROR(<psos call>, <snapshot value or "not priced yet">)``."""
+    call = f'{function}({_SCOPE_ARGS},"{basis}",{WORKSPACE_NAME})'
+    fallback = f'IFERROR({snapshot_ref(field)},"{NOT_PRICED}")' if field else '""'
+    return f"=IFERROR({call},{fallback})"
+
+
+def checks_formula() -> str:
+    call = f"PSOS_VALIDATE({_SCOPE_ARGS},Assumptions[#All],{WORKSPACE_NAME})"
+    return f'=IFERROR({call},"Checks need the psos functions (docs/excel-setup.md)")'
+
+
+def build_pricing_sheet(wb: Workbook, scope: m.Scope, workspace: str = "") -> Worksheet:
+    """Create (or rebuild in place) the scope's Pricing sheet in ``wb``.
+
+    ``workspace`` is written as the ``PSOS_WORKSPACE`` value of a new ``xlwings.conf``
+    sheet (blank: the functions use the PSOS_WORKSPACE environment variable).
+    """
+    ws = _fresh_sheet(wb)
+    label = scope.info.engagement or "(new)"
+    heading = f"Scope {label}" + (f" · {scope.info.title}" if scope.info.title else "")
+    st.title(ws, f"{heading} · Pricing", _HELP)
+    _live_block(ws)
+    _table(ws, spec.PRICING_INFO, SNAPSHOT_HEADER_ROW, INFO_COL, {"Value": SNAPSHOT_VALUE_FORMAT})
+    _table(ws, spec.PRICED_LINES, SNAPSHOT_HEADER_ROW, LINES_COL, _LINE_FORMATS)
+    note = ws.cell(row=SNAPSHOT_HEADER_ROW - 1, column=INFO_COL)
+    note.value = "Last priced snapshot (psos price --write): values only"
+    note.font = _LABEL_FONT
+    _conf_sheet(wb, workspace)
+    return ws
+
+
+def _fresh_sheet(wb: Workbook) -> Worksheet:
+    """An empty Pricing sheet where the old one was (before Delivery when new)."""
+    if SHEET in wb.sheetnames:
+        index = wb.sheetnames.index(SHEET)
+        wb.remove(wb[SHEET])
+    elif "Delivery" in wb.sheetnames:
+        index = wb.sheetnames.index("Delivery")
+    else:
+        index = len(wb.sheetnames)
+    ws: Worksheet = wb.create_sheet(SHEET, index)
+    return ws
+
+
+def _live_block(ws: Worksheet) -> None:
+    r = LIVE_HEADER_ROW
+    for col, text in enumerate(("Live (psos functions)", "Scope's basis", "P50 basis"), 1):
+        ws.cell(row=r, column=col, value=text).font = _LABEL_FONT
+    rows: list[tuple[str, str, str, str]] = [
+        ("Price", "PSOS_PRICE", "Price", st.MONEY_FORMAT),
+        ("Margin", "PSOS_MARGIN", "Margin", st.PERCENT_FORMAT),
+    ]
+    for i, (text, function, field, fmt) in enumerate(rows, start=1):
+        ws.cell(row=r + i, column=1, value=text).font = _LABEL_FONT
+        st.put_formula(ws, f"B{r + i}", live_formula(function, field), fmt)
+        st.put_formula(ws, f"C{r + i}", live_formula(function, "", "P50"), fmt)
+    ws.cell(row=r + 3, column=1, value="Snapshot priced at").font = _LABEL_FONT
+    st.put_formula(ws, f"B{r + 3}", f'=IFERROR({snapshot_ref("PricedAt")},"{NOT_PRICED}")')
+    ws.cell(row=r + 4, column=1, value="Snapshot catalog").font = _LABEL_FONT
+    st.put_formula(ws, f"B{r + 4}", f'=IFERROR({snapshot_ref("CatalogSha256")},"")')
+    ws.cell(row=CHECKS_ROW - 1, column=1, value="Checks (live)").font = _LABEL_FONT
+    cell = st.put_formula(ws, f"A{CHECKS_ROW}", checks_formula())
+    cell.alignment = Alignment(wrap_text=False)
+    ws.cell(row=CHECKS_ROW - 1, column=2, value="issues spill down column A").font = _NOTE_FONT
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 18
+    ws.column_dimensions["C"].width = 18
+    ws.column_dimensions["D"].width = 3
+    ws.column_dimensions["G"].width = 3
+
+
+def _table(
+    ws: Worksheet, table: spec.TableSpec, header_row: int, first_col: int, formats: dict[str, str]
+) -> None:
+    """``table`` as an Excel Table at (header_row, first_col) with one blank data row."""
+    for j, column in enumerate(table.columns):
+        col = first_col + j
+        st.put(ws, header_row, col, column.header)
+        ws.column_dimensions[get_column_letter(col)].width = column.width
+        fmt = formats.get(column.header)
+        if fmt:
+            ws.cell(row=header_row + 1, column=col).number_format = fmt
+    last = get_column_letter(first_col + len(table.columns) - 1)
+    ref = f"{get_column_letter(first_col)}{header_row}:{last}{header_row + 1}"
+    t = Table(displayName=table.name, ref=ref)
+    t.tableStyleInfo = TableStyleInfo(
+        name=st.TABLE_STYLE, showRowStripes=True, showColumnStripes=False
+    )
+    t._initialise_columns()
+    for column, header in zip(t.tableColumns, table.headers, strict=True):
+        column.name = header
+    ws.add_table(t)
+
+
+def _conf_sheet(wb: Workbook, workspace: str) -> None:
+    """The ``xlwings.conf`` sheet (UDF Modules, PSOS_WORKSPACE) and the name that reads it."""
+    if CONF_SHEET not in wb.sheetnames:
+        conf = wb.create_sheet(CONF_SHEET)
+        rows: list[tuple[str, Any]] = [("UDF Modules", UDF_MODULE), (WORKSPACE_KEY, workspace)]
+        for r, (key, value) in enumerate(rows, start=1):
+            st.put(conf, r, 1, key)
+            st.put(conf, r, 2, value)
+        conf.column_dimensions["A"].width = 18
+        conf.column_dimensions["B"].width = 60
+    else:
+        conf = wb[CONF_SHEET]
+        keys = [str(conf.cell(row=r, column=1).value or "") for r in range(1, conf.max_row + 1)]
+        if WORKSPACE_KEY not in keys:
+            free = next((i for i, k in enumerate(keys, 1) if not k), len(keys) + 1)
+            st.put(conf, free, 1, WORKSPACE_KEY)
+            st.put(conf, free, 2, workspace)
+    lookup = f"'{CONF_SHEET}'!$A$1:$B$100"
+    wb.defined_names[WORKSPACE_NAME] = DefinedName(
+        WORKSPACE_NAME, attr_text=f'IFERROR(""&VLOOKUP("{WORKSPACE_KEY}",{lookup},2,FALSE),"")'
+    )
