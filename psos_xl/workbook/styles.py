@@ -6,26 +6,24 @@ below the header. Dropdowns always point at a workbook name (``lst_Roles``) that
 refers to a column of the hidden ``_lists`` sheet, never at an inline list: Excel
 refuses inline lists longer than 255 characters.
 
-This module imports openpyxl, so only the writers import it, never the package.
+openpyxl is imported inside the functions, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any
-
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook import Workbook
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from psos_xl.workbook.spec import LISTS_SHEET, MARKER_SHEET, Column, TableSpec, Type
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.workbook import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TITLE_ROW = 1
 HELP_ROW = 2
@@ -63,10 +61,29 @@ _DECIMAL_FORMATS: dict[str, str] = {
 # text that a spreadsheet would take for a formula when typed or re-entered
 _FORMULA_START = ("=", "+", "-", "@")
 
-_TITLE_FONT = Font(bold=True, size=14)
-_HELP_FONT = Font(italic=True, color="595959")
-_BOLD = Font(bold=True)
-_NOTE_FONT = Font(italic=True, color="7F7F7F")
+# control characters a worksheet cannot hold (the ones openpyxl refuses)
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_FONTS: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "size": 14},
+    "help": {"italic": True, "color": "595959"},
+    "bold": {"bold": True},
+    "note": {"italic": True, "color": "7F7F7F"},
+}
+
+
+def _font(kind: str) -> Any:
+    from openpyxl.styles import Font
+
+    return Font(**_FONTS[kind])
+
+
+def get_column_letter(number: int) -> str:
+    """1-based column number → letters (1 → A, 28 → AB)."""
+    letters = ""
+    while number:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 class Check(StrEnum):
@@ -116,7 +133,7 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -
         cell.value = None
         return cell
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        text = _ILLEGAL.sub("", value)
         cell.value = text
         cell.data_type = "s"
         if text.startswith(_FORMULA_START):
@@ -141,11 +158,9 @@ def put_formula(ws: Worksheet, ref: str, formula: str, fmt: str | None = None) -
 
 
 def title(ws: Worksheet, heading: str, help_text: str) -> None:
-    put(ws, TITLE_ROW, 1, heading).font = _TITLE_FONT
+    put(ws, TITLE_ROW, 1, heading).font = _font("title")
     if help_text:
-        cell = put(ws, HELP_ROW, 1, help_text)
-        cell.font = _HELP_FONT
-        cell.alignment = Alignment(wrap_text=False)
+        put(ws, HELP_ROW, 1, help_text).font = _font("help")
 
 
 def table_help(spec: TableSpec) -> str:
@@ -156,6 +171,8 @@ def table_help(spec: TableSpec) -> str:
 def write_table(ws: Worksheet, spec: TableSpec, rows: list[list[Any]]) -> str:
     """The table ``spec`` on ``ws`` from row HEADER_ROW, as an Excel Table; returns its ref.
     An empty table keeps one blank row, since an Excel Table needs one data row."""
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
     for j, column in enumerate(spec.columns, start=1):
         put(ws, HEADER_ROW, j, column.header)
         ws.column_dimensions[get_column_letter(j)].width = column.width
@@ -184,23 +201,23 @@ def column_range(spec: TableSpec, header: str, last_row: int = VALIDATION_LAST_R
 
 
 def column_letter(spec: TableSpec, header: str) -> str:
-    return str(get_column_letter(spec.headers.index(header) + 1))
+    return get_column_letter(spec.headers.index(header) + 1)
 
 
 def note(ws: Worksheet, row: int, col: int, text: str) -> None:
     """A grey note beside a table (outside it, so readers ignore it)."""
     if text:
-        put(ws, row, col, text).font = _NOTE_FONT
+        put(ws, row, col, text).font = _font("note")
 
 
 def bold(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
     cell = put(ws, row, col, value)
-    cell.font = _BOLD
+    cell.font = _font("bold")
     return cell
 
 
 def embolden(cell: Cell) -> None:
-    cell.font = _BOLD
+    cell.font = _font("bold")
 
 
 # --- dropdowns and checks -------------------------------------------------------------
@@ -221,6 +238,8 @@ def dropdown(
     """A list dropdown over ``sqref`` whose values come from ``formula`` (a list name
     or a formula returning a range). SUGGEST lets anything be typed ("A, B" in a
     Risks cell); WARN asks before accepting a value off the list; STOP refuses it."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     dv = DataValidation(
         type="list",
         formula1=formula,
@@ -244,6 +263,8 @@ def number_check(
     ws: Worksheet, sqref: str, kind: str, low: str, high: str, error: str
 ) -> DataValidation:
     """A decimal/date range check (``kind`` "decimal" or "date")."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     dv = DataValidation(
         type=kind,
         operator="between",
@@ -267,6 +288,8 @@ def write_lists(wb: Workbook, columns: dict[str, list[str]]) -> dict[str, str]:
     """The hidden ``_lists`` sheet: one column per list, header in row 1, values below,
     each under a workbook name ``lst_<key>``. Returns key → name. An empty list still
     gets one (blank) cell, so its name always refers to a range."""
+    from openpyxl.workbook.defined_name import DefinedName
+
     ws = wb.create_sheet(LISTS_SHEET)
     ws.sheet_state = "hidden"
     names: dict[str, str] = {}
@@ -286,6 +309,8 @@ def write_lists(wb: Workbook, columns: dict[str, list[str]]) -> dict[str, str]:
 
 
 def define_range(wb: Workbook, name: str, sheet: str, ref: str) -> str:
+    from openpyxl.workbook.defined_name import DefinedName
+
     wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{ref}")
     return name
 

@@ -5,8 +5,8 @@ Excel Table on a sheet of its name, with a title, a one-line instruction, number
 formats and dropdowns fed by the hidden ``_lists`` sheet. Reading a written workbook
 gives back the model it was written from (``read_X(write_X(m)) == m``).
 
-openpyxl is imported here and in :mod:`psos_xl.workbook.styles` only; nothing at
-package import time pulls it in.
+openpyxl is imported inside the functions that build workbooks, so importing this
+module (for :class:`Lists`, say) does not pull it in.
 """
 
 from __future__ import annotations
@@ -440,10 +440,8 @@ def _expense_checks(ws: Any, lists: Lists) -> None:
 def _week_summary(ws: Any, timesheet: m.Timesheet) -> None:
     """Per-day and week totals right of the Time table (outside it: readers ignore it).
     Days follow the week cell, so the block works for any week."""
-    from openpyxl.utils import get_column_letter
-
     col = _SUMMARY_COL
-    day, hours, billable = (get_column_letter(col + k) for k in range(3))
+    day, hours, billable = (st.get_column_letter(col + k) for k in range(3))
     top = st.FIRST_DATA_ROW
     week_cell = f"${hours}${top}"
     st.bold(ws, top, col, "Week of")
