@@ -160,9 +160,10 @@ def _check_for(values: list[str], check: st.Check) -> st.Check:
     return check if values else st.Check.SUGGEST
 
 
-def _finish(wb: Any, lists: Lists, marker: list[tuple[str, Any]]) -> None:
+def _finish(wb: Any, lists: Lists, kind: m.Kind, *keys: tuple[str, Any]) -> None:
+    """The hidden sheets: dropdown lists, then the marker (kind, schema, the kind's keys)."""
     st.write_lists(wb, lists.columns())
-    st.write_marker(wb, [("kind", marker[0][1]), ("schema", spec.SCHEMA_VERSION), *marker[1:]])
+    st.write_marker(wb, [("kind", kind.value), ("schema", spec.SCHEMA_VERSION), *keys])
     wb.active = 0
 
 
@@ -217,7 +218,7 @@ def write_catalog(path: Path, catalog: m.Catalog) -> Path:
     _pick(roles, spec.ROLES, "Currency", "lst_Currencies", st.Check.WARN)
     _pick(services, spec.SERVICES, "Role", "lst_Roles", _check_for(lists.roles, st.Check.STOP))
     _pick(people, spec.PEOPLE, "Role", "lst_Roles", _check_for(lists.roles, st.Check.STOP))
-    _finish(wb, lists, [("kind", m.Kind.CATALOG.value)])
+    _finish(wb, lists, m.Kind.CATALOG)
     return _save(wb, path)
 
 
@@ -233,6 +234,8 @@ def _settings_sheet(wb: Any, catalog: m.Catalog, heading: str) -> None:
         st.put(ws, r, 2, value, fmt)
         definition = CATALOG_SETTINGS_BY_KEY.get(row.key.casefold())
         st.note(ws, r, 3, definition.help if definition else "")
+        if definition is not None and definition.key == "Currency":
+            st.dropdown(ws, f"B{r}", "lst_Currencies", st.Check.WARN)
     ws.column_dimensions["C"].width = 90
     st.dropdown(ws, st.column_range(spec.SETTINGS, "Key"), "lst_SettingKeys", st.Check.WARN)
 
@@ -324,7 +327,7 @@ def write_scope(path: Path, scope: m.Scope, catalog: m.Catalog | None = None) ->
     )
     _pick(ws, spec.OVERRIDES, "Deliverable", name, st.Check.WARN)
     _pick(ws, spec.OVERRIDES, "Role", "lst_Roles", _check_for(lists.roles, st.Check.STOP))
-    _finish(wb, lists, [("kind", m.Kind.SCOPE.value)])
+    _finish(wb, lists, m.Kind.SCOPE)
     return _save(wb, path)
 
 
@@ -375,13 +378,7 @@ def write_timesheet(
     _expense_checks(expenses_ws, lists)
     _week_summary(time_ws, timesheet)
     _finish(
-        wb,
-        lists,
-        [
-            ("kind", m.Kind.TIMESHEET.value),
-            ("person", timesheet.person),
-            ("week", week_text(timesheet)),
-        ],
+        wb, lists, m.Kind.TIMESHEET, ("person", timesheet.person), ("week", week_text(timesheet))
     )
     return _save(wb, path)
 
