@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Code, Issue, WorkbookError, has_errors
-from psos_xl.models import EstimateBasis
+from psos_xl.models import Catalog, EstimateBasis, Scope
 from psos_xl.pricing import Quote, QuoteLine, price
 from psos_xl.pricing.money import percent
 from psos_xl.pricing.quote import MARGIN_PLACES
@@ -69,6 +69,23 @@ def dedupe(issues: Sequence[Issue]) -> list[Issue]:
     return out
 
 
+def load_pair(
+    scope_path: Path, catalog_path: Path | None = None
+) -> tuple[Scope, Catalog, list[Issue]]:
+    """The scope and its catalog, and the readers' issues (scope's first). Raises
+    WorkbookError when either workbook cannot be read at all."""
+    from psos_xl.workbook.readers import read_catalog, read_scope
+
+    catalog_path = catalog_path or find_catalog(scope_path)
+    scope, scope_issues = read_scope(scope_path, _display(scope_path))
+    if scope is None:
+        raise WorkbookError(f"{scope_path} cannot be read as a scope", scope_issues)
+    catalog, catalog_issues = read_catalog(catalog_path, _display(catalog_path))
+    if catalog is None:
+        raise WorkbookError(f"{catalog_path} cannot be read as a catalog", catalog_issues)
+    return scope, catalog, [*scope_issues, *catalog_issues]
+
+
 def price_file(
     scope_path: Path,
     catalog_path: Path | None = None,
@@ -81,17 +98,9 @@ def price_file(
     quote's (errors, then warnings), one per (code, location). Raises WorkbookError when
     either workbook cannot be read at all.
     """
-    from psos_xl.workbook.readers import read_catalog, read_scope
-
-    catalog_path = catalog_path or find_catalog(scope_path)
-    scope, scope_issues = read_scope(scope_path, _display(scope_path))
-    if scope is None:
-        raise WorkbookError(f"{scope_path} cannot be read as a scope", scope_issues)
-    catalog, catalog_issues = read_catalog(catalog_path, _display(catalog_path))
-    if catalog is None:
-        raise WorkbookError(f"{catalog_path} cannot be read as a catalog", catalog_issues)
+    scope, catalog, issues = load_pair(scope_path, catalog_path)
     quote = price(catalog, scope, basis, today)
-    return quote, dedupe([*scope_issues, *catalog_issues, *quote.issues, *quote.warnings])
+    return quote, dedupe([*issues, *quote.issues, *quote.warnings])
 
 
 def quote_json(quote: Quote, issues: Sequence[Issue]) -> dict[str, Any]:
