@@ -466,3 +466,37 @@ def test_accuracy_curve_by_history_length(catalog: Catalog, deliveries: list[Del
         (1, D("0.2250"), D("0.2313")),
         (2, D("0.1875"), D("0.2375")),
     ]
+
+
+# --- the demo firm ---------------------------------------------------------------------
+
+
+def test_learning_finds_the_demo_firms_overruns() -> None:
+    """The demo's Completed engagements burnt their estimates × a per-SKU bias (MIGR
+    +30 %, TRAIN −10 %): calibration must see the direction, and the backtest must show
+    the calibrated estimate beating the catalog's where the bias is large."""
+    from psos_xl.demo import demo_firm
+    from psos_xl.demo.engagements import SKU_BIAS
+
+    firm = demo_firm()
+    hours: dict[tuple[str, str, str], Decimal] = {}
+    for _, entry in firm.entries():
+        key = (entry.engagement, entry.deliverable, entry.role)
+        hours[key] = hours.get(key, D(0)) + entry.hours
+    deliveries = deliveries_from(firm.catalog, firm.scopes.values(), hours)
+    assert {d.engagement for d in deliveries} == {
+        s.info.engagement for s in firm.scopes.values() if s.info.status is Status.COMPLETED
+    }
+    rows = [r for r in calibrate(firm.catalog, deliveries, UPDATED) if r.deliveries]
+    for row in rows:
+        assert row.bias_pct is not None and row.calibrated_hours is not None
+        assert row.catalog_hours is not None
+        bias = SKU_BIAS[row.sku]
+        if bias >= D("1.15"):
+            assert row.bias_pct > 0 and row.calibrated_hours > row.catalog_hours, row
+        elif bias <= D("0.95"):
+            assert row.bias_pct < 0 and row.calibrated_hours < row.catalog_hours, row
+    report = {r.sku: r for r in accuracy(firm.catalog, deliveries).by_sku}
+    migr = report["MIGR"]
+    assert migr.calibrated.mmre is not None and migr.catalog.mmre is not None
+    assert migr.calibrated.mmre < migr.catalog.mmre
