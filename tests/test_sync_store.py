@@ -164,3 +164,17 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(tmp_path: Path) -> None:
         if child.poll() is None:
             child.kill()
             child.wait(10)
+
+
+def test_a_migration_stopped_half_way_leaves_nothing_behind(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path), migrate=False)
+    with pytest.raises(RuntimeError), store.begin() as conn:
+        st.workbooks.create(conn)
+        st.rejects.create(conn)
+        raise RuntimeError("killed half-way")
+    with store.connect() as conn:
+        assert conn.dialect.get_table_names(conn) == []
+    store.close()
+    reopened = open_store(url(tmp_path))  # and the next open migrates from scratch
+    assert reopened.version() == st.MIGRATIONS[-1].version
+    reopened.close()

@@ -299,7 +299,7 @@ class Migration:
 def _v1(conn: Connection) -> None:
     for table in metadata.sorted_tables:
         if table is not schema_migrations:
-            table.create(conn)
+            table.create(conn, checkfirst=True)
 
 
 MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _v1),)
@@ -337,12 +337,19 @@ def default_url(root: Path) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # the driver's own transaction handling commits DDL at once; psos begins
+    # transactions itself (below), so a migration killed half-way rolls back whole
+    dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def open_store(url: str, migrate: bool = True) -> Store:
@@ -353,6 +360,7 @@ def open_store(url: str, migrate: bool = True) -> Store:
         raise StoreError(f"cannot open the store {url!r}: {err}") from err
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     store = Store(engine, url)
     if migrate:
         try:
