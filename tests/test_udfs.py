@@ -290,11 +290,6 @@ print(f.PSOS_PRICE(info, deliverables, None, "", "", roles, services, None, None
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="psos_xl.workbook.reader imports python_calamine at module level; "
-    "xlwings Lite (Pyodide) has no python_calamine: import it inside open_book",
-)
 def test_the_functions_run_without_python_calamine() -> None:
     import subprocess
     import sys

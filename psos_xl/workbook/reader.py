@@ -12,14 +12,15 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import python_calamine as pc
+from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Code, Issue
 from psos_xl.models import Kind, RowRef
 from psos_xl.workbook import cells
 from psos_xl.workbook.spec import MARKER_SHEET, SCHEMA_VERSION, Column, TableSpec, Type
+
+if TYPE_CHECKING:  # python-calamine is imported where a file is opened: xlwings Lite has none
+    import python_calamine as pc
 
 _CONVERT: dict[Type, Callable[[Any, str], Any]] = {
     Type.TEXT: lambda v, _label: cells.to_text(v),
@@ -247,6 +248,8 @@ def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]
     if not path.is_file():
         issues.append(Issue.make(Code.FILE_NOT_FOUND, display, f"no such file: {path}"))
         return Book(path, display, None), issues
+    import python_calamine as pc
+
     try:
         workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
     except Exception as err:  # calamine raises several unrelated types for bad files

@@ -328,6 +328,9 @@ def write_scope(path: Path, scope: m.Scope, catalog: m.Catalog | None = None) ->
     _pick(ws, spec.OVERRIDES, "Deliverable", name, st.Check.WARN)
     _pick(ws, spec.OVERRIDES, "Role", "lst_Roles", _check_for(lists.roles, st.Check.STOP))
     _finish(wb, lists, m.Kind.SCOPE)
+    from psos_xl.workbook.pricing_sheet import build_pricing_sheet
+
+    build_pricing_sheet(wb, scope)
     return _save(wb, path)
 
 

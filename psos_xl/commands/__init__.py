@@ -1,0 +1,1 @@
+"""The commands of `psos`, one module per area, each with a ``register`` function."""

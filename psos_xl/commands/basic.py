@@ -1,0 +1,163 @@
+"""Workspace and workbook commands: init, demo, new, validate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from psos_xl.commands.common import (
+    ForceOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    fail,
+    find_workspace,
+    parse_date,
+    parse_enum,
+    print_issues,
+    print_json,
+    summary,
+)
+from psos_xl.errors import PsosError, has_errors
+
+
+def register(app: typer.Typer, new_app: typer.Typer) -> None:
+    @app.command()
+    def init(
+        directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")],
+        name: Annotated[str, typer.Option(help="The firm's name.")] = "",
+        force: ForceOpt = False,
+    ) -> None:
+        """Create a workspace: psos.toml, a sample catalog, scopes/ and timesheets/."""
+        from psos_xl.sample import init_workspace
+
+        try:
+            ws = init_workspace(directory, name=name, force=force)
+        except PsosError as err:
+            raise fail(err, False) from err
+        out = console()
+        out.print(f"Workspace [bold]{ws.name}[/] created in {ws.root}")
+        out.print(f"  catalog:    {ws.display(ws.catalog_path)}")
+        out.print(f"  scopes:     {ws.display(ws.scopes_dir)}/")
+        out.print(f"  timesheets: {ws.display(ws.timesheets_dir)}/")
+        out.print(f"Next: psos new scope --workspace {directory} --engagement ACME-01")
+
+    @app.command()
+    def demo(
+        directory: Annotated[Path, typer.Argument(help="Folder for the demo firm.")] = Path(
+            "demo-workspace"
+        ),
+        force: ForceOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Build a demo firm (catalog, engagements, weeks of timesheets) and show what is in it."""
+        from psos_xl.demo import build_demo
+
+        try:
+            built = build_demo(directory, force=force)
+        except PsosError as err:
+            raise fail(err, as_json) from err
+        if as_json:
+            print_json(built.to_json())
+            return
+        out = console()
+        for line in built.lines():
+            out.print(line)
+
+    @new_app.command("catalog")
+    def new_catalog(
+        path: Annotated[Path, typer.Argument(help="Where to write the catalog workbook.")] = Path(
+            "catalog.xlsx"
+        ),
+        force: ForceOpt = False,
+    ) -> None:
+        """A fresh catalog workbook, like the template."""
+        from psos_xl.newbook import new_catalog as build
+
+        try:
+            written = build(path, overwrite=force)
+        except PsosError as err:
+            raise fail(err, False) from err
+        console().print(f"Catalog written: {written}")
+
+    @new_app.command("scope")
+    def new_scope(
+        engagement: Annotated[str, typer.Option(help="Engagement code, e.g. ACME-01.")],
+        workspace: WorkspaceOpt = Path(),
+        client: Annotated[str, typer.Option(help="Client name.")] = "",
+        title: Annotated[str, typer.Option(help="Engagement title.")] = "",
+        start: Annotated[str, typer.Option(help="StartDate, YYYY-MM-DD.")] = "",
+        end: Annotated[str, typer.Option(help="EndDate, YYYY-MM-DD.")] = "",
+        billing_model: Annotated[
+            str, typer.Option(help="TimeAndMaterials, FixedFee, Milestone or Retainer.")
+        ] = "TimeAndMaterials",
+        out: Annotated[Path | None, typer.Option(help="Output path.")] = None,
+        force: ForceOpt = False,
+    ) -> None:
+        """A new scope workbook with dropdowns filled from the workspace's catalog."""
+        from psos_xl.models import BillingModel
+        from psos_xl.newbook import new_scope as build
+
+        try:
+            ws = find_workspace(workspace)
+            model = parse_enum(BillingModel, billing_model, "--billing-model")
+            path = build(
+                ws,
+                engagement,
+                client=client,
+                title=title,
+                start=parse_date(start, "--start"),
+                end=parse_date(end, "--end"),
+                billing_model=model,
+                out=out,
+                overwrite=force,
+            )
+        except PsosError as err:
+            raise fail(err, False) from err
+        console().print(f"Scope written: {path}")
+
+    @new_app.command("timesheet")
+    def new_timesheet(
+        person: Annotated[str, typer.Option(help="Person code from the catalog's People.")],
+        week: Annotated[str, typer.Option(help="The week's Monday, YYYY-MM-DD.")],
+        workspace: WorkspaceOpt = Path(),
+        out: Annotated[Path | None, typer.Option(help="Output path.")] = None,
+        force: ForceOpt = False,
+    ) -> None:
+        """A weekly timesheet with dropdowns of roles, engagements and deliverables."""
+        from psos_xl.newbook import new_timesheet as build
+
+        try:
+            ws = find_workspace(workspace)
+            monday = parse_date(week, "--week")
+            assert monday is not None
+            path = build(ws, person, monday, out=out, overwrite=force)
+        except PsosError as err:
+            raise fail(err, False) from err
+        console().print(f"Timesheet written: {path}")
+
+    @app.command()
+    def validate(
+        paths: Annotated[list[Path], typer.Argument(help="Workbooks or folders to check.")],
+        catalog: Annotated[
+            Path | None, typer.Option(help="Catalog to check scopes and timesheets against.")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Check workbooks of any kind; print every issue as workbook!sheet!cell: CODE message."""
+        from psos_xl.validate import validate_paths
+
+        try:
+            issues = validate_paths(paths, catalog_path=catalog)
+        except PsosError as err:
+            raise fail(err, as_json) from err
+        if as_json:
+            print_json({"issues": [i.to_dict() for i in issues]})
+        else:
+            print_issues(issues)
+            if sys.stdout.isatty() or not issues:
+                console().print("OK" if not issues else summary(issues))
+        raise typer.Exit(1 if has_errors(issues) else 0)

@@ -1,0 +1,65 @@
+"""Pricing commands: price, quote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from psos_xl.commands.common import JsonOpt, console, fail
+from psos_xl.errors import PsosError
+
+CatalogOpt = Annotated[
+    Path | None, typer.Option(help="Catalog to price against (default: the workspace's).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def price(
+        scope: Annotated[Path, typer.Argument(help="The scope workbook to price.")],
+        catalog: CatalogOpt = None,
+        write: Annotated[
+            bool,
+            typer.Option("--write", help="Store the priced snapshot in the scope's Pricing sheet."),
+        ] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Price a scope: lines, totals, price, margin and schedule; exit 1 on an error."""
+        from psos_xl.price_io import price_command
+
+        try:
+            code = price_command(scope, catalog, as_json=as_json, write=write)
+        except PsosError as err:
+            raise fail(err, as_json) from err
+        raise typer.Exit(code)
+
+    @app.command()
+    def quote(
+        scope: Annotated[Path, typer.Argument(help="The scope workbook to quote.")],
+        out: Annotated[
+            Path | None,
+            typer.Option(help="Folder for the quote files (default: beside the scope)."),
+        ] = None,
+        pdf: Annotated[
+            bool, typer.Option("--pdf", help="Also write a PDF (needs LibreOffice).")
+        ] = False,
+        hours: Annotated[
+            bool, typer.Option("--hours", help="Show each deliverable's hours by role.")
+        ] = False,
+        catalog: CatalogOpt = None,
+    ) -> None:
+        """Write the client quote workbook (and with --pdf its PDF) for a scope."""
+        from psos_xl.quote_doc import build_quote
+
+        try:
+            files = build_quote(
+                scope, out or scope.parent, catalog_path=catalog, pdf=pdf, show_hours=hours
+            )
+        except PsosError as err:
+            raise fail(err, False) from err
+        screen = console()
+        screen.print(f"Quote written: {files.xlsx}")
+        if files.pdf is not None:
+            screen.print(f"PDF written:   {files.pdf}")
