@@ -201,6 +201,8 @@ def _conf_sheet(wb: Workbook, workspace: str) -> None:
             free = next((i for i, k in enumerate(keys, 1) if not k), len(keys) + 1)
             st.put(conf, free, 1, WORKSPACE_KEY)
             st.put(conf, free, 2, workspace)
+        elif workspace:  # a workspace named now replaces the one set before; blank keeps it
+            st.put(conf, keys.index(WORKSPACE_KEY) + 1, 2, workspace)
     lookup = f"'{CONF_SHEET}'!$A$1:$B$100"
     wb.defined_names[WORKSPACE_NAME] = DefinedName(
         WORKSPACE_NAME, attr_text=f'IFERROR(""&VLOOKUP("{WORKSPACE_KEY}",{lookup},2,FALSE),"")'
