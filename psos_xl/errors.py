@@ -102,6 +102,7 @@ class Code(StrEnum):
     WORKBOOK_OPEN = "WORKBOOK_OPEN"
     WORKBOOK_CHANGED = "WORKBOOK_CHANGED"
     WRITE_BACK_FAILED = "WRITE_BACK_FAILED"
+    WRITE_BACK_NO_TABLE = "WRITE_BACK_NO_TABLE"
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.WORKBOOK_OPEN: CodeInfo(_W, "The workbook is open (a lock file sits beside it); write-back waits for the next sync."),
     Code.WORKBOOK_CHANGED: CodeInfo(_W, "The workbook changed since sync read it; write-back waits for the next sync."),
     Code.WRITE_BACK_FAILED: CodeInfo(_E, "psos could not write its table into the workbook (the message says why); the file is unchanged."),
+    Code.WRITE_BACK_NO_TABLE: CodeInfo(Severity.INFO, "The workbook has no Actuals or Delivery table for sync to write into; nothing was written."),
 }
 
 

@@ -1,0 +1,447 @@
+"""Write-back: what the store now knows, into the workbooks people read (DESIGN §8).
+
+Runs as the engine's ``after_store`` step, under the sync lock, once the store is up to
+date. Two tables are written, both owned by psos:
+
+- the catalog's **Actuals**: :func:`psos_xl.learning.calibrate` over the deliveries of
+  Completed engagements, one row per Services SKU × role (percentages as fractions);
+- each Sold, Active or Completed scope's **Delivery**: per deliverable × role with an
+  estimate or booked hours, EstimatedHours (pricing's :func:`estimate_hours` against the
+  stored catalog, with the Actuals just computed for P50/P80 scopes), ActualHours (valid
+  time rows in the store), BurnPct = Actual ÷ Estimated as a fraction rounded to 4
+  decimals (empty when there is no estimate) and Alert:
+
+  ======================  =================================================
+  Alert                   when
+  ======================  =================================================
+  (empty)                 BurnPct below 0.80
+  ``≥80%``                0.80 ≤ BurnPct < 0.90
+  ``≥90%``                0.90 ≤ BurnPct < 1.00
+  ``≥100%``               BurnPct ≥ 1.00: the estimate is used up or overrun
+  ``no estimate``         hours booked on a line with no (or zero) estimate
+  ======================  =================================================
+
+Idempotent: the outputs are recomputed on every sync (in memory, cheap) and handed to
+:func:`~psos_xl.sync.writeback.write_table`, which writes nothing when the table already
+holds the rows. An Actuals row whose values did not change keeps its old UpdatedAt, so
+a sync with no news rewrites no file. Recomputing every time is also what retries a
+workbook that was open last time: nothing has to remember it.
+
+Safe: only workbooks whose last read was good (status ``ok``) are written, and only when
+their bytes still hash to what sync read (``expected_sha256``); a workbook saved since
+is refused (WORKBOOK_CHANGED) and marked dirty so the next sync reads it, an open one is
+skipped (WORKBOOK_OPEN, listed in ``skipped_open``) and written by a later sync. After a
+write the new size, mtime and hash are recorded in the store, so the next sync (and the
+watcher) do not take psos' own write for a user's change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from psos_xl import models as m
+from psos_xl.errors import Code, Issue, sort_issues
+from psos_xl.learning import calibrate, deliveries_from_rows
+from psos_xl.pricing import estimate_hours
+from psos_xl.sync import store as st
+from psos_xl.sync.actuals import Delivered
+from psos_xl.sync.checks import BOOKABLE
+from psos_xl.sync.engine import AfterStore, Progress, SyncResult, run_sync
+from psos_xl.sync.scan import sha256_of
+from psos_xl.sync.writeback import WriteResult, write_table
+from psos_xl.workbook import spec
+from psos_xl.workbook.patch import CellValue
+
+ZERO = Decimal(0)
+FRACTION = Decimal("0.0001")
+# (threshold, alert), highest first: the first one crossed is the Alert
+THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
+    (Decimal("1.00"), "≥100%"),
+    (Decimal("0.90"), "≥90%"),
+    (Decimal("0.80"), "≥80%"),
+)
+NO_ESTIMATE = "no estimate"
+_NO_TABLE = "no table named"  # patch.py's message when the table is missing
+
+Hours = dict[tuple[str, str, str], Decimal]  # (engagement, deliverable, role) → hours
+
+
+def alert(burn: Decimal | None, actual: Decimal) -> str:
+    """The Alert text for a line (see the module's table)."""
+    if burn is None:
+        return NO_ESTIMATE if actual > ZERO else ""
+    for threshold, text in THRESHOLDS:
+        if burn >= threshold:
+            return text
+    return ""
+
+
+def burn_pct(actual: Decimal, estimated: Decimal | None) -> Decimal | None:
+    """Actual ÷ Estimated as a fraction half-up to 4 decimals; None with no estimate."""
+    if estimated is None or estimated <= ZERO:
+        return None
+    return (actual / estimated).quantize(FRACTION, rounding=ROUND_HALF_UP)
+
+
+def timestamp(now: datetime | None = None) -> str:
+    """UpdatedAt as written: UTC, to the second, ``2026-10-12T08:00:00Z``."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- what the store holds ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A workbook to write into: its path in the store and the hash sync read."""
+
+    rel: str
+    sha256: str
+
+
+@dataclass
+class Snapshot:
+    """What the write-back needs from the store, read in one connection."""
+
+    catalog: m.Catalog | None = None
+    catalog_target: Target | None = None
+    scopes: list[tuple[Target, m.Scope]] = field(default_factory=list)
+    hours: Hours = field(default_factory=dict)
+    delivered: list[Delivered] = field(default_factory=list)
+    start_dates: dict[str, date | None] = field(default_factory=dict)
+
+
+def _targets(conn: Connection) -> dict[str, Target]:
+    wb = st.workbooks
+    rows = conn.execute(select(wb.c.path, wb.c.sha256).where(wb.c.status == "ok"))
+    return {r.path: Target(r.path, r.sha256) for r in rows if r.sha256}
+
+
+def _codes(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+def _scope_models(conn: Connection) -> dict[str, m.Scope]:
+    """The stored scopes of bookable engagements, keyed by engagement."""
+    s, d, o = st.scopes, st.deliverables, st.overrides
+    out: dict[str, m.Scope] = {}
+    for row in conn.execute(select(s).where(s.c.status.in_(BOOKABLE)).order_by(s.c.id)):
+        info = m.ScopeInfo(
+            engagement=row.engagement,
+            client=row.client or "",
+            title=row.title or "",
+            start_date=row.start_date,
+            end_date=row.end_date,
+            billing_model=row.billing_model or None,
+            discount=row.discount if row.discount is not None else ZERO,
+            status=row.status,
+            estimate_basis=row.estimate_basis or m.EstimateBasis.CATALOG,
+            risks=_codes(row.risks),
+            currency=row.currency or "",
+        )
+        out[row.engagement] = m.Scope(workbook=row.path, info=info)
+    if not out:
+        return out
+    wanted = list(out)
+    for row in conn.execute(select(d).where(d.c.engagement.in_(wanted)).order_by(d.c.id)):
+        out[row.engagement].deliverables.append(
+            m.Deliverable(
+                src=m.RowRef(row.path, row.sheet, row.row_num),
+                deliverable=row.deliverable,
+                sku=row.sku,
+                description=row.description or "",
+                quantity=row.quantity,
+                complexity=row.complexity,
+                risks=_codes(row.risks),
+                milestone=row.milestone or "",
+            )
+        )
+    for row in conn.execute(select(o).where(o.c.engagement.in_(wanted)).order_by(o.c.id)):
+        out[row.engagement].overrides.append(
+            m.Override(
+                src=m.RowRef(row.path, row.sheet, row.row_num),
+                deliverable=row.deliverable,
+                role=row.role,
+                hours=row.hours,
+            )
+        )
+    return out
+
+
+def _hours(conn: Connection, engagements: Sequence[str]) -> Hours:
+    """Booked hours per engagement × deliverable × role (valid rows only are stored)."""
+    t = st.time_entries
+    out: Hours = {}
+    if not engagements:
+        return out
+    query = select(t.c.engagement, t.c.deliverable, t.c.role, t.c.hours).where(
+        t.c.engagement.in_(list(engagements))
+    )
+    for eng, dlv, role, hours in conn.execute(query):
+        key = (eng, dlv, role)
+        out[key] = out.get(key, ZERO) + hours
+    return out
+
+
+def _delivered(scopes: dict[str, m.Scope], hours: Hours) -> list[Delivered]:
+    """Per deliverable × role of the Completed scopes: what calibration learns from
+    (the same rows as :func:`psos_xl.sync.actuals.delivered`, from hours already summed)."""
+    by_deliverable: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for (eng, dlv, role), h in hours.items():
+        by_deliverable.setdefault((eng, dlv), {})[role] = h
+    out: list[Delivered] = []
+    for eng in sorted(scopes):
+        scope = scopes[eng]
+        if scope.info.status is not m.Status.COMPLETED:
+            continue
+        for d in scope.deliverables:
+            risks = tuple(dict.fromkeys([*d.risks, *scope.info.risks]))
+            for role, actual in sorted(by_deliverable.get((eng, d.deliverable), {}).items()):
+                out.append(
+                    Delivered(
+                        eng, d.deliverable, d.sku, d.quantity, d.complexity, risks, role, actual
+                    )
+                )
+    return out
+
+
+def snapshot(store: st.Store) -> Snapshot:
+    """Read what the write-back needs from the store."""
+    with store.connect() as conn:
+        targets = _targets(conn)
+        catalog = st.load_catalog(conn)
+        scopes = _scope_models(conn)
+        hours = _hours(conn, list(scopes))
+    snap = Snapshot(catalog=catalog, hours=hours)
+    if catalog is not None:
+        snap.catalog_target = targets.get(catalog.workbook)
+    for eng, scope in scopes.items():
+        snap.start_dates[eng] = scope.info.start_date
+        target = targets.get(scope.workbook)
+        if target is not None:
+            snap.scopes.append((target, scope))
+    snap.scopes.sort(key=lambda pair: pair[0].rel)
+    snap.delivered = _delivered(scopes, hours)
+    return snap
+
+
+# --- the tables ---------------------------------------------------------------------------
+
+
+def _actual_key(row: m.ActualRow) -> tuple[Any, ...]:
+    return tuple(getattr(row, c.field) for c in spec.ACTUALS.columns if c.field != "updated_at")
+
+
+def keep_updated_at(new: list[m.ActualRow], old: Sequence[m.ActualRow]) -> list[m.ActualRow]:
+    """``new`` with each unchanged row's UpdatedAt taken from ``old`` (same SKU × role,
+    equal values): a row says when it last changed, and a sync with no news writes the
+    very bytes that are there."""
+    before = {(r.sku, r.role): r for r in old}
+    out: list[m.ActualRow] = []
+    for row in new:
+        prev = before.get((row.sku, row.role))
+        if prev is not None and prev.updated_at and _actual_key(prev) == _actual_key(row):
+            row = row.model_copy(update={"updated_at": prev.updated_at})
+        out.append(row)
+    return out
+
+
+def _old_actuals(path: Path) -> list[m.ActualRow]:
+    """The Actuals rows the catalog holds now (none when it cannot be read)."""
+    from psos_xl.workbook.reader import open_book
+    from psos_xl.workbook.readers import _build
+
+    book, issues = open_book(path)
+    if book.workbook is None:
+        return []
+    try:
+        return _build(m.ActualRow, book.table(spec.ACTUALS, issues))
+    except Exception:  # a hand-edited row the model rejects: rewritten with fresh stamps
+        return []
+
+
+def actuals_rows(
+    catalog: m.Catalog,
+    delivered: Sequence[Delivered],
+    start_dates: dict[str, date | None],
+    stamp: str,
+) -> list[m.ActualRow]:
+    """The catalog's Actuals rows from the delivered hours of Completed engagements."""
+    deliveries = deliveries_from_rows(catalog, delivered, start_dates)
+    return calibrate(catalog, deliveries, stamp)
+
+
+def delivery_rows(catalog: m.Catalog, scope: m.Scope, hours: Hours) -> list[m.DeliveryRow]:
+    """The scope's Delivery rows: estimated lines in scope order, then lines with hours
+    booked but no estimate (sorted)."""
+    eng = scope.info.engagement
+    estimated = estimate_hours(catalog, scope)
+    booked = {(d, r): h for (e, d, r), h in hours.items() if e == eng}
+    keys = list(estimated) + sorted(k for k in booked if k not in estimated)
+    rows: list[m.DeliveryRow] = []
+    for key in keys:
+        est = estimated.get(key)
+        actual = booked.get(key, ZERO)
+        burn = burn_pct(actual, est)
+        rows.append(
+            m.DeliveryRow(
+                deliverable=key[0],
+                role=key[1],
+                estimated_hours=est,
+                actual_hours=actual,
+                burn_pct=burn,
+                alert=alert(burn, actual),
+            )
+        )
+    return rows
+
+
+def cells_of(table: spec.TableSpec, rows: Sequence[m.Row]) -> list[list[CellValue]]:
+    return [[getattr(r, c.field) for c in table.columns] for r in rows]
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _record_write(store: st.Store, root: Path, rel: str, written_sha: str) -> None:
+    """Record the stat and hash of psos' own write, so the next sync does not read it.
+
+    The stat is taken around a re-hash: a user's save landing in between would otherwise
+    be recorded as psos' write and skipped; then nothing is recorded and the next sync
+    reads the file as it would any change.
+    """
+    path = root / rel
+    try:
+        before = path.stat()
+        sha = sha256_of(path)
+        after = path.stat()
+    except OSError:
+        return
+    same_stat = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+    if sha != written_sha or not same_stat:
+        return
+    wb = st.workbooks
+    with store.begin() as conn:
+        conn.execute(
+            update(wb)
+            .where(wb.c.path == rel, wb.c.sha256 != written_sha)
+            .values(size=after.st_size, mtime_ns=after.st_mtime_ns, sha256=written_sha)
+        )
+
+
+def _mark_dirty(store: st.Store, rel: str) -> None:
+    with store.begin() as conn:
+        conn.execute(update(st.workbooks).where(st.workbooks.c.path == rel).values(dirty=True))
+
+
+@dataclass
+class WriteBack:
+    """The engine's ``after_store`` step for the workspace at ``root``."""
+
+    root: Path
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    results: list[WriteResult] = field(default_factory=list)
+
+    def __call__(self, result: SyncResult, store: st.Store) -> None:
+        snap = snapshot(store)
+        issues: list[Issue] = []
+        catalog = snap.catalog
+        if catalog is None:
+            return
+        stamp = timestamp(self.now())
+        rows = actuals_rows(catalog, snap.delivered, snap.start_dates, stamp)
+        target = snap.catalog_target
+        if target is not None:
+            rows = keep_updated_at(rows, _old_actuals(self.root / target.rel))
+            self._write(result, store, target, spec.ACTUALS, cells_of(spec.ACTUALS, rows), issues)
+        # estimates use the Actuals as they now stand, as pricing will from now on
+        priced = catalog.model_copy(update={"actuals": rows})
+        for target, scope in snap.scopes:
+            lines = delivery_rows(priced, scope, snap.hours)
+            self._write(
+                result, store, target, spec.DELIVERY, cells_of(spec.DELIVERY, lines), issues
+            )
+        if issues:
+            result.issues = sort_issues([*result.issues, *issues])
+
+    def _write(
+        self,
+        result: SyncResult,
+        store: st.Store,
+        target: Target,
+        table: spec.TableSpec,
+        rows: list[list[CellValue]],
+        issues: list[Issue],
+    ) -> None:
+        path = self.root / target.rel
+        done = write_table(path, table.name, table.headers, rows, expected_sha256=target.sha256)
+        self.results.append(done)
+        if done.status == "written":
+            _record_write(store, self.root, target.rel, done.sha256)
+            result.written_back.append(target.rel)
+            return
+        if done.status == "unchanged":
+            return
+        if done.status == "open":
+            result.skipped_open.append(target.rel)
+        elif done.status == "changed":
+            _mark_dirty(store, target.rel)
+        elif done.message.startswith(_NO_TABLE):
+            issues.append(
+                Issue.make(
+                    Code.WRITE_BACK_NO_TABLE,
+                    f"{target.rel}!{table.name}",
+                    f"the workbook has no {table.name} table, so psos has nowhere to write "
+                    f"it; add one (psos new {'catalog' if table is spec.ACTUALS else 'scope'} "
+                    "shows its columns) to see it filled in",
+                )
+            )
+            return
+        issue = done.issue(target.rel)
+        if issue is not None:
+            issues.append(issue)
+
+
+def write_back(root: Path) -> AfterStore:
+    """The ``after_store`` hook that writes Actuals and Delivery for ``root``."""
+    return WriteBack(root.resolve())
+
+
+def store_url_of(root: Path, store_url: str | None = None) -> str:
+    """The store URL: the argument, else psos.toml's ``store``, else SQLite in ``.psos``."""
+    from psos_xl.workspace import Workspace
+
+    if store_url:
+        return store_url
+    configured = Workspace.load(root).config.get("store", "")
+    return configured or st.default_url(root.resolve())
+
+
+def sync_workspace(
+    root: Path,
+    store_url: str | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    lock_timeout: float = 30.0,
+) -> SyncResult:
+    """Sync the workspace at ``root`` and write the actuals back (the one-call API).
+
+    ``run_sync`` with :func:`write_back` as its ``after_store`` step; raises a PsosError
+    when the sync cannot run (see :func:`~psos_xl.sync.engine.run_sync`).
+    """
+    return run_sync(
+        root,
+        store_url_of(root, store_url),
+        workers,
+        progress,
+        lock_timeout=lock_timeout,
+        after_store=write_back(root),
+    )
