@@ -8,6 +8,12 @@ Money, hours and multipliers are stored as canonical decimal text (:class:`Decim
 ``Decimal("7.50")`` comes back as ``Decimal("7.50")`` on every backend. SQLite's NUMERIC
 goes through a float and would not round-trip exactly; arithmetic happens in Python.
 
+PostgreSQL (``postgresql://…``, driven by psycopg 3) gets the same tables and the same
+migrations. Text columns have no length limit there, as on SQLite (which ignores the
+declared lengths), so a workbook SQLite accepts is never refused by PostgreSQL. The
+migrations take a transaction-level advisory lock, so two machines opening a new store
+at once do not both create it.
+
 Workbook status (``workbooks.status``):
 
 - ``ok``: read, its valid rows are stored;
@@ -23,6 +29,7 @@ Workbook status (``workbooks.status``):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,7 +58,8 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from psos_xl import models as m
 from psos_xl.errors import PsosError
@@ -64,11 +72,22 @@ class StoreError(PsosError):
     """The store cannot be opened or is newer than this psos_xl."""
 
 
+def text_of(length: int) -> TypeEngine[str]:
+    """A string column: VARCHAR(length) on SQLite (which ignores the length), unbounded
+    TEXT on PostgreSQL, so both accept the same values."""
+    return String(length).with_variant(Text(), "postgresql")
+
+
 class DecimalText(TypeDecorator[Decimal]):
     """A Decimal kept as its exact text, so it round-trips on every backend."""
 
     impl = String(48)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(self.impl_instance)
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
@@ -87,7 +106,7 @@ schema_migrations = Table(
     "schema_migrations",
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("description", String(200), nullable=False),
+    Column("description", text_of(200), nullable=False),
     Column("applied_at", DateTime, nullable=False),
 )
 
@@ -95,18 +114,18 @@ workbooks = Table(
     "workbooks",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("path", String(1024), nullable=False, unique=True),
-    Column("kind", String(16)),
-    Column("ident", String(300)),  # what it is a copy of: timesheet:ALM:2026-01-05, ...
-    Column("person", String(64)),
+    Column("path", text_of(1024), nullable=False, unique=True),
+    Column("kind", text_of(16)),
+    Column("ident", text_of(300)),  # what it is a copy of: timesheet:ALM:2026-01-05, ...
+    Column("person", text_of(64)),
     Column("week", Date),
-    Column("engagement", String(64)),
+    Column("engagement", text_of(64)),
     Column("size", BigInteger),
     Column("mtime_ns", BigInteger),
-    Column("sha256", String(64)),
+    Column("sha256", text_of(64)),
     Column("last_read_at", DateTime),
     Column("last_read_run", Integer),
-    Column("status", String(16), nullable=False),
+    Column("status", text_of(16), nullable=False),
     Column("dirty", Boolean, nullable=False, default=False),  # re-read on the next pass
     Column("retired_at", DateTime),
 )
@@ -117,20 +136,20 @@ sync_runs = Table(
     Column("id", Integer, primary_key=True),
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime),
-    Column("status", String(16), nullable=False),  # running | ok | issues | failed
+    Column("status", text_of(16), nullable=False),  # running | ok | issues | failed
     Column("counts", Text),  # JSON
     Column("pid", Integer, nullable=False),
-    Column("host", String(200)),
+    Column("host", text_of(200)),
 )
 
 
 def _lineage() -> list[Column[Any]]:
     return [
         Column("workbook_id", Integer, ForeignKey("workbooks.id"), nullable=False, index=True),
-        Column("path", String(1024), nullable=False),
-        Column("sheet", String(64), nullable=False),
+        Column("path", text_of(1024), nullable=False),
+        Column("sheet", text_of(64), nullable=False),
         Column("row_num", Integer, nullable=False),
-        Column("sha256", String(64), nullable=False),
+        Column("sha256", text_of(64), nullable=False),
     ]
 
 
@@ -140,41 +159,41 @@ def _fact(name: str, *columns: Column[Any]) -> Table:
 
 roles = _fact(
     "roles",
-    Column("role", String(64), nullable=False),
-    Column("name", String(200)),
+    Column("role", text_of(64), nullable=False),
+    Column("name", text_of(200)),
     Column("cost_rate", DecimalText, nullable=False),
     Column("bill_rate", DecimalText, nullable=False),
-    Column("currency", String(8)),
+    Column("currency", text_of(8)),
     Column("effective_from", Date, nullable=False),
 )
 services = _fact(
     "services",
-    Column("sku", String(64), nullable=False),
-    Column("name", String(200)),
-    Column("role", String(64), nullable=False),
+    Column("sku", text_of(64), nullable=False),
+    Column("name", text_of(200)),
+    Column("role", text_of(64), nullable=False),
     Column("hours", DecimalText, nullable=False),
 )
 complexity = _fact(
     "complexity",
-    Column("level", String(64), nullable=False),
+    Column("level", text_of(64), nullable=False),
     Column("multiplier", DecimalText, nullable=False),
 )
 risks = _fact(
     "risks",
-    Column("code", String(64), nullable=False),
+    Column("code", text_of(64), nullable=False),
     Column("description", Text),
     Column("uplift", DecimalText, nullable=False),
 )
 settings = _fact(
     "settings",
-    Column("key", String(64), nullable=False),
+    Column("key", text_of(64), nullable=False),
     Column("value", Text),
 )
 people = _fact(
     "people",
-    Column("person", String(64), nullable=False),
-    Column("name", String(200)),
-    Column("role", String(64), nullable=False),
+    Column("person", text_of(64), nullable=False),
+    Column("name", text_of(200)),
+    Column("role", text_of(64), nullable=False),
     Column("capacity_hours_per_week", DecimalText),
     Column("utilization_target", DecimalText),
     Column("start_date", Date),
@@ -182,67 +201,67 @@ people = _fact(
 )
 scopes = _fact(
     "scopes",
-    Column("engagement", String(64), nullable=False, index=True),
-    Column("client", String(200)),
+    Column("engagement", text_of(64), nullable=False, index=True),
+    Column("client", text_of(200)),
     Column("title", Text),
-    Column("status", String(16)),
+    Column("status", text_of(16)),
     Column("start_date", Date),
     Column("end_date", Date),
-    Column("billing_model", String(32)),
+    Column("billing_model", text_of(32)),
     Column("discount", DecimalText),
-    Column("estimate_basis", String(16)),
+    Column("estimate_basis", text_of(16)),
     Column("risks", Text),  # comma-separated codes
-    Column("currency", String(8)),
+    Column("currency", text_of(8)),
 )
 deliverables = _fact(
     "deliverables",
-    Column("engagement", String(64), nullable=False, index=True),
-    Column("deliverable", String(64), nullable=False),
-    Column("sku", String(64), nullable=False),
+    Column("engagement", text_of(64), nullable=False, index=True),
+    Column("deliverable", text_of(64), nullable=False),
+    Column("sku", text_of(64), nullable=False),
     Column("description", Text),
     Column("quantity", DecimalText, nullable=False),
-    Column("complexity", String(64), nullable=False),
+    Column("complexity", text_of(64), nullable=False),
     Column("risks", Text),
-    Column("milestone", String(200)),
+    Column("milestone", text_of(200)),
 )
 assumptions = _fact(
     "assumptions",
-    Column("engagement", String(64), nullable=False),
-    Column("assumption_id", String(64), nullable=False),
+    Column("engagement", text_of(64), nullable=False),
+    Column("assumption_id", text_of(64), nullable=False),
     Column("assumption", Text, nullable=False),
-    Column("owner", String(200)),
+    Column("owner", text_of(200)),
     Column("impact_if_false", Text),
 )
 overrides = _fact(
     "overrides",
-    Column("engagement", String(64), nullable=False),
-    Column("deliverable", String(64), nullable=False),
-    Column("role", String(64), nullable=False),
+    Column("engagement", text_of(64), nullable=False),
+    Column("deliverable", text_of(64), nullable=False),
+    Column("role", text_of(64), nullable=False),
     Column("hours", DecimalText, nullable=False),
 )
 time_entries = _fact(
     "time_entries",
     Column("date", Date, nullable=False),
-    Column("engagement", String(64), nullable=False),
-    Column("deliverable", String(64), nullable=False),
-    Column("role", String(64), nullable=False),
+    Column("engagement", text_of(64), nullable=False),
+    Column("deliverable", text_of(64), nullable=False),
+    Column("role", text_of(64), nullable=False),
     Column("hours", DecimalText, nullable=False),
     Column("billable", Boolean, nullable=False),
     Column("note", Text),
-    Column("person", String(64), nullable=False),
+    Column("person", text_of(64), nullable=False),
     Column("week", Date, nullable=False),
 )
 Index("ix_time_entries_engagement", time_entries.c.engagement, time_entries.c.deliverable)
 expenses = _fact(
     "expenses",
     Column("date", Date, nullable=False),
-    Column("engagement", String(64), nullable=False),
-    Column("category", String(64), nullable=False),
+    Column("engagement", text_of(64), nullable=False),
+    Column("category", text_of(64), nullable=False),
     Column("amount", DecimalText, nullable=False),
-    Column("currency", String(8)),
+    Column("currency", text_of(8)),
     Column("billable", Boolean, nullable=False),
     Column("note", Text),
-    Column("person", String(64), nullable=False),
+    Column("person", text_of(64), nullable=False),
     Column("week", Date, nullable=False),
 )
 
@@ -251,10 +270,10 @@ rejects = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("workbook_id", Integer, ForeignKey("workbooks.id"), nullable=False, index=True),
-    Column("path", String(1024), nullable=False),
-    Column("location", String(1200), nullable=False),  # workbook!sheet!cell
-    Column("code", String(64), nullable=False),
-    Column("severity", String(16), nullable=False),
+    Column("path", text_of(1024), nullable=False),
+    Column("location", text_of(1200), nullable=False),  # workbook!sheet!cell
+    Column("code", text_of(64), nullable=False),
+    Column("severity", text_of(16), nullable=False),
     Column("message", Text, nullable=False),
     Column("first_seen_run", Integer),
     Column("last_seen_run", Integer),  # the last run that read the workbook and saw it
@@ -264,11 +283,11 @@ conflicts = Table(
     "conflicts",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("ident", String(300), nullable=False),
-    Column("person", String(64)),
+    Column("ident", text_of(300), nullable=False),
+    Column("person", text_of(64)),
     Column("week", Date),
-    Column("kept_path", String(1024), nullable=False),
-    Column("conflicting_path", String(1024), nullable=False, unique=True),
+    Column("kept_path", text_of(1024), nullable=False),
+    Column("conflicting_path", text_of(1024), nullable=False, unique=True),
     Column("run", Integer),  # the run that found it
 )
 
@@ -352,12 +371,47 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+def engine_url(url: str) -> URL:
+    """The SQLAlchemy URL of a store URL: ``postgresql://`` and ``postgres://`` mean
+    psycopg 3, the driver of the ``postgres`` extra (SQLAlchemy alone would pick
+    psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def shown(url: str) -> str:
+    """A store URL fit for a message: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: nothing in it to hide
+        return url
+
+
+def advisory_key(name: str) -> int:
+    """A fixed 64-bit PostgreSQL advisory-lock key derived from ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+MIGRATION_LOCK_KEY = advisory_key("psos_xl schema migrations")
+
+
 def open_store(url: str, migrate: bool = True) -> Store:
     """Open the store at ``url`` and bring its schema up to date."""
     try:
-        engine = create_engine(url)
-    except Exception as err:  # bad URL or missing driver
-        raise StoreError(f"cannot open the store {url!r}: {err}") from err
+        target = engine_url(url)
+        if target.get_backend_name() == "postgresql":
+            engine = create_engine(target, pool_pre_ping=True)
+        else:
+            engine = create_engine(target)
+    except ImportError as err:
+        raise StoreError(
+            f"cannot open the store {shown(url)!r}: its database driver is not installed "
+            f"({err}); for PostgreSQL: pip install 'psos_xl[postgres]'"
+        ) from err
+    except Exception as err:  # bad URL
+        raise StoreError(f"cannot open the store {shown(url)!r}: {err}") from err
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -370,7 +424,7 @@ def open_store(url: str, migrate: bool = True) -> Store:
             raise
         except Exception as err:
             engine.dispose()
-            raise StoreError(f"cannot open the store {url!r}: {err}") from err
+            raise StoreError(f"cannot open the store {shown(url)!r}: {err}") from err
     return store
 
 
@@ -380,14 +434,23 @@ def _current_version(conn: Connection) -> int:
     return int(conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0)
 
 
+def _one_migrator(conn: Connection) -> None:
+    """On PostgreSQL, wait for any other migrating process until this transaction ends
+    (SQLite's write lock does the same there)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+
+
 def apply_migrations(store: Store) -> list[int]:
     """Apply the migrations the store lacks, in order, each in its own transaction."""
     applied: list[int] = []
     with store.begin() as conn:
+        _one_migrator(conn)
         schema_migrations.create(conn, checkfirst=True)
     latest = MIGRATIONS[-1].version
     for migration in MIGRATIONS:
         with store.begin() as conn:
+            _one_migrator(conn)
             current = _current_version(conn)
             if current > latest:
                 raise StoreError(
