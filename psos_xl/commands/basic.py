@@ -85,8 +85,18 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
 
     @new_app.command("scope")
     def new_scope(
-        engagement: Annotated[str, typer.Option(help="Engagement code, e.g. ACME-01.")],
+        engagement: Annotated[str, typer.Option(help="Engagement code, e.g. ACME-01.")] = "",
         workspace: WorkspaceOpt = Path(),
+        like: Annotated[
+            str, typer.Option("--like", help="Copy this Completed engagement's scope.")
+        ] = "",
+        closest: Annotated[
+            bool,
+            typer.Option("--closest", help="Start from the closest Completed engagement."),
+        ] = False,
+        skus: Annotated[
+            str, typer.Option(help="With --closest: SKUs of the new work, e.g. MIGR:3,TEST.")
+        ] = "",
         client: Annotated[str, typer.Option(help="Client name.")] = "",
         title: Annotated[str, typer.Option(help="Engagement title.")] = "",
         start: Annotated[str, typer.Option(help="StartDate, YYYY-MM-DD.")] = "",
@@ -97,11 +107,25 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="Output path.")] = None,
         force: ForceOpt = False,
     ) -> None:
-        """A new scope workbook with dropdowns filled from the workspace's catalog."""
+        """A new scope workbook with dropdowns filled from the workspace's catalog;
+        --like ENG or --closest start it from a delivered engagement, priced both ways."""
         from psos_xl.models import BillingModel
         from psos_xl.newbook import new_scope as build
 
+        if like or closest:
+            from psos_xl.commands.learn import new_scope_from_memory
+
+            try:
+                first, last = parse_date(start, "--start"), parse_date(end, "--end")
+            except PsosError as err:
+                raise fail(err, False) from err
+            new_scope_from_memory(
+                workspace, engagement, like, closest, skus, client, title, first, last, out, force
+            )
+            return
         try:
+            if not engagement.strip():
+                raise PsosError("--engagement is required (or use --like ENG / --closest)")
             ws = find_workspace(workspace)
             model = parse_enum(BillingModel, billing_model, "--billing-model")
             path = build(
