@@ -151,8 +151,10 @@ def run_sync(
         raise WorkspaceError(f"{root}: no such folder")
     state = root / STATE_DIR
     state.mkdir(exist_ok=True)
-    with SyncLock(state, lock_timeout):
-        store = st.open_store(store_url or st.default_url(root))
+    url = store_url or st.default_url(root)
+    # on a shared (PostgreSQL) store the lock is store-wide too: two machines, one writer
+    with SyncLock(state, lock_timeout, url):
+        store = st.open_store(url)
         try:
             return _Run(root, store, max(1, workers), progress).execute(after_store)
         finally:
