@@ -42,6 +42,7 @@ from psos_xl.sync import store as st
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.outputs import store_url_of, sync_workspace
 from psos_xl.sync.scan import sha256_of
+from psos_xl.sync.writeback import TEMP_PREFIX, lock_files
 from psos_xl.workspace import STATE_DIR, is_temp_name, is_workbook_name
 
 DEFAULT_DEBOUNCE = 2.0
@@ -172,7 +173,11 @@ class Watcher:
         if is_temp_name(name):
             # a lock file going away: a workbook skipped as open may be written now
             last = self.last
-            return event_type in ("deleted", "moved") and bool(last and last.skipped_open)
+            return (
+                not name.startswith(TEMP_PREFIX)
+                and event_type in ("deleted", "moved")
+                and bool(last and last.skipped_open)
+            )
         if is_directory:
             return not name.startswith(".")
         return is_workbook_name(name)
@@ -184,7 +189,7 @@ class Watcher:
         except ValueError:
             return False
         if is_temp_name(path.name):
-            return True  # a lock file went away (see _may_matter)
+            return self._unlocked(path)
         if path.is_dir():
             return True
         if not path.is_file():  # gone: a change if the store held it (or files under it)
@@ -199,6 +204,17 @@ class Watcher:
         if (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             return False
         return known.sha256 is None or sha256_of(path) != known.sha256
+
+    def _unlocked(self, lock: Path) -> bool:
+        """A lock file went away: is a workbook beside it, skipped as open, closed now?"""
+        last = self.last
+        if last is None or lock.exists():
+            return False
+        for rel in last.skipped_open:
+            path = self.root / rel
+            if path.parent == lock.parent and not lock_files(path):
+                return True
+        return False
 
     # --- the worker ----------------------------------------------------------------------
 
