@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, make_workbook
 
-from psos_xl.sync import SyncBusyError, engine, open_store, run_sync
+from psos_xl.sync import SyncBusyError, open_store, run_sync
 from psos_xl.sync import store as st
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.lock import STORE_LOCK_KEY, SyncLock
@@ -327,32 +327,6 @@ def test_a_sync_into_postgres_stores_what_sqlite_stores(pg_url: str, tmp_path: P
     assert after == before
 
 
-def _engine_takes_the_store_lock(url: str, folder: Path) -> bool:
-    """Whether run_sync passes the store's URL to its SyncLock."""
-    seen: list[bool] = []
-
-    class Spy(SyncLock):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            seen.append(self._store is not None)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine, "SyncLock", Spy)
-        folder.mkdir()
-        run_sync(folder, store_url=url)
-    return seen == [True]
-
-
-@pytest.fixture
-def engine_locks_store(
-    request: pytest.FixtureRequest, pg_server: pgserver.PgServer, tmp_path: Path
-) -> None:
-    url = pg_server.create_database(f"probe_{os.getpid()}_{next(_numbers)}")
-    if not _engine_takes_the_store_lock(url, tmp_path / "probe"):
-        reason = "engine.run_sync does not pass store_url to SyncLock yet"
-        request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))
-
-
 def store_lock_taken(url: str) -> bool:
     """Whether some session holds the store's sync lock (probed without keeping it)."""
     store = open_store(url, migrate=False)
@@ -381,7 +355,6 @@ def runs_never_overlap(url: str) -> list[tuple[datetime, datetime]]:
     return spans
 
 
-@pytest.mark.usefixtures("engine_locks_store")
 def test_two_machines_never_write_the_store_at_once(pg_url: str, tmp_path: Path) -> None:
     machine_a = firm(tmp_path / "a")
     machine_b = tmp_path / "b"  # the same folder as another machine sees it
@@ -435,7 +408,6 @@ def test_two_machines_never_write_the_store_at_once(pg_url: str, tmp_path: Path)
     assert stored_hours(pg_url) == (5, GOOD_HOURS)
 
 
-@pytest.mark.usefixtures("engine_locks_store")
 def test_racing_syncs_on_a_new_store_count_everything_once(pg_url: str, tmp_path: Path) -> None:
     """Without a first sync: the racers also race to create the schema."""
     roots = [firm(tmp_path / "a")]
