@@ -53,19 +53,19 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         force: ForceOpt = False,
         as_json: JsonOpt = False,
     ) -> None:
-        """Build a demo firm (catalog, engagements, weeks of timesheets) and show what is in it."""
-        from psos_xl.demo import build_demo
+        """Build a demo firm, then run the loop on it: price, sync, quote; show the result."""
+        from psos_xl.commands.demo_view import progress, render
+        from psos_xl.demo.showcase import run_demo
 
         try:
-            built = build_demo(directory, force=force)
+            with progress() as step:
+                run = run_demo(directory, force=force, step=step)
         except PsosError as err:
             raise fail(err, as_json) from err
         if as_json:
-            print_json(built.to_json())
+            print_json(run.to_json())
             return
-        out = console()
-        for line in built.lines():
-            out.print(line)
+        render(run)
 
     @new_app.command("catalog")
     def new_catalog(

@@ -1,0 +1,64 @@
+"""`psos demo` runs the whole loop on a fresh folder: what `make demo` shows a newcomer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    root = tmp_path_factory.mktemp("demo") / "firm"
+    done = subprocess.run(
+        [sys.executable, "-m", "psos_xl", "demo", str(root), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return root, json.loads(done.stdout)
+
+
+def test_every_scope_is_priced_with_its_snapshot_stored(
+    demo_json: tuple[Path, dict[str, object]],
+) -> None:
+    _root, data = demo_json
+    priced = data["priced"]
+    assert isinstance(priced, list) and len(priced) == 9
+    assert {p["snapshot"] for p in priced} == {"written"}
+    assert all(p["price"] and not p["price"].startswith("-") for p in priced)
+
+
+def test_the_first_sync_rejects_only_the_planted_row(
+    demo_json: tuple[Path, dict[str, object]],
+) -> None:
+    _root, data = demo_json
+    sync = data["sync"]
+    assert isinstance(sync, dict)
+    assert sync["rejected_rows"] == 1
+    errors = [i for i in sync["issues"] if i["severity"] == "error"]
+    assert [(i["code"], i["location"]) for i in errors] == [
+        ("NOT_A_NUMBER", "timesheets/PK/PK-2026-10-19.xlsx!Time!E9")
+    ]
+    assert sync["written_back"], "the catalog's Actuals and the scopes' Delivery are written"
+
+
+def test_a_second_sync_reads_and_writes_nothing(
+    demo_json: tuple[Path, dict[str, object]],
+) -> None:
+    _root, data = demo_json
+    resync = data["resync"]
+    assert isinstance(resync, dict)
+    assert resync["read"] == 0 and resync["written_back"] == []
+
+
+def test_a_client_quote_is_written(demo_json: tuple[Path, dict[str, object]]) -> None:
+    root, data = demo_json
+    files = [Path(p) for p in data["quote"]]
+    assert files and all(p.is_file() and p.is_relative_to(root) for p in files)
+    assert files[0].suffix == ".xlsx"
