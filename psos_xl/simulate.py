@@ -84,6 +84,15 @@ DAY_HOURS = 8
 HALF = Decimal("0.5")
 MIN_PRIOR = 5
 PRED_LIMIT = Decimal("0.25")
+# header lists written as one string read like the tables they name
+SUMMARY_HEADERS = (  # noqa: SIM905
+    "SKU Deliveries CatalogMedianAbsRE CatalogBias CatalogPRED25 "
+    "CalibratedMedianAbsRE CalibratedBias CalibratedPRED25"
+).split()
+DELIVERY_HEADERS = (  # noqa: SIM905
+    "Engagement StartDate Deliverable SKU Role PriorDeliveries Basis "
+    "CatalogHours CalibratedHours ActualHours CatalogRE CalibratedRE"
+).split()
 HEADER_ROW = 3  # the accuracy workbook's tables start here, a title above
 
 
@@ -533,16 +542,7 @@ def write_accuracy_workbook(path: Path, result: SimResult) -> Path:
     _table(
         summary,
         "Summary",
-        [
-            "SKU",
-            "Deliveries",
-            "CatalogMedianAbsRE",
-            "CatalogBias",
-            "CatalogPRED25",
-            "CalibratedMedianAbsRE",
-            "CalibratedBias",
-            "CalibratedPRED25",
-        ],
+        SUMMARY_HEADERS,
         srows,
         {c: "0.0%" for c in range(3, 9)},
     )
@@ -552,20 +552,7 @@ def write_accuracy_workbook(path: Path, result: SimResult) -> Path:
     _table(
         data,
         "Deliveries",
-        [
-            "Engagement",
-            "StartDate",
-            "Deliverable",
-            "SKU",
-            "Role",
-            "PriorDeliveries",
-            "Basis",
-            "CatalogHours",
-            "CalibratedHours",
-            "ActualHours",
-            "CatalogRE",
-            "CalibratedRE",
-        ],
+        DELIVERY_HEADERS,
         [
             [
                 r.engagement,
