@@ -11,11 +11,12 @@ function; this module only assembles them.
 
 from __future__ import annotations
 
-from psos_xl.commands import basic, pricing, sync
+from psos_xl.commands import basic, learn, pricing, sync
 from psos_xl.commands.common import app, new_app
 
 basic.register(app, new_app)
 pricing.register(app)
+learn.register(app, new_app)
 sync.register(app)
 
 
