@@ -38,86 +38,32 @@ Decisions:
 from __future__ import annotations
 
 import io
-import math
 import posixpath
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from xml.etree import ElementTree as ET
 
-from psos_xl.errors import WorkbookError
+from psos_xl.workbook.sheetxml import (
+    Area,
+    CellValue,
+    PatchError,
+    XmlCell,
+    XmlRow,
+    attrs,
+    cell_xml,
+    col_index,
+    col_letters,
+    row_xml,
+    set_attr,
+    xml_rows,
+)
 
-CellValue = str | int | Decimal | float | date | datetime | bool | None
+__all__ = ["Area", "CellValue", "PatchError", "cell_xml", "col_index", "col_letters"]
 
 _REL_ID = "}id"
-_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
-_CELL_REF = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
-_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_BAD_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_EPOCH_1900 = date(1899, 12, 30)
-_EPOCH_1904 = date(1904, 1, 1)
-_LEAP_BUG_END = date(1900, 3, 1)  # Excel counts a 29 Feb 1900 that never was
 _NEW_ROW_ATTRS = ("ht", "customHeight", "s", "customFormat")
-
-
-class PatchError(WorkbookError):
-    """The table cannot be rewritten safely; nothing was changed."""
-
-
-# --- cell references ---------------------------------------------------------------
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-@dataclass(frozen=True)
-class Area:
-    c1: int
-    r1: int
-    c2: int
-    r2: int
-
-    @classmethod
-    def parse(cls, ref: str) -> Area:
-        m = _REF.match(ref.strip())
-        if m is None:
-            raise PatchError(f"not a cell range: {ref!r}")
-        c1, r1 = col_index(m[1]), int(m[2])
-        c2, r2 = (col_index(m[3]), int(m[4])) if m[3] else (c1, r1)
-        return cls(min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2))
-
-    def __str__(self) -> str:
-        return f"{col_letters(self.c1)}{self.r1}:{col_letters(self.c2)}{self.r2}"
-
-    def rows(self, r1: int, r2: int) -> Area:
-        return Area(self.c1, r1, self.c2, r2)
-
-    def overlaps(self, other: Area) -> bool:
-        return not (
-            other.c2 < self.c1 or other.c1 > self.c2 or other.r2 < self.r1 or other.r1 > self.r2
-        )
-
-    def union(self, o: Area) -> Area:
-        return Area(min(self.c1, o.c1), min(self.r1, o.r1), max(self.c2, o.c2), max(self.r2, o.r2))
-
-
-# --- the package -------------------------------------------------------------------
 
 
 def _local(tag: str) -> str:
@@ -221,140 +167,6 @@ def _find(tables: list[_Table], name: str) -> _Table:
 # --- cell values -------------------------------------------------------------------
 
 
-def _escape_text(text: str) -> str:
-    text = _ESCAPED.sub(r"_x005F_\1", text)
-    text = _BAD_XML_CHAR.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _serial(value: date, date1904: bool) -> int | float:
-    day = value.date() if isinstance(value, datetime) else value
-    if date1904:
-        if day < _EPOCH_1904:
-            raise PatchError(f"{value} lies before 1904-01-01, the workbook's first date")
-        days = (day - _EPOCH_1904).days
-    else:
-        if day < date(1900, 1, 1):
-            raise PatchError(f"{value} lies before 1900-01-01, Excel's first date")
-        days = (day - _EPOCH_1900).days - (1 if day < _LEAP_BUG_END else 0)
-    if not isinstance(value, datetime):
-        return days
-    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-    return days + seconds / 86400 if seconds else days
-
-
-def _number(value: float | Decimal) -> str:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise PatchError(f"{value} is not a number a cell can hold")
-        return format(value, "f")
-    if not math.isfinite(value):
-        raise PatchError(f"{value} is not a number a cell can hold")
-    return repr(value)
-
-
-def cell_xml(ref: str, style: str | None, value: CellValue, date1904: bool, p: str = "") -> str:
-    """One ``<c>`` element for ``value`` (``p`` is the sheet's prefix, e.g. ``"x:"``)."""
-    s = f' s="{style}"' if style is not None else ""
-    if value is None or (isinstance(value, str) and value == ""):
-        return f'<{p}c r="{ref}"{s}/>'
-    if isinstance(value, bool):
-        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
-    if isinstance(value, str):
-        keep = ' xml:space="preserve"' if value != value.strip() or "\n" in value else ""
-        text = _escape_text(value)
-        return f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{keep}>{text}</{p}t></{p}is></{p}c>'
-    if isinstance(value, date):
-        v = _serial(value, date1904)
-        return f'<{p}c r="{ref}"{s}><{p}v>{v if isinstance(v, int) else repr(v)}</{p}v></{p}c>'
-    if isinstance(value, int):
-        return f'<{p}c r="{ref}"{s}><{p}v>{value}</{p}v></{p}c>'
-    if isinstance(value, float | Decimal):
-        return f'<{p}c r="{ref}"{s}><{p}v>{_number(value)}</{p}v></{p}c>'
-    raise PatchError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
-
-
-# --- sheet XML surgery ---------------------------------------------------------------
-
-
-def _attrs(tag: str) -> dict[str, str]:
-    return {m[1]: m[2] if m[2] is not None else m[3] for m in _ATTR.finditer(tag)}
-
-
-def _set_attr(tag: str, name: str, value: str | None) -> str:
-    """``tag`` (a start tag) with attribute ``name`` set, added or (None) removed."""
-    pattern = re.compile(rf"""(\s){re.escape(name)}\s*=\s*(?:"[^"]*"|'[^']*')""")
-    if pattern.search(tag):
-        if value is None:
-            return pattern.sub("", tag, count=1)
-        return pattern.sub(lambda m: f'{m[1]}{name}="{value}"', tag, count=1)
-    if value is None:
-        return tag
-    m = re.match(r"<[\w:.-]+", tag)
-    assert m is not None
-    return f'{tag[: m.end()]} {name}="{value}"{tag[m.end() :]}'
-
-
-@dataclass
-class _Cell:
-    col: int
-    text: str
-
-    @property
-    def has_content(self) -> bool:
-        return re.search(r"<(?:[\w.-]+:)?(?:v|f|is)\b", self.text) is not None
-
-    @property
-    def has_formula(self) -> bool:
-        return re.search(r"<(?:[\w.-]+:)?f\b", self.text) is not None
-
-    def moved(self, row: int) -> _Cell:
-        m = re.match(r"<[^>]*?/?>", self.text)
-        assert m is not None
-        tag = _set_attr(m[0], "r", f"{col_letters(self.col)}{row}")
-        return _Cell(self.col, tag + self.text[m.end() :])
-
-
-@dataclass
-class _Row:
-    index: int
-    start_tag: str  # "<row ...>" or "<row .../>"
-    body: str
-    text: str
-
-    def cells(self, p: str) -> list[_Cell]:
-        out: list[_Cell] = []
-        col = 0
-        pat = rf"<{p}c\b[^>]*?/>|<{p}c\b[^>]*>.*?</{p}c>"
-        for m in re.finditer(pat, self.body, re.DOTALL):
-            ref = _attrs(m[0][: m[0].index(">")]).get("r")
-            cm = _CELL_REF.match(ref) if ref else None
-            col = col_index(cm[1]) if cm else col + 1
-            out.append(_Cell(col, m[0]))
-        return out
-
-
-def _rows(inner: str, p: str) -> list[_Row]:
-    out: list[_Row] = []
-    index = 0
-    pat = rf"<{p}row\b[^>]*?/>|(<{p}row\b[^>]*>)(.*?)</{p}row>"
-    for m in re.finditer(pat, inner, re.DOTALL):
-        start = m[1] or m[0]
-        r = _attrs(start).get("r")
-        index = int(r) if r else index + 1
-        out.append(_Row(index, start, m[2] or "", m[0]))
-    return out
-
-
-def _row_xml(start_tag: str, index: int, cells: list[_Cell], p: str) -> str:
-    tag = _set_attr(start_tag, "r", str(index))
-    tag = _set_attr(tag, "spans", None)  # an optional hint; stale once cells change
-    tag = tag[:-2].rstrip() + ">" if tag.endswith("/>") else tag
-    if not cells:
-        return tag[:-1] + "/>"
-    return tag + "".join(c.text for c in sorted(cells, key=lambda c: c.col)) + f"</{p}row>"
-
-
 @dataclass(frozen=True)
 class _Plan:
     """Where the table's rows are and will be."""
@@ -414,7 +226,7 @@ def _check_room(plan: _Plan, others: list[Area], rest: str) -> None:
     if grown.r2 < grown.r1:
         return
     for m in re.finditer(r"<(?:[\w.-]+:)?mergeCell\b[^>]*>", rest):
-        ref = _attrs(m[0]).get("ref")
+        ref = attrs(m[0]).get("ref")
         if ref and Area.parse(ref).overlaps(grown):
             raise PatchError(
                 f"{plan.where}{ref}: merged cells are in the way of table {name} growing; "
@@ -422,18 +234,18 @@ def _check_room(plan: _Plan, others: list[Area], rest: str) -> None:
             )
 
 
-def _template(row: _Row | None, p: str) -> tuple[dict[int, str], str]:
+def _template(row: XmlRow | None, p: str) -> tuple[dict[int, str], str]:
     """The cell styles (by column) and the row start tag that new rows copy."""
     if row is None:
         return {}, f"<{p}row>"
     styles = {}
     for c in row.cells(p):
-        s = _attrs(c.text[: c.text.index(">")]).get("s")
+        s = attrs(c.text[: c.text.index(">")]).get("s")
         if s is not None:
             styles[c.col] = s
     kept = "".join(
         f' {k}="{v}"'
-        for k, v in _attrs(row.start_tag).items()
+        for k, v in attrs(row.start_tag).items()
         if k in _NEW_ROW_ATTRS or k.endswith(":dyDescent")  # not hidden, outline, spans
     )
     return styles, f"<{p}row{kept}>"
@@ -441,12 +253,12 @@ def _template(row: _Row | None, p: str) -> tuple[dict[int, str], str]:
 
 @dataclass
 class _OldCells:
-    outside: dict[int, list[_Cell]]  # user cells beside the table, by row
-    totals: dict[int, list[_Cell]]  # the totals row(s) by offset from the last data row
+    outside: dict[int, list[XmlCell]]  # user cells beside the table, by row
+    totals: dict[int, list[XmlCell]]  # the totals row(s) by offset from the last data row
     formulas: bool  # a formula cell is removed or moved
 
 
-def _sort_old_cells(plan: _Plan, inside: dict[int, _Row], p: str) -> _OldCells:
+def _sort_old_cells(plan: _Plan, inside: dict[int, XmlRow], p: str) -> _OldCells:
     a = plan.table.area
     old = _OldCells({}, {}, False)
     for idx, row in inside.items():
@@ -477,7 +289,7 @@ def _rewrite_sheet(
     """The sheet with the table's rows replaced; and whether a formula cell went."""
     p, head, inner, tail = _split_sheet_data(xml, plan.table.sheet_name)
     _check_room(plan, others, tail + head)
-    all_rows = _rows(inner, p)
+    all_rows = xml_rows(inner, p)
     inside = {r.index: r for r in all_rows if plan.first <= r.index <= plan.span_end}
     old = _sort_old_cells(plan, inside, p)
     styles, new_tag = _template(inside.get(plan.first), p)
@@ -494,11 +306,11 @@ def _rewrite_sheet(
         elif not cells:
             continue  # a row the table left, with nothing of the user's on it
         was = inside.get(idx)
-        out.append(_row_xml(was.start_tag if was else new_tag, idx, cells, p))
+        out.append(row_xml(was.start_tag if was else new_tag, idx, cells, p))
     for r in all_rows:
         if r.index > plan.span_end:  # rows without r= must say where they are now
-            keep = _attrs(r.start_tag).get("r") is not None
-            out.append(r.text if keep else _row_xml(r.start_tag, r.index, r.cells(p), p))
+            keep = attrs(r.start_tag).get("r") is not None
+            out.append(r.text if keep else row_xml(r.start_tag, r.index, r.cells(p), p))
 
     new_inner = "".join(out)
     _check_shared_formulas(new_inner, plan.where)
@@ -513,14 +325,14 @@ def _new_cells(
     styles: dict[int, str],
     date1904: bool,
     p: str,
-) -> list[_Cell]:
+) -> list[XmlCell]:
     cells = []
     for offset, source in enumerate(order):
         col = area.c1 + offset
         value = values[source] if source is not None else None
         ref = f"{col_letters(col)}{row}"
         try:
-            cells.append(_Cell(col, cell_xml(ref, styles.get(col), value, date1904, p)))
+            cells.append(XmlCell(col, cell_xml(ref, styles.get(col), value, date1904, p)))
         except PatchError as err:
             raise PatchError(f"{ref}: {err}") from None
     return cells
@@ -530,7 +342,7 @@ def _check_shared_formulas(inner: str, where: str) -> None:
     masters: set[str] = set()
     users: set[str] = set()
     for m in re.finditer(r"<(?:[\w.-]+:)?f\b([^>]*)>", inner):
-        at = _attrs(m[1])
+        at = attrs(m[1])
         if at.get("t") == "shared" and "si" in at:
             (masters if "ref" in at else users).add(at["si"])
     if users - masters:
@@ -542,7 +354,7 @@ def _check_shared_formulas(inner: str, where: str) -> None:
 
 def _grow_dimension(head: str, area: Area, p: str) -> str:
     m = re.search(rf"<{p}dimension\b[^>]*>", head)
-    ref = _attrs(m[0]).get("ref") if m else None
+    ref = attrs(m[0]).get("ref") if m else None
     if m is None or ref is None:
         return head
     try:
@@ -552,7 +364,7 @@ def _grow_dimension(head: str, area: Area, p: str) -> str:
     grown = old.union(area)
     if grown == old:
         return head
-    return head[: m.start()] + _set_attr(m[0], "ref", str(grown)) + head[m.end() :]
+    return head[: m.start()] + set_attr(m[0], "ref", str(grown)) + head[m.end() :]
 
 
 # --- the table part ----------------------------------------------------------------
@@ -563,11 +375,11 @@ def _rewrite_table(xml: str, plan: _Plan) -> str:
     top = plan.table.area.r1
 
     def retag(tag: str, first: int, last: int) -> str:
-        ref = _attrs(tag).get("ref")
+        ref = attrs(tag).get("ref")
         if ref is None:
             return tag
         old = Area.parse(ref)
-        return _set_attr(tag, "ref", str(Area(old.c1, first, old.c2, last)))
+        return set_attr(tag, "ref", str(Area(old.c1, first, old.c2, last)))
 
     root = re.search(r"<(?:[\w.-]+:)?table\b[^>]*>", xml)
     if root is None:
