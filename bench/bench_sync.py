@@ -133,7 +133,7 @@ def memory(n: int, workers: int, work: Path) -> None:
         root = work / f"corpus-{size}"
         if not root.exists():
             build_corpus(root, size)
-        sizes[size] = peak_mib(root, workers)
+        sizes[size] = peak_mib(root, 1)  # a pool cannot spawn from a `python -c` script
     if None in sizes.values():
         print("  (d) peak memory: not measured on this platform")
         return
