@@ -115,14 +115,25 @@ _E, _W = Severity.ERROR, Severity.WARNING
 
 CODE_INFO: dict[Code, CodeInfo] = {
     Code.FILE_NOT_FOUND: CodeInfo(_E, "The path does not exist."),
-    Code.FILE_UNREADABLE: CodeInfo(_E, "The file is not a readable .xlsx/.xlsm (corrupt, half-written or another format)."),
+    Code.FILE_UNREADABLE: CodeInfo(
+        _E, "The file is not a readable .xlsx/.xlsm (corrupt, half-written or another format)."
+    ),
     Code.NOT_PSOS_WORKBOOK: CodeInfo(_E, "The workbook has no hidden `_psos` marker sheet."),
-    Code.MARKER_INVALID: CodeInfo(_E, "The `_psos` marker names an unknown kind or a schema that is not a whole number."),
-    Code.MARKER_KEY_MISSING: CodeInfo(_E, "The `_psos` marker lacks a key the kind needs (a timesheet's person or week)."),
-    Code.SCHEMA_UNSUPPORTED: CodeInfo(_E, "The workbook was written by a newer psos_xl than this one."),
+    Code.MARKER_INVALID: CodeInfo(
+        _E, "The `_psos` marker names an unknown kind or a schema that is not a whole number."
+    ),
+    Code.MARKER_KEY_MISSING: CodeInfo(
+        _E, "The `_psos` marker lacks a key the kind needs (a timesheet's person or week)."
+    ),
+    Code.SCHEMA_UNSUPPORTED: CodeInfo(
+        _E, "The workbook was written by a newer psos_xl than this one."
+    ),
     Code.WRONG_KIND: CodeInfo(_E, "The workbook is of another kind than the command expects."),
     Code.TABLE_MISSING: CodeInfo(_E, "A required Excel Table is missing."),
-    Code.TABLE_NOT_A_TABLE: CodeInfo(_W, "The data was found on its sheet but not as an Excel Table; it was read from the header row."),
+    Code.TABLE_NOT_A_TABLE: CodeInfo(
+        _W,
+        "The data was found on its sheet but not as an Excel Table; it was read from the header row.",
+    ),
     Code.COLUMN_MISSING: CodeInfo(_E, "A required column header is missing from a table."),
     Code.COLUMN_DUPLICATE: CodeInfo(_E, "Two columns of a table carry the same header."),
     Code.VALUE_REQUIRED: CodeInfo(_E, "A required cell is empty."),
@@ -130,23 +141,31 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.NOT_A_DATE: CodeInfo(_E, "A cell that must hold a date holds something else."),
     Code.NOT_A_BOOLEAN: CodeInfo(_E, "A Y/N cell holds something other than Y, N, TRUE or FALSE."),
     Code.NOT_TEXT: CodeInfo(_E, "A code cell holds a number or date where text is expected."),
-    Code.CATALOG_NOT_FOUND: CodeInfo(_E, "No catalog workbook was found for a check that needs one."),
+    Code.CATALOG_NOT_FOUND: CodeInfo(
+        _E, "No catalog workbook was found for a check that needs one."
+    ),
     Code.DUPLICATE_RATE: CodeInfo(_E, "Two Roles rows have the same Role and EffectiveFrom."),
     Code.RATE_NEGATIVE: CodeInfo(_E, "A cost or bill rate is negative."),
     Code.BILL_BELOW_COST: CodeInfo(_W, "A role bills below its cost."),
     Code.UNKNOWN_ROLE: CodeInfo(_E, "A role code that the catalog's Roles table does not define."),
     Code.DUPLICATE_SERVICE_ROLE: CodeInfo(_E, "A Services SKU lists the same role twice."),
     Code.HOURS_NEGATIVE: CodeInfo(_E, "Base or override hours are negative."),
-    Code.DUPLICATE_CODE: CodeInfo(_E, "A code (complexity level, risk, person, assumption) is defined twice."),
+    Code.DUPLICATE_CODE: CodeInfo(
+        _E, "A code (complexity level, risk, person, assumption) is defined twice."
+    ),
     Code.MULTIPLIER_NOT_POSITIVE: CodeInfo(_E, "A complexity multiplier is zero or negative."),
     Code.UPLIFT_OUT_OF_RANGE: CodeInfo(_E, "A risk uplift lies outside [-0.5, 2]."),
     Code.SETTING_MISSING: CodeInfo(_W, "A catalog setting is missing; its default is used."),
     Code.SETTING_INVALID: CodeInfo(_E, "A catalog setting has a value of the wrong type or range."),
     Code.SETTING_UNKNOWN: CodeInfo(_W, "The Settings table has a key psos does not know."),
     Code.CURRENCY_MISMATCH: CodeInfo(_W, "A currency differs from the catalog's Currency setting."),
-    Code.PERSON_INVALID: CodeInfo(_E, "A People row has an impossible capacity, utilization or dates."),
+    Code.PERSON_INVALID: CodeInfo(
+        _E, "A People row has an impossible capacity, utilization or dates."
+    ),
     Code.FIELD_MISSING: CodeInfo(_E, "A required ScopeInfo field is missing or empty."),
-    Code.UNKNOWN_BILLING_MODEL: CodeInfo(_E, "BillingModel is not TimeAndMaterials, FixedFee, Milestone or Retainer."),
+    Code.UNKNOWN_BILLING_MODEL: CodeInfo(
+        _E, "BillingModel is not TimeAndMaterials, FixedFee, Milestone or Retainer."
+    ),
     Code.UNKNOWN_STATUS: CodeInfo(_E, "Status is not Draft, Sold, Active, Completed or Lost."),
     Code.UNKNOWN_ESTIMATE_BASIS: CodeInfo(_E, "EstimateBasis is not Catalog, P50 or P80."),
     Code.DATES_REVERSED: CodeInfo(_E, "EndDate falls before StartDate."),
@@ -156,9 +175,13 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.UNKNOWN_COMPLEXITY: CodeInfo(_E, "A complexity level the catalog does not define."),
     Code.UNKNOWN_RISK: CodeInfo(_E, "A risk code the catalog does not define."),
     Code.QUANTITY_NOT_POSITIVE: CodeInfo(_E, "A deliverable's Quantity is zero or negative."),
-    Code.OVERRIDE_UNKNOWN_DELIVERABLE: CodeInfo(_E, "An Overrides row names a deliverable the scope does not have."),
+    Code.OVERRIDE_UNKNOWN_DELIVERABLE: CodeInfo(
+        _E, "An Overrides row names a deliverable the scope does not have."
+    ),
     Code.DUPLICATE_OVERRIDE: CodeInfo(_E, "Two Overrides rows for the same deliverable and role."),
-    Code.NO_RATE_IN_FORCE: CodeInfo(_E, "A needed role has no rate row in force at the scope's StartDate."),
+    Code.NO_RATE_IN_FORCE: CodeInfo(
+        _E, "A needed role has no rate row in force at the scope's StartDate."
+    ),
     Code.NO_ASSUMPTIONS: CodeInfo(_W, "The scope lists no assumptions."),
     Code.NO_DELIVERABLES: CodeInfo(_W, "The scope lists no deliverables."),
     Code.WEEK_NOT_MONDAY: CodeInfo(_E, "The timesheet's week does not start on a Monday."),
@@ -171,16 +194,40 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.RULE_FAILED: CodeInfo(_E, "A validation rule crashed; the rest of the checks still ran."),
     Code.MARGIN_BELOW_TARGET: CodeInfo(_W, "The quote's margin is below TargetMargin."),
     Code.NO_HOURS: CodeInfo(_W, "A deliverable is priced at zero hours."),
-    Code.CONFLICTED_COPY: CodeInfo(_E, "Two workbooks for the same person and week (or the same catalog or engagement); only the first is counted."),
-    Code.UNKNOWN_ENGAGEMENT: CodeInfo(_E, "A timesheet row books to an engagement no scope defines (and not LEAVE or INTERNAL)."),
-    Code.ENGAGEMENT_NOT_BOOKABLE: CodeInfo(_E, "A timesheet row books to an engagement whose Status is not Sold, Active or Completed."),
-    Code.DELIVERABLE_NOT_IN_ENGAGEMENT: CodeInfo(_E, "A timesheet row's Deliverable is not one of its engagement's deliverables."),
-    Code.DATE_BEFORE_START: CodeInfo(_E, "A timesheet row is dated before its engagement's StartDate."),
-    Code.WORKBOOK_RETIRED: CodeInfo(Severity.INFO, "A workbook left the folder (or lost its marker); its rows were retired from the store."),
-    Code.WORKBOOK_OPEN: CodeInfo(_W, "The workbook is open (a lock file sits beside it); write-back waits for the next sync."),
-    Code.WORKBOOK_CHANGED: CodeInfo(_W, "The workbook changed since sync read it; write-back waits for the next sync."),
-    Code.WRITE_BACK_FAILED: CodeInfo(_E, "psos could not write its table into the workbook (the message says why); the file is unchanged."),
-    Code.WRITE_BACK_NO_TABLE: CodeInfo(Severity.INFO, "The workbook has no Actuals or Delivery table for sync to write into; nothing was written."),
+    Code.CONFLICTED_COPY: CodeInfo(
+        _E,
+        "Two workbooks for the same person and week (or the same catalog or engagement); only the first is counted.",
+    ),
+    Code.UNKNOWN_ENGAGEMENT: CodeInfo(
+        _E, "A timesheet row books to an engagement no scope defines (and not LEAVE or INTERNAL)."
+    ),
+    Code.ENGAGEMENT_NOT_BOOKABLE: CodeInfo(
+        _E, "A timesheet row books to an engagement whose Status is not Sold, Active or Completed."
+    ),
+    Code.DELIVERABLE_NOT_IN_ENGAGEMENT: CodeInfo(
+        _E, "A timesheet row's Deliverable is not one of its engagement's deliverables."
+    ),
+    Code.DATE_BEFORE_START: CodeInfo(
+        _E, "A timesheet row is dated before its engagement's StartDate."
+    ),
+    Code.WORKBOOK_RETIRED: CodeInfo(
+        Severity.INFO,
+        "A workbook left the folder (or lost its marker); its rows were retired from the store.",
+    ),
+    Code.WORKBOOK_OPEN: CodeInfo(
+        _W, "The workbook is open (a lock file sits beside it); write-back waits for the next sync."
+    ),
+    Code.WORKBOOK_CHANGED: CodeInfo(
+        _W, "The workbook changed since sync read it; write-back waits for the next sync."
+    ),
+    Code.WRITE_BACK_FAILED: CodeInfo(
+        _E,
+        "psos could not write its table into the workbook (the message says why); the file is unchanged.",
+    ),
+    Code.WRITE_BACK_NO_TABLE: CodeInfo(
+        Severity.INFO,
+        "The workbook has no Actuals or Delivery table for sync to write into; nothing was written.",
+    ),
 }
 
 
@@ -217,6 +264,18 @@ class Issue:
 
 def has_errors(issues: Iterable[Issue]) -> bool:
     return any(i.is_error for i in issues)
+
+
+def dedupe_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Issues in order, one per (code, location): two checks that meet at one cell say it once."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Issue] = []
+    for issue in issues:
+        key = (str(issue.code), issue.location)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
 
 
 def sort_issues(issues: Iterable[Issue]) -> list[Issue]:

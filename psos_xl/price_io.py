@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from psos_xl.errors import Code, Issue, WorkbookError, has_errors
+from psos_xl.errors import Code, Issue, WorkbookError, dedupe_issues, has_errors
 from psos_xl.models import Catalog, EstimateBasis, Scope
 from psos_xl.pricing import Quote, QuoteLine, price
 from psos_xl.pricing.money import percent
@@ -57,16 +57,7 @@ def _display(path: Path) -> str:
     return ws.display(path) if ws is not None else path.name
 
 
-def dedupe(issues: Sequence[Issue]) -> list[Issue]:
-    """Issues in order, one per (code, location)."""
-    seen: set[tuple[str, str]] = set()
-    out: list[Issue] = []
-    for issue in issues:
-        key = (str(issue.code), issue.location)
-        if key not in seen:
-            seen.add(key)
-            out.append(issue)
-    return out
+dedupe = dedupe_issues  # one rule for every surface: see errors.dedupe_issues
 
 
 def load_pair(

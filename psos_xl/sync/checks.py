@@ -107,18 +107,6 @@ def deliverable_of_engagement(sheet: Timesheet, ctx: RuleContext) -> list[Issue]
     return issues
 
 
-def role_in_catalog(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
-    """A Time row's Role is in the stored catalog's Roles."""
-    if ctx.catalog is None:
-        return []
-    roles = ctx.catalog.role_codes()
-    return [
-        Issue.make(Code.UNKNOWN_ROLE, e.at("Role"), unknown("role", e.role, roles, "Roles"))
-        for e in sheet.entries
-        if e.role not in roles
-    ]
-
-
 def date_not_before_start(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
     """A Time row is not dated before its engagement's StartDate."""
     known = _engagements(ctx)
@@ -161,7 +149,8 @@ def load_engagements(conn: Connection) -> dict[str, Engagement]:
     return out
 
 
-CHECKS = (engagement_exists, deliverable_of_engagement, role_in_catalog, date_not_before_start)
+# the role check is the timesheet rules' known_roles, which sync runs with the stored catalog
+CHECKS = (engagement_exists, deliverable_of_engagement, date_not_before_start)
 
 
 def rejected_rows(issues: Iterable[Issue]) -> set[tuple[str, int]]:

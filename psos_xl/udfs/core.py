@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from psos_xl import models as m
-from psos_xl.errors import Code, Issue, PsosError, WorkbookError
+from psos_xl.errors import Code, Issue, PsosError, WorkbookError, dedupe_issues
 from psos_xl.workbook import cells
 from psos_xl.workbook.reader import Book
 
@@ -332,13 +332,4 @@ def first_error(issues: Sequence[Issue]) -> Issue | None:
     return next((i for i in issues if i.is_error), None)
 
 
-def dedupe(issues: Sequence[Issue]) -> list[Issue]:
-    """Issues in order, one per (code, location)."""
-    seen: set[tuple[str, str]] = set()
-    out: list[Issue] = []
-    for issue in issues:
-        key = (str(issue.code), issue.location)
-        if key not in seen:
-            seen.add(key)
-            out.append(issue)
-    return out
+dedupe = dedupe_issues  # one rule for every surface: see errors.dedupe_issues

@@ -43,11 +43,9 @@ from typing import Any
 
 import openpyxl
 
-SOFFICE_CANDIDATES = (
-    "/usr/lib/libreoffice/program/soffice",
-    "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
+from psos_xl.quote_doc import find_soffice
+
+__all__ = ["find_soffice"]
 # what Excel and LibreOffice write into a cell whose formula failed
 ERROR_VALUES = frozenset(
     {
@@ -88,18 +86,6 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 
 class SofficeError(RuntimeError):
     """soffice hung, crashed or did not write every output."""
-
-
-def find_soffice() -> str | None:
-    """The soffice executable: $SOFFICE, then PATH, then the usual install folders."""
-    configured = os.environ.get("SOFFICE")
-    if configured:
-        return configured if Path(configured).is_file() else shutil.which(configured)
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return next((c for c in SOFFICE_CANDIDATES if Path(c).is_file()), None)
 
 
 def make_profile(folder: Path, recalc: bool) -> Path:
