@@ -51,10 +51,22 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
             "demo-workspace"
         ),
         force: ForceOpt = False,
+        simulate: Annotated[
+            bool,
+            typer.Option(
+                "--simulate",
+                help="Instead: two years of a simulated firm through the whole loop, "
+                "showing how calibrated estimates beat the catalog (writes accuracy.xlsx).",
+            ),
+        ] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Build a demo firm, then run the loop on it: price, sync, quote; show the result."""
         from psos_xl.commands.demo_view import progress, render
+
+        if simulate:
+            _simulate(directory, force, as_json)
+            return
         from psos_xl.demo.showcase import run_demo
 
         try:
@@ -66,6 +78,25 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
             print_json(run.to_json())
             return
         render(run)
+
+    def _simulate(directory: Path, force: bool, as_json: bool) -> None:
+        from psos_xl.commands.demo_view import progress
+        from psos_xl.simulate import run_simulation
+
+        try:
+            with progress() as step:
+                result = run_simulation(
+                    directory,
+                    force=force,
+                    progress=lambda done, total, code: step(f"Engagement {done}/{total} ({code})"),
+                )
+        except PsosError as err:
+            raise fail(err, as_json) from err
+        if as_json:
+            print_json(result.to_json())
+            return
+        for line in result.lines():
+            console().print(line)
 
     @new_app.command("catalog")
     def new_catalog(
