@@ -103,6 +103,9 @@ class Code(StrEnum):
     WORKBOOK_CHANGED = "WORKBOOK_CHANGED"
     WRITE_BACK_FAILED = "WRITE_BACK_FAILED"
     WRITE_BACK_NO_TABLE = "WRITE_BACK_NO_TABLE"
+    # live functions in Excel
+    ARGUMENT_INVALID = "ARGUMENT_INVALID"
+    UDF_FAILED = "UDF_FAILED"
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,12 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.WRITE_BACK_NO_TABLE: CodeInfo(
         Severity.INFO,
         "The workbook has no Actuals or Delivery table for sync to write into; nothing was written.",
+    ),
+    Code.ARGUMENT_INVALID: CodeInfo(
+        _E, "A PSOS_ function in a cell got an argument it cannot use (the message says which)."
+    ),
+    Code.UDF_FAILED: CodeInfo(
+        _E, "A PSOS_ function in a cell failed unexpectedly; the message names the failure."
     ),
 }
 

@@ -45,8 +45,8 @@ CATALOG_DISPLAY = "catalog"
 # where psos' writers put a table's header (psos_xl.workbook.styles.HEADER_ROW)
 HEADER_ROW = 3
 # codes of cell errors that are not workbook issues (documented in docs/excel-setup.md)
-ARGUMENT_INVALID = "ARGUMENT_INVALID"
-UDF_FAILED = "UDF_FAILED"
+ARGUMENT_INVALID = str(Code.ARGUMENT_INVALID)
+UDF_FAILED = str(Code.UDF_FAILED)
 _MAX_TEXT = 250  # Excel's function wizard and most cells show little more
 
 
