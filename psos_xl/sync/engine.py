@@ -7,12 +7,16 @@ A run, under the workspace's lock (:mod:`psos_xl.sync.lock`):
    stat recorded; otherwise (or when marked ``dirty``) the workbook is read.
 2. **retire**: a workbook that left the folder has its rows deleted, status ``retired``.
 3. **read**: python-calamine through the readers, in a process pool when ``workers > 1``
-   and there are many files. Store writes stay in this process.
+   and there are many files (:mod:`psos_xl.sync.reading`). Store writes stay in this
+   process. Timesheets are only opened at first (their marker says what they are); the
+   catalog and the scopes are read whole.
 4. **store**, catalog first, then scopes, then timesheets, each checked against the store
-   as it stands after the kinds before it. Per workbook, in ONE transaction: its old rows
-   deleted, its valid rows inserted with their lineage, its issues replacing its old
-   rejects, its stat and hash recorded. A killed sync therefore leaves every workbook
-   either wholly old or wholly new, and the next sync reads what is still stale.
+   as it stands after the kinds before it. Timesheets stream: each is read, checked and
+   stored before the next is read, so memory does not grow with the number of files.
+   Per workbook, in ONE transaction: its old rows deleted, its valid rows inserted with
+   their lineage, its issues replacing its old rejects, its stat and hash recorded. A
+   killed sync therefore leaves every workbook either wholly old or wholly new, and the
+   next sync reads what is still stale.
 5. **dependents**: when a scope's engagement (status, StartDate, deliverables) or the
    catalog's codes change, the workbooks checked against them are marked ``dirty`` in
    the same transaction and read again in this run (or the next, after a crash).
@@ -32,14 +36,11 @@ kept as rejects, and it is read again when it changes.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import socket
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Severity, WorkspaceError, sort_issues
 from psos_xl.rules import RuleContext
+from psos_xl.sync import sql
 from psos_xl.sync import store as st
 from psos_xl.sync.checks import (
     SyncContext,
@@ -59,6 +61,10 @@ from psos_xl.sync.checks import (
     validate,
 )
 from psos_xl.sync.lock import SyncLock
+from psos_xl.sync.reading import Reader
+from psos_xl.sync.result import Key as Key
+from psos_xl.sync.result import SyncResult as SyncResult
+from psos_xl.sync.result import identity as identity
 from psos_xl.sync.scan import FileStat, ReadOutcome, read_workbook, scan, sha256_of, stat_of
 from psos_xl.workspace import STATE_DIR
 
@@ -66,68 +72,11 @@ Progress = Callable[[int, int, str], None]
 KIND_ORDER = (m.Kind.CATALOG.value, m.Kind.SCOPE.value, m.Kind.TIMESHEET.value)
 # statuses whose recorded stat means "read": the file is skipped while it is unchanged
 STABLE = ("ok", "invalid", "conflict", "ignored")
-POOL_MIN_FILES = 16  # below this a pool's start-up costs more than it saves
 MAX_PASSES = 5
-
-
-@dataclass
-class SyncResult:
-    """What a sync did and found. ``issues`` holds every standing reject and conflict
-    (reported on every sync until fixed) plus this run's unreadable and retired files."""
-
-    scanned: int = 0
-    unchanged: int = 0
-    read: int = 0
-    rows: int = 0
-    rejected_rows: int = 0
-    conflicts: int = 0
-    written_back: list[str] = field(default_factory=list)
-    skipped_open: list[str] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-    run_id: int = 0
-    retired: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "scanned": self.scanned,
-            "unchanged": self.unchanged,
-            "read": self.read,
-            "rows": self.rows,
-            "rejected_rows": self.rejected_rows,
-            "conflicts": self.conflicts,
-            "written_back": list(self.written_back),
-            "skipped_open": list(self.skipped_open),
-            "issues": [i.to_dict() for i in self.issues],
-        }
-
-    @property
-    def exit_code(self) -> int:
-        """0 when clean, 1 when an error or warning was reported (INFO does not count)."""
-        return 1 if any(i.severity is not Severity.INFO for i in self.issues) else 0
+TIMESHEET = m.Kind.TIMESHEET.value
 
 
 AfterStore = Callable[[SyncResult, st.Store], None]
-
-
-@dataclass(frozen=True)
-class Key:
-    """What a workbook is a copy of, if two say the same."""
-
-    ident: str
-    person: str | None = None
-    week: date | None = None
-    engagement: str | None = None
-
-
-def identity(model: st.Model) -> Key | None:
-    if isinstance(model, m.Catalog):
-        return Key("catalog")
-    if isinstance(model, m.Scope):
-        eng = model.info.engagement
-        return Key(f"scope:{eng}", engagement=eng) if eng else None
-    if model.person and model.week:
-        return Key(f"timesheet:{model.person}:{model.week.isoformat()}", model.person, model.week)
-    return None
 
 
 def run_sync(
@@ -168,6 +117,19 @@ def _code(text: str) -> Code:
         return Code.RULE_FAILED
 
 
+@dataclass
+class _Ticks:
+    """Progress over one batch of reads: (done, total, path) once per file."""
+
+    total: int
+    report: Progress
+    done: int = 0
+
+    def __call__(self, rel: str) -> None:
+        self.done += 1
+        self.report(self.done, self.total, rel)
+
+
 class _Run:
     def __init__(self, root: Path, store: st.Store, workers: int, progress: Progress | None):
         self.root = root
@@ -177,27 +139,40 @@ class _Run:
         self.result = SyncResult()
         self.run_id = 0
         self.run_issues: list[Issue] = []
+        self.conn: Connection | None = None
+        self.reader = Reader(workers)
 
     # --- the run ------------------------------------------------------------------
 
     def execute(self, after_store: AfterStore | None) -> SyncResult:
-        self.run_id = self._start()
-        self.result.run_id = self.run_id
-        try:
-            self._sync()
-            self._report()
-            if after_store is not None:
-                after_store(self.result, self.store)
-        except BaseException:
-            self._finish("failed")
-            raise
-        self._finish("issues" if self.result.exit_code else "ok")
+        # one connection for the run's own work, one transaction per workbook on it
+        with self.store.connect() as conn, self.reader:
+            self.conn = conn
+            self.reader.read = read_workbook  # looked up now: tests replace it
+            self.run_id = self._start()
+            self.result.run_id = self.run_id
+            try:
+                self._sync()
+                self._report()
+                if after_store is not None:
+                    after_store(self.result, self.store)
+            except BaseException:
+                self._finish("failed")
+                raise
+            self._finish("issues" if self.result.exit_code else "ok")
         return self.result
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        """A transaction on the run's connection: commits, or rolls back on an error."""
+        assert self.conn is not None
+        with self.conn.begin():
+            yield self.conn
 
     def _start(self) -> int:
         host = socket.gethostname()
         runs = st.sync_runs
-        with self.store.begin() as conn:
+        with self._tx() as conn:
             # we hold the lock: a run of this host still 'running' was killed
             conn.execute(
                 update(runs)
@@ -209,14 +184,18 @@ class _Run:
                     started_at=st.now(), status="running", pid=os.getpid(), host=host
                 )
             )
-            return int(new.inserted_primary_key[0])
+            ident = new.inserted_primary_key
+            assert ident is not None
+            return int(ident[0])
 
     def _finish(self, status: str) -> None:
         counts = {k: v for k, v in self.result.to_json().items() if isinstance(v, int)}
         counts["issues"] = len(self.result.issues)
         counts["retired"] = len(self.result.retired)
         try:
-            with self.store.begin() as conn:
+            if self.conn is not None and self.conn.in_transaction():
+                self.conn.rollback()  # a failure inside a workbook's transaction
+            with self._tx() as conn:
                 conn.execute(
                     update(st.sync_runs)
                     .where(st.sync_runs.c.id == self.run_id)
@@ -229,20 +208,33 @@ class _Run:
     def _sync(self) -> None:
         files = scan(self.root)
         self.result.scanned = len(files)
-        with self.store.connect() as conn:
+        with self._tx() as conn:
             known = {r.path: r for r in conn.execute(select(st.workbooks))}
         to_read = self._changed(files, known)
         present = {f.rel for f in files}
         for rec in known.values():
             if rec.status != "retired" and rec.path not in present:
                 self._retire(rec)
-        outcomes = self._read_all(to_read)
-        for o in outcomes:
+        del known
+        # first every changed file's kind: the catalog and the scopes are read whole and
+        # kept (few), timesheets only opened, and read again one by one once those are in
+        ticks = _Ticks(len(to_read), self._tick)
+        early: dict[str, ReadOutcome] = {}
+        later: list[FileStat] = []
+        for f, o in zip(to_read, self.reader.stream(to_read, defer=TIMESHEET), strict=True):
+            if o.state == "deferred":
+                later.append(f)
+                continue
+            ticks(o.rel)
+            self.result.read += 1
             if o.state in ("unreadable", "ignored") or o.kind not in KIND_ORDER:
                 self._store_one(o, RuleContext())
-        for kind in KIND_ORDER:
-            batch = [o for o in outcomes if o.kind == kind and o.state in ("ok", "invalid")]
-            self._phase(kind, batch)
+            else:
+                early[o.rel] = o
+        for kind in KIND_ORDER[:-1]:
+            mine = [f for f in to_read if f.rel in early and early[f.rel].kind == kind]
+            self._phase(kind, mine, early, ticks)
+        self._phase(TIMESHEET, later, early, ticks)
 
     def _changed(self, files: list[FileStat], known: dict[str, Row[Any]]) -> list[FileStat]:
         out: list[FileStat] = []
@@ -253,7 +245,7 @@ class _Run:
                     self.result.unchanged += 1
                     continue
                 if rec.sha256 and sha256_of(f.path) == rec.sha256:
-                    with self.store.begin() as conn:
+                    with self._tx() as conn:
                         conn.execute(
                             update(st.workbooks)
                             .where(st.workbooks.c.id == rec.id)
@@ -264,58 +256,64 @@ class _Run:
             out.append(f)
         return out
 
-    def _read_all(self, files: list[FileStat]) -> list[ReadOutcome]:
-        total = len(files)
-        out: list[ReadOutcome] = []
-        paths, rels = [str(f.path) for f in files], [f.rel for f in files]
-        if self.workers > 1 and total >= POOL_MIN_FILES:
-            chunk = max(1, total // (self.workers * 4))
-            # spawn, not fork: a forked worker would inherit the lock and the store's
-            # connections, and outlive a killed sync still holding the lock
-            spawn = multiprocessing.get_context("spawn")
-            try:
-                with ProcessPoolExecutor(max_workers=self.workers, mp_context=spawn) as pool:
-                    for outcome in pool.map(read_workbook, paths, rels, chunksize=chunk):
-                        out.append(outcome)
-                        self._tick(len(out), total, outcome.rel)
-            except (BrokenProcessPool, OSError, RuntimeError):
-                pass  # no pool here (a frozen app, a bare script): the rest is read below
-        for path, rel in list(zip(paths, rels, strict=True))[len(out) :]:
-            out.append(read_workbook(path, rel))
-            self._tick(len(out), total, rel)
-        self.result.read += total
-        return out
-
     def _tick(self, done: int, total: int, rel: str) -> None:
         if self.progress is not None:
             self.progress(done, total, rel)
 
-    def _phase(self, kind: str, batch: list[ReadOutcome]) -> None:
-        batch = sorted(batch, key=lambda o: o.rel)
-        batch += self._reread_dirty(kind, {o.rel for o in batch})
+    def _outcomes(
+        self, files: list[FileStat], ready: dict[str, ReadOutcome], ticks: _Ticks
+    ) -> Iterator[ReadOutcome]:
+        """The outcome of each file: already read (taken out of ``ready``) or read now."""
+        todo = [f for f in files if f.rel not in ready]
+        fresh = self.reader.stream(todo)
+        for f in files:
+            o = ready.pop(f.rel, None)
+            if o is None:
+                o = next(fresh)
+                self.result.read += 1
+                ticks(o.rel)
+            yield o
+
+    def _phase(
+        self, kind: str, files: list[FileStat], ready: dict[str, ReadOutcome], ticks: _Ticks
+    ) -> None:
+        names = {f.rel for f in files}
+        dirty = self._dirty(kind, names)
+        ticks.total += len(dirty)
+        pending = sorted(files, key=lambda f: f.rel) + dirty
         for _ in range(MAX_PASSES):
-            if not batch:
+            if not pending:
                 return
             ctx = self._context(kind)
-            for o in batch:
-                self._store_one(o, ctx)
-            batch = self._reread_dirty(kind, set())
+            for o in self._outcomes(pending, ready, ticks):
+                self._store_dispatch(kind, o, ctx)
+            pending = self._dirty(kind, set())
+            ticks = _Ticks(len(pending), self._tick)
 
-    def _reread_dirty(self, kind: str, exclude: set[str]) -> list[ReadOutcome]:
+    def _store_dispatch(self, kind: str, o: ReadOutcome, ctx: RuleContext) -> None:
+        if o.state in ("unreadable", "ignored") or o.kind not in KIND_ORDER:
+            self._store_one(o, RuleContext())
+        elif o.kind != kind:  # changed its kind since it was first opened: its own checks
+            self._store_one(o, self._context(o.kind))
+        else:
+            self._store_one(o, ctx)
+
+    def _dirty(self, kind: str, exclude: set[str]) -> list[FileStat]:
+        """Workbooks of ``kind`` marked to be read again (not in ``exclude``)."""
         wb = st.workbooks
-        with self.store.connect() as conn:
+        with self._tx() as conn:
             rows = conn.execute(
                 select(wb.c.path)
                 .where(wb.c.dirty.is_(True), wb.c.kind == kind, wb.c.status != "retired")
                 .order_by(wb.c.path)
             ).all()
         stats = [stat_of(self.root, self.root / r.path) for r in rows if r.path not in exclude]
-        return self._read_all([s for s in stats if s is not None])
+        return [s for s in stats if s is not None]
 
     def _context(self, kind: str) -> RuleContext:
         if kind == m.Kind.CATALOG.value:
             return RuleContext()
-        with self.store.connect() as conn:
+        with self._tx() as conn:
             catalog = st.load_catalog(conn)
             note = "" if catalog is not None else "no catalog workbook in the workspace"
             if kind == m.Kind.SCOPE.value:
@@ -332,7 +330,7 @@ class _Run:
         if o.state == "ok" and o.model is not None:
             issues = validate(o.model, o.issues, ctx)
             key = identity(o.model)
-        with self.store.begin() as conn:
+        with self._tx() as conn:
             rec = self._record(conn, o.rel)
             if o.state == "unreadable":
                 self._unreadable(conn, rec, o)
@@ -348,18 +346,16 @@ class _Run:
                     self._replace(conn, rec, o, o.model, key, issues)
 
     def _record(self, conn: Connection, rel: str) -> Row[Any]:
-        wb = st.workbooks
-        rec = conn.execute(select(wb).where(wb.c.path == rel)).first()
+        """The workbook's record; status ``new`` (inside this transaction only) when the
+        store has never seen the path: it then has no rows, rejects or conflicts."""
+        rec = conn.execute(sql.RECORD, {"p_path": rel}).first()
         if rec is None:
-            conn.execute(insert(wb).values(path=rel, status="new", dirty=False))
-            rec = conn.execute(select(wb).where(wb.c.path == rel)).one()
+            conn.execute(sql.NEW_RECORD, {"p_path": rel})
+            rec = conn.execute(sql.RECORD, {"p_path": rel}).one()
         return rec
 
     def _holder(self, conn: Connection, ident: str, own_id: int) -> Row[Any] | None:
-        wb = st.workbooks
-        return conn.execute(
-            select(wb).where(wb.c.ident == ident, wb.c.status.in_(st.HOLDING), wb.c.id != own_id)
-        ).first()
+        return conn.execute(sql.HOLDER, {"p_ident": ident, "p_id": own_id}).first()
 
     def _read_values(self, o: ReadOutcome) -> dict[str, Any]:
         return {
@@ -384,19 +380,19 @@ class _Run:
         key: Key,
         issues: list[Issue],
     ) -> None:
+        new = rec.status == "new"
         before = signature(conn, rec.id, o.kind)
-        self._delete_facts(conn, rec.id)
+        self._delete_facts(conn, rec)
+        bad = rejected_rows(issues)
         self.result.rows += self._insert_facts(
-            conn, rec.id, o, drop_rejected(model, rejected_rows(issues))
+            conn, rec.id, o, drop_rejected(model, bad) if bad else model
         )
-        self._replace_rejects(conn, rec.id, o.rel, issues)
-        conn.execute(delete(st.conflicts).where(st.conflicts.c.conflicting_path == o.rel))
-        if rec.ident != key.ident:
-            self._free_copies(conn, o.rel)
-        fields = {"person": key.person, "week": key.week, "engagement": key.engagement}
-        self._set(
-            conn, rec, **self._read_values(o), **fields, kind=o.kind, ident=key.ident, status="ok"
-        )
+        self._replace_rejects(conn, rec, o.rel, issues)
+        if not new:
+            conn.execute(sql.DELETE_CONFLICT, {"p_path": o.rel})
+            if rec.ident != key.ident:
+                self._free_copies(conn, o.rel)
+        self._set_read(conn, rec, o, key, "ok")
         mark_dependents(conn, o.kind, before, signature(conn, rec.id, o.kind))
 
     def _conflict(
@@ -416,22 +412,20 @@ class _Run:
                 run=old.run if same and old is not None else self.run_id,
             )
         )
+        self._set_read(conn, rec, o, key, "conflict")
+
+    def _set_read(
+        self, conn: Connection, rec: Row[Any], o: ReadOutcome, key: Key, status: str
+    ) -> None:
         fields = {"person": key.person, "week": key.week, "engagement": key.engagement}
-        self._set(
-            conn,
-            rec,
-            **self._read_values(o),
-            **fields,
-            kind=o.kind,
-            ident=key.ident,
-            status="conflict",
-        )
+        values = {**self._read_values(o), **fields, "kind": o.kind, "ident": key.ident}
+        conn.execute(sql.SET_READ, sql.read_params(rec.id, {**values, "status": status}))
 
     def _invalid(
         self, conn: Connection, rec: Row[Any], o: ReadOutcome, issues: list[Issue]
     ) -> None:
         """Readable but unusable as a whole: keep the last good rows, record the issues."""
-        self._replace_rejects(conn, rec.id, o.rel, issues)
+        self._replace_rejects(conn, rec, o.rel, issues)
         conn.execute(delete(st.conflicts).where(st.conflicts.c.conflicting_path == o.rel))
         ident = rec.ident if rec.status in st.HOLDING else None
         kind = rec.kind if rec.status in st.HOLDING else (o.kind or None)
@@ -465,7 +459,7 @@ class _Run:
         self._set(conn, rec, **self._read_values(o), kind=None, ident=None, status="ignored")
 
     def _retire(self, rec: Row[Any]) -> None:
-        with self.store.begin() as conn:
+        with self._tx() as conn:
             if rec.status in (*st.HOLDING, "conflict"):
                 self._note_retired(rec.path, "was removed from the folder")
             self._drop_everything(conn, rec)
@@ -490,7 +484,7 @@ class _Run:
     def _drop_everything(self, conn: Connection, rec: Row[Any]) -> None:
         """Delete a workbook's rows, rejects and conflicts; wake what depended on it."""
         before = signature(conn, rec.id, rec.kind or "")
-        self._delete_facts(conn, rec.id)
+        self._delete_facts(conn, rec)
         conn.execute(delete(st.rejects).where(st.rejects.c.workbook_id == rec.id))
         conn.execute(delete(st.conflicts).where(st.conflicts.c.conflicting_path == rec.path))
         if rec.status in st.HOLDING:
@@ -499,37 +493,40 @@ class _Run:
 
     # --- rows, rejects, dependents -----------------------------------------------------
 
-    def _delete_facts(self, conn: Connection, workbook_id: int) -> None:
-        for table in st.FACT_TABLES:
-            conn.execute(delete(table).where(table.c.workbook_id == workbook_id))
+    def _delete_facts(self, conn: Connection, rec: Row[Any]) -> None:
+        """A workbook's rows are stored with status ok and kept only while it is ok,
+        invalid or unreadable, in the tables of its recorded kind."""
+        if rec.status not in st.HOLDING:
+            return
+        for table in sql.KIND_TABLES.get(rec.kind or "", st.FACT_TABLES):
+            conn.execute(sql.DELETE_FACTS[table.name], {"p_id": rec.id})
 
     def _insert_facts(
         self, conn: Connection, workbook_id: int, o: ReadOutcome, model: st.Model
     ) -> int:
         grouped: dict[str, list[dict[str, Any]]] = {}
-        tables = {t.name: t for t in st.FACT_TABLES}
         for table, src, values in st.facts_of(model):
-            lineage = {
-                "workbook_id": workbook_id,
-                "path": o.rel,
-                "sheet": src.sheet if src else "",
-                "row_num": src.row if src else 0,
-                "sha256": o.sha256,
-            }
-            grouped.setdefault(table.name, []).append({**values, **lineage})
+            values["workbook_id"] = workbook_id
+            values["path"] = o.rel
+            values["sheet"] = src.sheet if src else ""
+            values["row_num"] = src.row if src else 0
+            values["sha256"] = o.sha256
+            grouped.setdefault(table.name, []).append(values)
         for name, rows in grouped.items():
-            conn.execute(insert(tables[name]), rows)
+            conn.execute(sql.INSERT_FACTS[name], rows)
         return sum(len(rows) for rows in grouped.values())
 
     def _replace_rejects(
-        self, conn: Connection, workbook_id: int, rel: str, issues: list[Issue]
+        self, conn: Connection, rec: Row[Any], rel: str, issues: list[Issue]
     ) -> None:
-        r = st.rejects
-        first = {
-            (row.location, row.code, row.message): row.first_seen_run
-            for row in conn.execute(select(r).where(r.c.workbook_id == workbook_id))
-        }
-        conn.execute(delete(r).where(r.c.workbook_id == workbook_id))
+        workbook_id = rec.id
+        first: dict[tuple[str, str, str], int] = {}
+        if rec.status != "new":
+            first = {
+                (row.location, row.code, row.message): row.first_seen_run
+                for row in conn.execute(sql.REJECTS_OF, {"p_id": workbook_id})
+            }
+            conn.execute(sql.DELETE_REJECTS, {"p_id": workbook_id})
         rows = [
             {
                 "workbook_id": workbook_id,
@@ -544,7 +541,7 @@ class _Run:
             for i in issues
         ]
         if rows:
-            conn.execute(insert(r), rows)
+            conn.execute(sql.INSERT_REJECTS, rows)
 
     def _free_copies(self, conn: Connection, kept_path: str) -> None:
         """The copies that waited on ``kept_path`` are read again: one may now count."""
@@ -556,7 +553,7 @@ class _Run:
 
     def _report(self) -> None:
         found: list[Issue] = []
-        with self.store.connect() as conn:
+        with self._tx() as conn:
             for row in conn.execute(select(st.rejects).order_by(st.rejects.c.id)):
                 found.append(
                     Issue(_code(row.code), Severity(row.severity), row.location, row.message)
