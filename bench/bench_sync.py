@@ -1,14 +1,17 @@
 """psos sync against the analyst's pandas script, cold and no-change, with peak memory.
 
-    .venv/bin/python bench/bench_sync.py [--n 1000] [--quick] [--workers 1]
+    .venv/bin/python bench/bench_sync.py [--n 1000] [--quick] [--workers 2]
 
 Builds a seeded corpus (:mod:`corpus`: N timesheets of ~40 rows, a catalog, scopes),
 then times, side by side:
 
 (a) the analyst's script: ``pandas.read_excel(path, sheet_name="Time", header=2)`` per
     file (the header sits in row 3), ``concat``, ``to_sql`` into a fresh SQLite;
-(b) ``psos sync`` cold (a fresh store): in process and as the CLI in a subprocess
-    (start-up included);
+(b) ``psos sync`` cold (a fresh store), with one worker (the default): in process and
+    as the CLI in a subprocess (start-up included); then in process with ``--workers``
+    (a process pool, 2 by default) when that is more than 1. The rows psos stores in
+    ``time_entries`` are checked against the analyst's row count: both read the same
+    Time tables;
 (c) a no-change re-sync: the CLI and in process;
 (d) the peak RSS of a cold in-process sync at N/4 and N, to show how memory grows
     with the number of files.
@@ -60,6 +63,11 @@ def in_process(root: Path, workers: int) -> tuple[float, dict[str, object]]:
     return time.perf_counter() - start, result.to_json()
 
 
+def time_entries(root: Path) -> int:
+    with sqlite3.connect(root / ".psos" / "store.sqlite") as conn:
+        return int(conn.execute("SELECT count(*) FROM time_entries").fetchone()[0])
+
+
 def cli(root: Path, workers: int) -> tuple[float, dict[str, object]]:
     start = time.perf_counter()
     run = subprocess.run(
@@ -105,17 +113,25 @@ def bench(n: int, workers: int, work: Path) -> None:
     print(f"  (a) analyst pandas read_excel + to_sql: {t_analyst:7.2f} s  ({rows} rows)")
 
     fresh(root)
-    t_cold, cold = in_process(root, workers)
+    t_cold, cold = in_process(root, 1)
+    entries = time_entries(root)
     print(
         f"  (b) psos sync cold, in process:         {t_cold:7.2f} s  "
-        f"({cold['rows']} rows, {len(cold['issues'])} issues)"  # type: ignore[arg-type]
+        f"({cold['rows']} rows, {entries} time entries, "
+        f"{len(cold['issues'])} issues)"  # type: ignore[arg-type]
     )
+    if entries != rows:
+        print(f"      !! psos stored {entries} time entries, the analyst {rows} rows")
+    if workers > 1:
+        fresh(root)
+        t_pool, _ = in_process(root, workers)
+        print(f"      psos sync cold, in process, {workers} workers: {t_pool:5.2f} s")
     fresh(root)
-    t_cold_cli, _ = cli(root, workers)
+    t_cold_cli, _ = cli(root, 1)
     print(f"      psos sync cold, CLI subprocess:     {t_cold_cli:7.2f} s")
-    t_re_cli, re = cli(root, workers)
+    t_re_cli, re = cli(root, 1)
     print(f"  (c) no-change re-sync, CLI subprocess:  {t_re_cli:7.2f} s  (read {re['read']})")
-    t_re, _ = in_process(root, workers)
+    t_re, _ = in_process(root, 1)
     print(f"      no-change re-sync, in process:      {t_re:7.2f} s")
     print(
         f"  cold vs analyst:  {t_analyst / t_cold:5.1f}x in process, "
@@ -147,7 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="only N=100")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="the pool size of the extra cold run (1: none)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="psos-bench-") as tmp:
         work = Path(tmp)

@@ -500,7 +500,7 @@ def ref_of_cell(cell: str) -> m.RowRef | None:
 
 
 def _plain(row: m.Row, rename: dict[str, str] | None = None) -> dict[str, Any]:
-    values = row.model_dump(exclude={"src"})
+    values = {k: v for k, v in row.__dict__.items() if k != "src"}  # flat: its dump
     for key, value in values.items():
         if isinstance(value, list):
             values[key] = ", ".join(str(v) for v in value)

@@ -22,11 +22,27 @@ from psos_xl.workbook.spec import MARKER_SHEET, SCHEMA_VERSION, Column, TableSpe
 if TYPE_CHECKING:  # python-calamine is imported where a file is opened: xlwings Lite has none
     import python_calamine as pc
 
+
+def _text(value: Any, _label: str) -> str:
+    return value.strip() if type(value) is str else cells.to_text(value)
+
+
+def _code(value: Any, label: str) -> str:
+    return value.strip() if type(value) is str else cells.to_code(value, label)
+
+
+def _decimal(value: Any, label: str) -> Any:
+    # a finite float, as Excel stores every number: the common case, without the checks
+    if type(value) is float and value - value == 0:
+        return cells.float_to_decimal(value)
+    return cells.to_decimal(value, label)
+
+
 _CONVERT: dict[Type, Callable[[Any, str], Any]] = {
-    Type.TEXT: lambda v, _label: cells.to_text(v),
-    Type.CODE: cells.to_code,
+    Type.TEXT: _text,
+    Type.CODE: _code,
     Type.CODES: cells.to_codes,
-    Type.DECIMAL: cells.to_decimal,
+    Type.DECIMAL: _decimal,
     Type.INT: cells.to_int,
     Type.DATE: cells.to_date,
     Type.BOOL: cells.to_bool,
@@ -195,7 +211,7 @@ class Book:
         if missing:
             return out
         present = [
-            (c, by_header[c.header.casefold()])
+            (c, by_header[c.header.casefold()], _CONVERT[c.type])
             for c in spec.columns
             if c.header.casefold() in by_header
         ]
@@ -203,7 +219,7 @@ class Book:
             if all(cells.is_blank(v) for v in line):
                 continue
             ref = RowRef(self.display, sheet, header_row + 1 + i, columns)
-            values, ok = self._convert_row(spec, present, line, ref, issues)
+            values, ok = self._convert_row(present, line, ref, issues)
             if ok:
                 out.rows.append((ref, values))
             else:
@@ -212,17 +228,17 @@ class Book:
 
     @staticmethod
     def _convert_row(
-        spec: TableSpec,
-        present: list[tuple[Column, int]],
+        present: list[tuple[Column, int, Callable[[Any, str], Any]]],
         line: list[Any],
         ref: RowRef,
         issues: list[Issue],
     ) -> tuple[dict[str, Any], bool]:
         values: dict[str, Any] = {}
         ok = True
-        for col, j in present:
-            raw = line[j] if j < len(line) else ""
-            if cells.is_blank(raw):
+        width = len(line)
+        for col, j, conv in present:
+            raw = line[j] if j < width else ""
+            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
                 if col.required:
                     issues.append(
                         Issue.make(
@@ -234,7 +250,7 @@ class Book:
                     ok = False
                 continue
             try:
-                values[col.field] = convert(col, raw)
+                values[col.field] = conv(raw, col.header)
             except cells.CellError as err:
                 issues.append(Issue.make(err.code, ref.cell(col.header), err.message))
                 ok = False
