@@ -22,7 +22,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {p.name: p for p in build_templates(tmp_path_factory.mktemp("templates"))}
 
 
-@pytest.mark.parametrize("name", ["catalog.xlsx", "scope.xlsx", "timesheet.xlsx"])
+@pytest.mark.parametrize("name", ["catalog.xlsx", "scope.xlsx", "scope.xlsm", "timesheet.xlsx"])
 def test_checked_in_template_matches_the_code(generated: dict[str, Path], name: str) -> None:
     checked_in = CHECKED_IN / name
     assert checked_in.is_file(), f"workbooks/{name} is missing: run `make templates`"
@@ -90,7 +90,26 @@ def test_module_entry_point_writes_the_three_files(
     assert main([str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "catalog.xlsx",
+        "scope.xlsm",
         "scope.xlsx",
         "timesheet.xlsx",
     ]
     assert main([]) == 2
+
+
+def test_the_macro_enabled_scope_is_an_xlsm_that_reads_like_the_xlsx(
+    generated: dict[str, Path],
+) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(generated["scope.xlsm"]) as z:
+        types = z.read("[Content_Types].xml").decode()
+    assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
+    assert "spreadsheetml.sheet.main+xml" not in types
+    xlsm, xlsm_issues = read_scope(generated["scope.xlsm"])
+    xlsx, xlsx_issues = read_scope(generated["scope.xlsx"])
+    assert xlsm is not None and xlsx is not None
+    assert xlsm.model_dump(exclude={"workbook"}) == xlsx.model_dump(exclude={"workbook"})
+    assert [(i.code, i.location.split("!", 1)[1]) for i in xlsm_issues] == [
+        (i.code, i.location.split("!", 1)[1]) for i in xlsx_issues
+    ]

@@ -1,7 +1,8 @@
 """The template workbooks shipped in ``workbooks/``, generated from code.
 
 ``python -m psos_xl.workbook.templates workbooks`` (``make templates``) writes
-catalog.xlsx, scope.xlsx and timesheet.xlsx; a test fails when the checked-in files
+catalog.xlsx, scope.xlsx, scope.xlsm (the same scope, macro-enabled, for Excel's
+Import Functions) and timesheet.xlsx; a test fails when the checked-in files
 differ from what this module generates. ``psos new`` starts from the same models.
 """
 
@@ -24,6 +25,7 @@ from psos_xl.workbook.writers import (
 
 CATALOG_FILE = "catalog.xlsx"
 SCOPE_FILE = "scope.xlsx"
+SCOPE_MACRO_FILE = "scope.xlsm"
 TIMESHEET_FILE = "timesheet.xlsx"
 DEFAULT_COMPLEXITY = (("Low", Decimal("0.75")), ("Medium", Decimal(1)), ("High", Decimal("1.5")))
 _EXAMPLE_START = date(2026, 1, 5)
@@ -99,11 +101,12 @@ def template_timesheet() -> m.Timesheet:
 
 
 def build_templates(out_dir: Path) -> list[Path]:
-    """Write the three template workbooks into ``out_dir``; returns their paths."""
+    """Write the template workbooks into ``out_dir``; returns their paths."""
     catalog = template_catalog()
     return [
         write_catalog(out_dir / CATALOG_FILE, catalog),
         write_scope(out_dir / SCOPE_FILE, template_scope(), catalog),
+        write_scope(out_dir / SCOPE_MACRO_FILE, template_scope(), catalog),
         write_timesheet(
             out_dir / TIMESHEET_FILE, template_timesheet(), Lists.from_catalog(catalog)
         ),

@@ -127,16 +127,39 @@ def _new_workbook() -> Any:
     return wb
 
 
+_XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_XLSM_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
 def _save(wb: Any, path: Path) -> Path:
-    """Save next to the target, then replace it, so nobody reads a half-written file."""
+    """Save next to the target, then replace it, so nobody reads a half-written file.
+
+    A ``.xlsm`` path gets a macro-enabled workbook (Excel refuses an .xlsm whose package
+    says .xlsx): ready for xlwings' Import Functions to add its VBA wrappers.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         wb.save(tmp)
+        if path.suffix.lower() == ".xlsm" and wb.vba_archive is None:
+            _macro_enabled(tmp)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _macro_enabled(path: Path) -> None:
+    """Declare the package's workbook part macro-enabled; every other part as it was."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        parts = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w") as zout:
+        for info, data in parts:
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(_XLSX_MAIN, _XLSM_MAIN)
+            zout.writestr(info, data)
 
 
 def _rows(table: spec.TableSpec, rows: Sequence[BaseModel]) -> list[list[Any]]:
