@@ -92,9 +92,9 @@ def test_required_fields_missing_or_blank(tmp_path: Path, catalog: Catalog) -> N
         (Code.FIELD_MISSING, "scope.xlsx!ScopeInfo!B8"),  # Status blank
     }
     assert {i.message for i in issues} == {
-        "ScopeInfo needs a Client",
-        "ScopeInfo needs a Title",
-        "ScopeInfo needs a Status",
+        "ScopeInfo needs a value for Client",
+        "ScopeInfo needs a value for Title",
+        "ScopeInfo needs a value for Status",
     }
 
 

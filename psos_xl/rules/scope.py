@@ -48,7 +48,7 @@ def required_fields(scope: Scope, ctx: RuleContext) -> list[Issue]:
         where = scope.info.at(name, _table(scope, "ScopeInfo"))
         if not required or not is_blank(getattr(scope.info, fld)) or where in ctx.reported:
             continue
-        issues.append(Issue.make(Code.FIELD_MISSING, where, f"ScopeInfo needs a {name}"))
+        issues.append(Issue.make(Code.FIELD_MISSING, where, f"ScopeInfo needs a value for {name}"))
     return issues
 
 
