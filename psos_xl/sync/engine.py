@@ -192,6 +192,7 @@ class _Run:
         counts = {k: v for k, v in self.result.to_json().items() if isinstance(v, int)}
         counts["issues"] = len(self.result.issues)
         counts["retired"] = len(self.result.retired)
+        counts["pending"] = int(self.result.writeback_pending)
         try:
             if self.conn is not None and self.conn.in_transaction():
                 self.conn.rollback()  # a failure inside a workbook's transaction

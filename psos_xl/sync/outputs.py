@@ -37,6 +37,7 @@ watcher) do not take psos' own write for a user's change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -342,6 +343,30 @@ def _mark_dirty(store: st.Store, rel: str) -> None:
         conn.execute(update(st.workbooks).where(st.workbooks.c.path == rel).values(dirty=True))
 
 
+def quiet(result: SyncResult, store: st.Store) -> bool:
+    """Whether the write-back has nothing to do: this run read and retired nothing (so
+    the store holds what it held), and the run before it finished its write-back with
+    nothing left over (no workbook skipped as open or changed, no write issue). A run
+    killed, failed or without a write-back counts as leaving work."""
+    if result.read or result.retired:
+        return False
+    runs = st.sync_runs
+    with store.connect() as conn:
+        counts = conn.execute(
+            select(runs.c.counts)
+            .where(runs.c.id < result.run_id)
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        ).first()
+    if counts is None or not counts.counts:
+        return False
+    try:
+        pending = json.loads(counts.counts).get("pending", 1)
+    except (ValueError, AttributeError):
+        return False
+    return pending == 0
+
+
 @dataclass
 class WriteBack:
     """The engine's ``after_store`` step for the workspace at ``root``."""
@@ -349,12 +374,17 @@ class WriteBack:
     root: Path
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     results: list[WriteResult] = field(default_factory=list)
+    pending: bool = False  # a workbook refused as changed since it was read
 
     def __call__(self, result: SyncResult, store: st.Store) -> None:
+        if quiet(result, store):
+            result.writeback_pending = False  # as the run before left it: nothing to do
+            return
         snap = snapshot(store)
         issues: list[Issue] = []
         catalog = snap.catalog
         if catalog is None:
+            result.writeback_pending = False  # a catalog arriving is read, and written
             return
         stamp = timestamp(self.now())
         rows = actuals_rows(catalog, snap.delivered, snap.start_dates, stamp)
@@ -371,6 +401,7 @@ class WriteBack:
             )
         if issues:
             result.issues = sort_issues([*result.issues, *issues])
+        result.writeback_pending = bool(issues or result.skipped_open or self.pending)
 
     def _write(
         self,
@@ -393,6 +424,7 @@ class WriteBack:
         if done.status == "open":
             result.skipped_open.append(target.rel)
         elif done.status == "changed":
+            self.pending = True
             _mark_dirty(store, target.rel)
         elif done.message.startswith(_NO_TABLE):
             issues.append(

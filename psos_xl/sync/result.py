@@ -28,6 +28,10 @@ class SyncResult:
     issues: list[Issue] = field(default_factory=list)
     run_id: int = 0
     retired: list[str] = field(default_factory=list)
+    # whether a write-back still has work another sync must do: a workbook skipped as
+    # open or changed, a write that failed, or no write-back at all in this run (kept
+    # in the run's counts, not in the JSON report)
+    writeback_pending: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
