@@ -361,7 +361,7 @@ def quiet(result: SyncResult, store: st.Store) -> bool:
     if counts is None or not counts.counts:
         return False
     try:
-        pending = json.loads(counts.counts).get("pending", 1)
+        pending: object = json.loads(counts.counts).get("pending", 1)
     except (ValueError, AttributeError):
         return False
     return pending == 0
