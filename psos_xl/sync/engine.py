@@ -141,6 +141,7 @@ class _Run:
         self.run_issues: list[Issue] = []
         self.conn: Connection | None = None
         self.reader = Reader(workers)
+        self.inserter = sql.Inserter()
 
     # --- the run ------------------------------------------------------------------
 
@@ -514,7 +515,7 @@ class _Run:
             values["sha256"] = o.sha256
             grouped.setdefault(table.name, []).append(values)
         for name, rows in grouped.items():
-            conn.execute(sql.INSERT_FACTS[name], rows)
+            self.inserter(conn, sql.FACT_TABLE[name], rows)
         return sum(len(rows) for rows in grouped.values())
 
     def _replace_rejects(
