@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from psos_xl.workbook.sheetxml import col_index, col_letters
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -58,22 +60,7 @@ def _is_a1(text: str) -> bool:
     match = _A1.match(text)
     if not match:
         return False
-    return _column_number(match[1]) <= _MAX_COLUMN and 1 <= int(match[2]) <= _MAX_ROW
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def _column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return col_index(match[1]) <= _MAX_COLUMN and 1 <= int(match[2]) <= _MAX_ROW
 
 
 # --- reading the package --------------------------------------------------------------
@@ -253,8 +240,8 @@ def _table_problems(display: str, sheet: _Sheet, table: _Table) -> list[str]:
     match = _REF.match(table.ref)
     if not match or not match[3]:
         return [f"{where}: table '{table.name}' has an invalid range {table.ref!r}"]
-    first_col, row = _column_number(match[1]), int(match[2])
-    width = _column_number(match[3]) - first_col + 1
+    first_col, row = col_index(match[1]), int(match[2])
+    width = col_index(match[3]) - first_col + 1
     if width != len(table.columns):
         out.append(
             f"{where}!{match[1]}{row}: table '{table.name}' spans {width} columns "
@@ -272,7 +259,7 @@ def _table_problems(display: str, sheet: _Sheet, table: _Table) -> list[str]:
         return out
     cells = _cells(sheet, row)
     for j, column in enumerate(table.columns):
-        ref = f"{_column_letters(first_col + j)}{row}"
+        ref = f"{col_letters(first_col + j)}{row}"
         kind, text = cells.get(ref, ("empty", ""))
         if kind != "text" or not text.strip():
             shown = "is empty" if kind == "empty" or not text.strip() else f"holds a {kind}"

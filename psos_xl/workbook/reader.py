@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from psos_xl.errors import Code, Issue
 from psos_xl.models import Kind, RowRef
 from psos_xl.workbook import cells
+from psos_xl.workbook.sheetxml import col_letters
 from psos_xl.workbook.spec import MARKER_SHEET, SCHEMA_VERSION, Column, TableSpec, Type
 
 if TYPE_CHECKING:  # python-calamine is imported where a file is opened: xlwings Lite has none
@@ -54,12 +55,7 @@ _HEADER_SEARCH_ROWS = 30
 
 def column_letter(index: int) -> str:
     """0-based column index → Excel letters (0 → A, 27 → AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return col_letters(index + 1)
 
 
 def convert(column: Column, raw: Any) -> Any:

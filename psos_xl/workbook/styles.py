@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any
 
+from psos_xl.workbook.sheetxml import col_letters
 from psos_xl.workbook.spec import LISTS_SHEET, MARKER_SHEET, Column, TableSpec, Type
 
 if TYPE_CHECKING:
@@ -79,11 +80,7 @@ def _font(kind: str) -> Any:
 
 def get_column_letter(number: int) -> str:
     """1-based column number → letters (1 → A, 28 → AB)."""
-    letters = ""
-    while number:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return col_letters(number)
 
 
 class Check(StrEnum):
