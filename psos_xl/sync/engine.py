@@ -16,7 +16,11 @@ A run, under the workspace's lock (:mod:`psos_xl.sync.lock`):
    Per workbook, in ONE transaction: its old rows deleted, its valid rows inserted with
    their lineage, its issues replacing its old rejects, its stat and hash recorded. A
    killed sync therefore leaves every workbook either wholly old or wholly new, and the
-   next sync reads what is still stale.
+   next sync reads what is still stale. A workbook's transaction is a savepoint inside a
+   batch that is committed every :data:`BATCH_FILES` workbooks or
+   :data:`BATCH_SECONDS`: a commit costs more than storing a timesheet, and a batch
+   only groups whole workbooks (a crash loses the batch's workbooks whole, and the next
+   sync reads them again; a workbook failing rolls back its own savepoint only).
 5. **dependents**: when a scope's engagement (status, StartDate, deliverables) or the
    catalog's codes change, the workbooks checked against them are marked ``dirty`` in
    the same transaction and read again in this run (or the next, after a crash).
@@ -38,13 +42,14 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, Transaction, delete, insert, select, update
 
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Severity, WorkspaceError, sort_issues
@@ -73,6 +78,8 @@ KIND_ORDER = (m.Kind.CATALOG.value, m.Kind.SCOPE.value, m.Kind.TIMESHEET.value)
 # statuses whose recorded stat means "read": the file is skipped while it is unchanged
 STABLE = ("ok", "invalid", "conflict", "ignored")
 MAX_PASSES = 5
+BATCH_FILES = 64  # workbooks per commit, at most
+BATCH_SECONDS = 0.5  # and at most this long between commits
 TIMESHEET = m.Kind.TIMESHEET.value
 
 
@@ -140,6 +147,9 @@ class _Run:
         self.run_id = 0
         self.run_issues: list[Issue] = []
         self.conn: Connection | None = None
+        self.batch: Transaction | None = None
+        self.batch_started = 0.0
+        self.batched = 0
         self.reader = Reader(workers)
         self.inserter = sql.Inserter()
 
@@ -155,6 +165,7 @@ class _Run:
             try:
                 self._sync()
                 self._report()
+                self._commit()  # what the write-back reads, on its own connections
                 if after_store is not None:
                     after_store(self.result, self.store)
             except BaseException:
@@ -165,15 +176,37 @@ class _Run:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        """A transaction on the run's connection: commits, or rolls back on an error."""
-        assert self.conn is not None
+        """One workbook's transaction: a savepoint in the open batch, released, or rolled
+        back on an error (and the error raised). The batch is committed when full."""
+        conn = self.conn
+        assert conn is not None
+        if self.batch is None:
+            self.batch = conn.begin()
+            self.batch_started = time.monotonic()
+            self.batched = 0
+        with conn.begin_nested():
+            yield conn
+        self.batched += 1
+        if self.batched >= BATCH_FILES or time.monotonic() - self.batch_started > BATCH_SECONDS:
+            self._commit()
+
+    def _commit(self) -> None:
+        """Commit the open batch, if any."""
+        if self.batch is not None:
+            batch, self.batch = self.batch, None
+            batch.commit()
+
+    @contextmanager
+    def _own_tx(self) -> Iterator[Connection]:
+        """A transaction of its own, outside any batch (the run's audit row)."""
+        assert self.conn is not None and self.batch is None
         with self.conn.begin():
             yield self.conn
 
     def _start(self) -> int:
         host = socket.gethostname()
         runs = st.sync_runs
-        with self._tx() as conn:
+        with self._own_tx() as conn:
             # we hold the lock: a run of this host still 'running' was killed
             conn.execute(
                 update(runs)
@@ -195,9 +228,10 @@ class _Run:
         counts["retired"] = len(self.result.retired)
         counts["pending"] = int(self.result.writeback_pending)
         try:
+            self.batch = None
             if self.conn is not None and self.conn.in_transaction():
                 self.conn.rollback()  # a failure inside a workbook's transaction
-            with self._tx() as conn:
+            with self._own_tx() as conn:
                 conn.execute(
                     update(st.sync_runs)
                     .where(st.sync_runs.c.id == self.run_id)
