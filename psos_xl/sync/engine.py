@@ -152,6 +152,7 @@ class _Run:
         self.batched = 0
         self.reader = Reader(workers)
         self.inserter = sql.Inserter()
+        self.db: sql.Runner | None = None
 
     # --- the run ------------------------------------------------------------------
 
@@ -159,6 +160,7 @@ class _Run:
         # one connection for the run's own work, one transaction per workbook on it
         with self.store.connect() as conn, self.reader:
             self.conn = conn
+            self.db = sql.Runner(conn)
             self.reader.read = read_workbook  # looked up now: tests replace it
             self.run_id = self._start()
             self.result.run_id = self.run_id
@@ -178,13 +180,13 @@ class _Run:
     def _tx(self) -> Iterator[Connection]:
         """One workbook's transaction: a savepoint in the open batch, released, or rolled
         back on an error (and the error raised). The batch is committed when full."""
-        conn = self.conn
-        assert conn is not None
+        conn, db = self.conn, self.db
+        assert conn is not None and db is not None
         if self.batch is None:
             self.batch = conn.begin()
             self.batch_started = time.monotonic()
             self.batched = 0
-        with conn.begin_nested():
+        with db.savepoint():
             yield conn
         self.batched += 1
         if self.batched >= BATCH_FILES or time.monotonic() - self.batch_started > BATCH_SECONDS:
@@ -381,17 +383,22 @@ class _Run:
                 else:
                     self._replace(conn, rec, o, o.model, key, issues)
 
-    def _record(self, conn: Connection, rel: str) -> Row[Any]:
+    def _record(self, conn: Connection, rel: str) -> Any:
         """The workbook's record; status ``new`` (inside this transaction only) when the
         store has never seen the path: it then has no rows, rejects or conflicts."""
-        rec = conn.execute(sql.RECORD, {"p_path": rel}).first()
+        db = self._db(conn)
+        rec = db.first(sql.RECORD, {"p_path": rel})
         if rec is None:
-            conn.execute(sql.NEW_RECORD, {"p_path": rel})
-            rec = conn.execute(sql.RECORD, {"p_path": rel}).one()
+            db.execute(sql.NEW_RECORD, {"p_path": rel})
+            rec = db.first(sql.RECORD, {"p_path": rel})
         return rec
 
-    def _holder(self, conn: Connection, ident: str, own_id: int) -> Row[Any] | None:
-        return conn.execute(sql.HOLDER, {"p_ident": ident, "p_id": own_id}).first()
+    def _db(self, conn: Connection) -> sql.Runner:
+        assert self.db is not None and self.db.conn is conn
+        return self.db
+
+    def _holder(self, conn: Connection, ident: str, own_id: int) -> Any:
+        return self._db(conn).first(sql.HOLDER, {"p_ident": ident, "p_id": own_id})
 
     def _read_values(self, o: ReadOutcome) -> dict[str, Any]:
         return {
@@ -425,7 +432,7 @@ class _Run:
         )
         self._replace_rejects(conn, rec, o.rel, issues)
         if not new:
-            conn.execute(sql.DELETE_CONFLICT, {"p_path": o.rel})
+            self._db(conn).execute(sql.DELETE_CONFLICT, {"p_path": o.rel})
             if rec.ident != key.ident:
                 self._free_copies(conn, o.rel)
         self._set_read(conn, rec, o, key, "ok")
@@ -455,7 +462,7 @@ class _Run:
     ) -> None:
         fields = {"person": key.person, "week": key.week, "engagement": key.engagement}
         values = {**self._read_values(o), **fields, "kind": o.kind, "ident": key.ident}
-        conn.execute(sql.SET_READ, sql.read_params(rec.id, {**values, "status": status}))
+        self._db(conn).execute(sql.SET_READ, sql.read_params(rec.id, {**values, "status": status}))
 
     def _invalid(
         self, conn: Connection, rec: Row[Any], o: ReadOutcome, issues: list[Issue]
@@ -535,7 +542,7 @@ class _Run:
         if rec.status not in st.HOLDING:
             return
         for table in sql.KIND_TABLES.get(rec.kind or "", st.FACT_TABLES):
-            conn.execute(sql.DELETE_FACTS[table.name], {"p_id": rec.id})
+            self._db(conn).execute(sql.DELETE_FACTS[table.name], {"p_id": rec.id})
 
     def _insert_facts(
         self, conn: Connection, workbook_id: int, o: ReadOutcome, model: st.Model
@@ -560,9 +567,9 @@ class _Run:
         if rec.status != "new":
             first = {
                 (row.location, row.code, row.message): row.first_seen_run
-                for row in conn.execute(sql.REJECTS_OF, {"p_id": workbook_id})
+                for row in self._db(conn).all(sql.REJECTS_OF, {"p_id": workbook_id})
             }
-            conn.execute(sql.DELETE_REJECTS, {"p_id": workbook_id})
+            self._db(conn).execute(sql.DELETE_REJECTS, {"p_id": workbook_id})
         rows = [
             {
                 "workbook_id": workbook_id,
@@ -576,8 +583,7 @@ class _Run:
             }
             for i in issues
         ]
-        if rows:
-            conn.execute(sql.INSERT_REJECTS, rows)
+        self.inserter(conn, st.rejects, rows)
 
     def _free_copies(self, conn: Connection, kept_path: str) -> None:
         """The copies that waited on ``kept_path`` are read again: one may now count."""

@@ -1,13 +1,20 @@
-"""The statements the engine runs for every workbook, built once.
+"""The statements the engine runs for every workbook, built once, and how they run.
 
 SQLAlchemy caches a statement's compiled form, but building the statement object (and
 its cache key) on every call costs more than running it on SQLite; these are built at
-import with bound parameters (``p_…``) and only executed per workbook.
+import with bound parameters (``p_…``) and only executed per workbook. On SQLite a
+:class:`Runner` goes further: each statement is compiled once for the run and executed
+on the driver's cursor, with the type conversions SQLAlchemy would apply to its
+parameters and results (a workbook's handful of statements otherwise costs more in
+SQLAlchemy's execution machinery than in SQLite). Elsewhere it executes them through
+SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,9 +34,11 @@ from sqlalchemy import (
     bindparam,
     delete,
     insert,
+    or_,
     select,
 )
 from sqlalchemy import update as update_
+from sqlalchemy.types import TypeEngine
 
 from psos_xl import models as m
 from psos_xl.sync import store as st
@@ -47,7 +56,7 @@ RECORD: Select[tuple[object, ...]] = select(wb).where(wb.c.path == bindparam("p_
 NEW_RECORD: Insert = insert(wb).values(path=bindparam("p_path"), status="new", dirty=False)
 HOLDER: Select[tuple[object, ...]] = select(wb).where(
     wb.c.ident == bindparam("p_ident"),
-    wb.c.status.in_(st.HOLDING),
+    or_(*(wb.c.status == s for s in st.HOLDING)),  # not IN: compiled once, no expansion
     wb.c.id != bindparam("p_id"),
 )
 # a workbook read and stored (ok) or set aside (conflict): everything about it at once
@@ -73,7 +82,6 @@ SET_READ: Update = (
 )
 REJECTS_OF: Select[tuple[object, ...]] = select(rj).where(rj.c.workbook_id == bindparam("p_id"))
 DELETE_REJECTS: Delete = delete(rj).where(rj.c.workbook_id == bindparam("p_id"))
-INSERT_REJECTS: Insert = insert(rj)
 DELETE_CONFLICT: Delete = delete(cf).where(cf.c.conflicting_path == bindparam("p_path"))
 DELETE_FACTS: dict[str, Delete] = {
     t.name: delete(t).where(t.c.workbook_id == bindparam("p_id")) for t in st.FACT_TABLES
@@ -114,6 +122,15 @@ def _iso_date(process: Convert) -> Convert:
     return convert
 
 
+def bind_convert(kind: TypeEngine[Any], dialect: Dialect) -> Convert | None:
+    """What SQLAlchemy does to a parameter of type ``kind`` before the driver gets it."""
+    if isinstance(kind, st.DecimalText):
+        return decimal_text
+    process = kind.dialect_impl(dialect).bind_processor(dialect)
+    is_date = isinstance(kind, Date) and not isinstance(kind, DateTime)
+    return _iso_date(process) if is_date and process is not None else process
+
+
 @dataclass(frozen=True)
 class Bulk:
     """An insert compiled once for one set of columns: its SQL, the parameter order and
@@ -146,15 +163,7 @@ def bulk_of(table: Table, keys: Sequence[str], dialect: Dialect) -> Bulk | None:
     order = compiled.positiontup
     if not compiled.positional or order is None:
         return None
-    converts: list[Convert | None] = []
-    for name in order:
-        kind = table.c[name].type
-        if isinstance(kind, st.DecimalText):
-            converts.append(decimal_text)
-        else:
-            process = kind.dialect_impl(dialect).bind_processor(dialect)
-            is_date = isinstance(kind, Date) and not isinstance(kind, DateTime)
-            converts.append(_iso_date(process) if is_date and process is not None else process)
+    converts = [bind_convert(table.c[name].type, dialect) for name in order]
     return Bulk(compiled.string, tuple(order), tuple(converts))
 
 
@@ -180,5 +189,140 @@ class Inserter:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.executemany(bulk.sql, bulk.rows(rows))
+        finally:
+            cursor.close()
+
+
+# --- single statements through the driver ------------------------------------------------
+
+Statement = Select[Any] | Insert | Update | Delete
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement compiled once for a positional driver: its SQL, each parameter's key
+    (or the constant the statement holds) and conversion, and its result's row type
+    with each column's conversion."""
+
+    sql: str
+    keys: tuple[str, ...]
+    constants: Mapping[str, Any]
+    converts: tuple[Convert | None, ...]
+    row: Callable[..., Any] | None
+    results: tuple[Convert | None, ...]
+
+    def params(self, given: Mapping[str, Any]) -> list[Any]:
+        out: list[Any] = []
+        for key, convert in zip(self.keys, self.converts, strict=True):
+            value = given[key] if key in given else self.constants[key]
+            out.append(value if convert is None or value is None else convert(value))
+        return out
+
+    def rows(self, raw: Sequence[Sequence[Any]]) -> list[Any]:
+        assert self.row is not None
+        make, results = self.row, self.results
+        return [
+            make(*(v if c is None or v is None else c(v) for v, c in zip(r, results, strict=True)))
+            for r in raw
+        ]
+
+
+def _row_type(names: list[str]) -> Callable[..., Any]:
+    return namedtuple("StoredRow", names, rename=True)
+
+
+def prepare(stmt: Statement, dialect: Dialect) -> Prepared | None:
+    """``stmt`` compiled for ``dialect``; None when its parameters are not positional."""
+    compiled = stmt.compile(dialect=dialect)
+    order = compiled.positiontup
+    if not compiled.positional or order is None:
+        return None
+    converts = tuple(bind_convert(compiled.binds[name].type, dialect) for name in order)
+    constants = {k: v for k, v in compiled.params.items() if v is not None}
+    row: Callable[..., Any] | None = None
+    results: tuple[Convert | None, ...] = ()
+    if isinstance(stmt, Select):
+        columns = list(stmt.selected_columns)
+        row = _row_type([str(c.key) for c in columns])
+        results = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        )
+    return Prepared(compiled.string, tuple(order), constants, converts, row, results)
+
+
+class Runner:
+    """Runs the prebuilt statements on one connection (see the module's doc).
+
+    ``all``/``first`` return rows with attribute access (SQLAlchemy's Row, or a named
+    tuple of the same values on SQLite); ``savepoint`` is one workbook's transaction.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.raw = conn.dialect.name == "sqlite"
+        self.cache: dict[int, Prepared | None] = {}
+        self.depth = 0
+
+    def _prepared(self, stmt: Statement) -> Prepared | None:
+        key = id(stmt)  # the statements are module constants: their ids are stable
+        if key not in self.cache:
+            self.cache[key] = prepare(stmt, self.conn.dialect) if self.raw else None
+        return self.cache[key]
+
+    def _cursor(self) -> Any:
+        return self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def execute(self, stmt: Statement, params: Mapping[str, Any] | None = None) -> None:
+        prepared = self._prepared(stmt)
+        if prepared is None:
+            self.conn.execute(stmt, dict(params or {}))
+            return
+        cursor = self._cursor()
+        try:
+            cursor.execute(prepared.sql, prepared.params(params or {}))
+        finally:
+            cursor.close()
+
+    def all(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> list[Any]:
+        prepared = self._prepared(stmt)
+        if prepared is None:
+            return list(self.conn.execute(stmt, dict(params or {})).all())
+        cursor = self._cursor()
+        try:
+            return prepared.rows(
+                cursor.execute(prepared.sql, prepared.params(params or {})).fetchall()
+            )
+        finally:
+            cursor.close()
+
+    def first(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
+        rows = self.all(stmt, params)
+        return rows[0] if rows else None
+
+    @contextmanager
+    def savepoint(self) -> Iterator[Connection]:
+        """A savepoint inside the connection's open transaction: released, or rolled
+        back (and the error raised)."""
+        if not self.raw:
+            with self.conn.begin_nested():
+                yield self.conn
+            return
+        self.depth += 1
+        name = f"psos_{self.depth}"
+        self._run(f"SAVEPOINT {name}")
+        try:
+            yield self.conn
+        except BaseException:
+            self._run(f"ROLLBACK TO SAVEPOINT {name}")
+            self._run(f"RELEASE SAVEPOINT {name}")
+            raise
+        finally:
+            self.depth -= 1
+        self._run(f"RELEASE SAVEPOINT {name}")
+
+    def _run(self, text: str) -> None:
+        cursor = self._cursor()
+        try:
+            cursor.execute(text)
         finally:
             cursor.close()
