@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue, sort_issues
@@ -183,12 +183,18 @@ def _hours(conn: Connection, engagements: Sequence[str]) -> Hours:
     out: Hours = {}
     if not engagements:
         return out
-    query = select(t.c.engagement, t.c.deliverable, t.c.role, t.c.hours).where(
-        t.c.engagement.in_(list(engagements))
+    # summed in Python (the hours are exact decimal text, which SQL would sum as floats),
+    # from one row per distinct value: a few hundred rows for tens of thousands of entries
+    keys = (t.c.engagement, t.c.deliverable, t.c.role, t.c.hours)
+    query = (
+        select(*keys, func.count())
+        .where(t.c.engagement.in_(list(engagements)))
+        .group_by(*keys)
+        .order_by(*keys)
     )
-    for eng, dlv, role, hours in conn.execute(query):
+    for eng, dlv, role, hours, times in conn.execute(query):
         key = (eng, dlv, role)
-        out[key] = out.get(key, ZERO) + hours
+        out[key] = out.get(key, ZERO) + hours * times
     return out
 
 

@@ -22,8 +22,8 @@ _NUMBER_WITH_UNIT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*([a-zA-Z%€$£]+)$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 # Excel serial numbers that are plausible dates (1990-01-01 .. 2099-12-31)
 _SERIAL_RANGE = (32874, 73050)
-_TRUE = {"y", "true", "yes"}
-_FALSE = {"n", "false", "no"}
+# the words a Y/N cell may hold (trimmed, casefolded) and what they mean
+BOOL_WORDS = {"y": True, "true": True, "yes": True, "n": False, "false": False, "no": False}
 
 
 class CellError(Exception):
@@ -148,11 +148,9 @@ def to_bool(value: Raw, label: str) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
-        key = value.strip().casefold()
-        if key in _TRUE:
-            return True
-        if key in _FALSE:
-            return False
+        word = BOOL_WORDS.get(value.strip().casefold())
+        if word is not None:
+            return word
     raise CellError(
         Code.NOT_A_BOOLEAN, f"{label} must be Y or N (or TRUE/FALSE), got {_show(value)}"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,78 @@ _CONVERT: dict[Type, Callable[[Any, str], Any]] = {
     Type.DATE: cells.to_date,
     Type.BOOL: cells.to_bool,
     Type.ANY: lambda v, _label: v,
+}
+
+
+# What a cell reader returns for a blank cell (None, "" or only spaces).
+BLANK: Any = object()
+
+# A cell reader turns one raw cell into its typed value, or BLANK, or raises CellError.
+CellReader = Callable[[Any, str], Any]
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or raw == "" or (type(raw) is str and not raw.strip())
+
+
+def _read_any_way(raw: Any, label: str, conv: Callable[[Any, str], Any]) -> Any:
+    """The general case of every cell reader: the blank check, then the column's converter."""
+    return BLANK if _is_blank(raw) else conv(raw, label)
+
+
+# The cell readers below each take the common raw type(s) of their column straight and
+# hand anything else to _read_any_way; their result is the same as _read_any_way's.
+# They test exact types because python-calamine returns exact builtin types.
+
+
+def _read_text(raw: Any, label: str) -> Any:
+    if type(raw) is str:
+        return raw.strip() or BLANK
+    return _read_any_way(raw, label, _text)
+
+
+def _read_code(raw: Any, label: str) -> Any:
+    if type(raw) is str:
+        return raw.strip() or BLANK
+    return _read_any_way(raw, label, _code)
+
+
+def _read_decimal(raw: Any, label: str) -> Any:
+    if type(raw) is float and raw - raw == 0:  # a finite float, as Excel stores every number
+        return cells.float_to_decimal(raw)
+    return _read_any_way(raw, label, cells.to_decimal)
+
+
+def _read_date(raw: Any, label: str) -> Any:
+    kind = type(raw)
+    if kind is date:
+        return raw
+    if kind is datetime:
+        return raw.date()
+    return _read_any_way(raw, label, cells.to_date)
+
+
+def _read_bool(raw: Any, label: str) -> Any:
+    if type(raw) is str:
+        word = cells.BOOL_WORDS.get(raw.strip().casefold())
+        if word is not None:
+            return word
+    elif type(raw) is bool:
+        return raw
+    return _read_any_way(raw, label, cells.to_bool)
+
+
+def _read_generic(conv: Callable[[Any, str], Any]) -> CellReader:
+    return lambda raw, label: _read_any_way(raw, label, conv)
+
+
+_READ: dict[Type, CellReader] = {
+    Type.TEXT: _read_text,
+    Type.CODE: _read_code,
+    Type.DECIMAL: _read_decimal,
+    Type.DATE: _read_date,
+    Type.BOOL: _read_bool,
+    **{t: _read_generic(_CONVERT[t]) for t in (Type.CODES, Type.INT, Type.ANY)},
 }
 # how many rows of a sheet to search for a header row when a table lost its definition
 _HEADER_SEARCH_ROWS = 30
@@ -206,51 +279,57 @@ class Book:
             )
         if missing:
             return out
-        present = [
-            (c, by_header[c.header.casefold()], _CONVERT[c.type])
+        plan = [
+            (c.field, by_header[c.header.casefold()], _READ[c.type], c.header, c.required)
             for c in spec.columns
             if c.header.casefold() in by_header
         ]
-        for i, line in enumerate(data):
-            if all(cells.is_blank(v) for v in line):
+        for number, line in enumerate(data, start=header_row + 1):
+            if _is_blank_row(line):
                 continue
-            ref = RowRef(self.display, sheet, header_row + 1 + i, columns)
-            values, ok = self._convert_row(present, line, ref, issues)
-            if ok:
-                out.rows.append((ref, values))
-            else:
+            ref = RowRef(self.display, sheet, number, columns)
+            values = _convert_row(plan, line, ref, issues)
+            if values is None:
                 out.rejected += 1
+            else:
+                out.rows.append((ref, values))
         return out
 
-    @staticmethod
-    def _convert_row(
-        present: list[tuple[Column, int, Callable[[Any, str], Any]]],
-        line: list[Any],
-        ref: RowRef,
-        issues: list[Issue],
-    ) -> tuple[dict[str, Any], bool]:
-        values: dict[str, Any] = {}
-        ok = True
-        width = len(line)
-        for col, j, conv in present:
-            raw = line[j] if j < width else ""
-            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
-                if col.required:
-                    issues.append(
-                        Issue.make(
-                            Code.VALUE_REQUIRED,
-                            ref.cell(col.header),
-                            f"{col.header} is required",
-                        )
-                    )
-                    ok = False
-                continue
-            try:
-                values[col.field] = conv(raw, col.header)
-            except cells.CellError as err:
-                issues.append(Issue.make(err.code, ref.cell(col.header), err.message))
+
+# per present column: model field, index in the row, cell reader, header, required
+_Plan = list[tuple[str, int, CellReader, str, bool]]
+
+
+def _is_blank_row(line: list[Any]) -> bool:
+    for raw in line:
+        if not cells.is_blank(raw):
+            return False
+    return True
+
+
+def _convert_row(
+    plan: _Plan, line: list[Any], ref: RowRef, issues: list[Issue]
+) -> dict[str, Any] | None:
+    """The row's non-blank values by field; None when a cell is wrong (each one reported)."""
+    values: dict[str, Any] = {}
+    ok = True
+    width = len(line)
+    for fld, j, read, header, required in plan:
+        try:
+            value = read(line[j] if j < width else "", header)
+        except cells.CellError as err:
+            issues.append(Issue.make(err.code, ref.cell(header), err.message))
+            ok = False
+            continue
+        if value is BLANK:
+            if required:
+                issues.append(
+                    Issue.make(Code.VALUE_REQUIRED, ref.cell(header), f"{header} is required")
+                )
                 ok = False
-        return values, ok
+        else:
+            values[fld] = value
+    return values if ok else None
 
 
 def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]]:
