@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, delete, insert, select
 
+from psos_xl import models as m
 from psos_xl.sync import open_store, sql
 from psos_xl.sync import store as st
 
@@ -72,4 +75,61 @@ def test_savepoint_rolls_back_only_its_own_work(tmp_path: Path) -> None:
                 db.execute(sql.NEW_RECORD, {"p_path": "after.xlsx"})
         paths = conn.execute(select(st.workbooks.c.path).order_by(st.workbooks.c.path))
         assert list(paths.scalars()) == ["after.xlsx", "kept.xlsx"]
+    store.close()
+
+
+def _rows_of(conn: Connection, table: Table) -> list[tuple[object, ...]]:
+    query = select(*(c for c in table.c if c.name != "id")).order_by(table.c.id)
+    return [tuple(r) for r in conn.execute(query)]
+
+
+def test_model_rows_insert_as_their_dicts_would(tmp_path: Path) -> None:
+    """The per-class plan (SQLite) stores what the dict of each row stores: lists
+    joined, renamed fields, dates, Decimals, booleans and the shared lineage."""
+    ref = m.RowRef("s.xlsx", "Time", 4, {})
+    entries = [
+        m.TimeEntry(
+            src=ref, date=date(2026, 3, 2), engagement="E1", role="PM", hours=Decimal("7.50")
+        ),
+        m.TimeEntry(
+            src=m.RowRef("s.xlsx", "Time", 5, {}),
+            date=date(2026, 3, 3),
+            engagement="E1",
+            deliverable="D1",
+            role="DEV",
+            hours=Decimal("0.25"),
+            billable=False,
+            note="=not a formula",
+        ),
+    ]
+    deliverables = [m.Deliverable(src=ref, deliverable="D1", sku="MIGR", risks=["R1", "R2"])]
+    assumptions = [m.Assumption(src=ref, id="A1", assumption="Data is clean")]
+    store = _store(tmp_path)
+    with store.connect() as conn, conn.begin():
+        conn.execute(insert(st.workbooks).values(id=1, path="s.xlsx", status="ok", dirty=False))
+        lineage = {"workbook_id": 1, "path": "s.xlsx", "sha256": "cd" * 32}
+        who = {"person": "ana", "week": date(2026, 3, 2), **lineage}
+        cases: list[tuple[Table, Sequence[m.Row], dict[str, object], dict[str, str]]] = [
+            (st.time_entries, entries, who, {}),
+            (st.deliverables, deliverables, {"engagement": "E1", **lineage}, {}),
+            (st.assumptions, assumptions, {"engagement": "E1", **lineage}, {"id": "assumption_id"}),
+        ]
+        for table, rows, shared, rename in cases:
+            planned = sql.Inserter()
+            assert planned.models(conn, table, rows, shared, rename) == len(rows)
+            assert planned.plans and all(p is not None for p in planned.plans.values())
+            by_plan = _rows_of(conn, table)
+            conn.execute(delete(table))
+            dicts = []
+            for row in rows:
+                values = {
+                    rename.get(k, k): ", ".join(v) if isinstance(v, list) else v
+                    for k, v in row.__dict__.items()
+                    if k != "src"
+                }
+                assert row.src is not None
+                dicts.append({**values, "sheet": row.src.sheet, "row_num": row.src.row, **shared})
+            conn.execute(insert(table), dicts)
+            assert by_plan == _rows_of(conn, table)
+            assert len(by_plan) == len(rows)
     store.close()

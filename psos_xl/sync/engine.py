@@ -547,6 +547,12 @@ class _Run:
     def _insert_facts(
         self, conn: Connection, workbook_id: int, o: ReadOutcome, model: st.Model
     ) -> int:
+        lineage = {"workbook_id": workbook_id, "path": o.rel, "sha256": o.sha256}
+        if isinstance(model, m.Timesheet):  # the many: rows straight from their models
+            who = {"person": model.person, "week": model.week, **lineage}
+            return self.inserter.models(
+                conn, st.time_entries, model.entries, who
+            ) + self.inserter.models(conn, st.expenses, model.expenses, who)
         grouped: dict[str, list[dict[str, Any]]] = {}
         for table, src, values in st.facts_of(model):
             values["workbook_id"] = workbook_id

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import itemgetter
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, get_origin
 
 from sqlalchemy import (
     Connection,
@@ -174,6 +174,7 @@ class Inserter:
     through SQLAlchemy."""
 
     cache: dict[tuple[str, tuple[str, ...]], Bulk | None] = field(default_factory=dict)
+    plans: dict[tuple[str, str, tuple[str, ...]], RowPlan | None] = field(default_factory=dict)
 
     def __call__(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -186,11 +187,127 @@ class Inserter:
         if bulk is None or any(len(r) != len(keys) for r in rows):
             conn.execute(INSERT_FACTS.get(table.name, insert(table)), list(rows))
             return
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(bulk.sql, bulk.rows(rows))
-        finally:
-            cursor.close()
+        _executemany(conn, bulk.sql, bulk.rows(rows))
+
+    def models(
+        self,
+        conn: Connection,
+        table: Table,
+        models: Sequence[m.Row],
+        shared: Mapping[str, Any],
+        rename: Mapping[str, str] | None = None,
+    ) -> int:
+        """Insert model rows (their fields named as ``table``'s columns, after
+        ``rename``) with the values they all share; the number of rows inserted."""
+        if not models:
+            return 0
+        rename = rename or {}
+        fields = [f for f in type(models[0]).model_fields if f != "src"]
+        slot = (table.name, type(models[0]).__name__, tuple(shared))
+        if slot not in self.plans:
+            columns = [rename.get(f, f) for f in fields]
+            model_fields = type(models[0]).model_fields
+            lists = frozenset(
+                rename.get(f, f) for f in fields if get_origin(model_fields[f].annotation) is list
+            )
+            self.plans[slot] = row_plan(table, columns, list(shared), conn.dialect, fields, lists)
+        plan = self.plans[slot]
+        if plan is None or any(r.src is None or type(r) is not type(models[0]) for r in models):
+            self(conn, table, [_as_dict(r, fields, shared, rename) for r in models])
+        else:
+            _executemany(conn, plan.sql, plan.rows(models, shared))
+        return len(models)
+
+
+def _as_dict(
+    row: m.Row, fields: Sequence[str], shared: Mapping[str, Any], rename: Mapping[str, str]
+) -> dict[str, Any]:
+    values = {rename.get(f, f): _joined(getattr(row, f)) for f in fields}
+    values["sheet"] = row.src.sheet if row.src else ""
+    values["row_num"] = row.src.row if row.src else 0
+    return {**values, **shared}
+
+
+def _executemany(conn: Connection, statement: str, rows: Sequence[Any]) -> None:
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
+
+
+# --- model rows straight to a bulk insert ------------------------------------------------
+
+
+def _joined(value: Any) -> Any:
+    """A list field (codes) as the store keeps it: comma-separated."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """How rows of one model class become one table's insert parameters on a positional
+    driver, without a dict per row: the model's fields and the row's source read in one
+    call, each converted as SQLAlchemy would, then the values every row shares (the
+    workbook's lineage; a timesheet's person and week)."""
+
+    sql: str
+    get: Callable[[Any], tuple[Any, ...]]
+    converts: tuple[tuple[int, Convert], ...]
+    shared: tuple[str, ...]
+    shared_converts: tuple[Convert | None, ...]
+    order: Callable[[list[Any]], tuple[Any, ...]]  # into the statement's parameter order
+
+    def rows(self, models: Sequence[Any], shared: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        tail = [
+            shared[k] if c is None or shared[k] is None else c(shared[k])
+            for k, c in zip(self.shared, self.shared_converts, strict=True)
+        ]
+        get, converts, order = self.get, self.converts, self.order
+        out: list[tuple[Any, ...]] = []
+        for model in models:
+            values = list(get(model))
+            for i, convert in converts:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            values.extend(tail)
+            out.append(order(values))
+        return out
+
+
+def row_plan(
+    table: Table,
+    fields: Sequence[str],
+    shared: Sequence[str],
+    dialect: Dialect,
+    attrs: Sequence[str] | None = None,
+    lists: frozenset[str] = frozenset(),
+) -> RowPlan | None:
+    """The plan of rows whose attributes ``attrs`` (by default ``fields``) go to the
+    columns ``fields`` (those in ``lists`` hold lists, stored comma-separated), with the
+    row's source to ``sheet`` and ``row_num``, and the ``shared`` values; None when the
+    dialect's parameters are not positional."""
+    columns = [*fields, "sheet", "row_num", *shared]
+    compiled = insert(table).compile(dialect=dialect, column_keys=columns)
+    if not compiled.positional or sorted(compiled.positiontup or ()) != sorted(columns):
+        return None
+    order = itemgetter(*(columns.index(name) for name in compiled.positiontup or ()))
+    get = attrgetter(*(attrs or fields), "src.sheet", "src.row")
+    converts: list[tuple[int, Convert]] = []
+    for i, name in enumerate([*fields, "sheet", "row_num"]):
+        bind = bind_convert(table.c[name].type, dialect)
+        if name in lists:
+            converts.append((i, _then(_joined, bind)))
+        elif bind is not None:
+            converts.append((i, bind))
+    tail = tuple(bind_convert(table.c[name].type, dialect) for name in shared)
+    return RowPlan(compiled.string, get, tuple(converts), tuple(shared), tail, order)
+
+
+def _then(first: Convert, second: Convert | None) -> Convert:
+    if second is None:
+        return first
+    return lambda value: second(first(value))
 
 
 # --- single statements through the driver ------------------------------------------------
