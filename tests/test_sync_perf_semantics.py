@@ -4,14 +4,15 @@ from the right tables."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from test_sync_engine import entry, make_workspace, rows_of, timesheet
 
 from psos_xl import models as m
+from psos_xl.errors import Code
 from psos_xl.sync import run_sync, sql
 from psos_xl.sync import store as st
-from psos_xl.sync.scan import read_workbook
 
 
 def test_every_fact_table_belongs_to_one_kind() -> None:
@@ -41,15 +42,6 @@ def test_each_file_is_read_and_reported_once(tmp_path: Path) -> None:
     assert (result.read, len(rows_of(ws))) == (5, 2)
 
 
-def test_a_deferred_read_stops_at_the_marker(tmp_path: Path) -> None:
-    path = timesheet(tmp_path / "alm.xlsx", [entry(0, "BETA-01", "B1", "SA", 7)])
-    light = read_workbook(str(path), "alm.xlsx", defer="timesheet")
-    assert (light.state, light.kind, light.model) == ("deferred", "timesheet", None)
-    full = read_workbook(str(path), "alm.xlsx")
-    assert full.state == "ok" and isinstance(full.model, m.Timesheet)
-    assert full.sha256 == light.sha256
-
-
 def test_a_timesheet_edited_twice_keeps_one_copy_of_its_rows(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws")
     path = ws / "timesheets" / "alm.xlsx"
@@ -58,3 +50,33 @@ def test_a_timesheet_edited_twice_keeps_one_copy_of_its_rows(tmp_path: Path) -> 
     timesheet(path, [entry(0, "BETA-01", "B1", "SA", 6), entry(1, "BETA-01", "B1", "SA", 5)])
     run_sync(ws)
     assert sorted(r.hours for r in rows_of(ws)) == [5, 6]
+
+
+def test_new_copies_count_the_first_path_whatever_the_read_order(tmp_path: Path) -> None:
+    """``scopes/acme.xlsx`` is read before ``a-acme.xlsx`` (its path says scope), yet
+    ``a-acme.xlsx`` sorts first: it is counted, and the other is the copy."""
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(ws / "scopes" / "acme.xlsx", ws / "a-acme.xlsx")
+    timesheet(ws / "timesheets" / "alm.xlsx", [entry(0, "ACME-01", "D1", "SA", 7)])
+    result = run_sync(ws)
+    (issue,) = [i for i in result.issues]
+    assert (issue.code, issue.location) == (Code.CONFLICTED_COPY, "scopes/acme.xlsx")
+    assert "a-acme.xlsx is counted" in issue.message
+    assert {r.path for r in rows_of(ws, "scopes")} == {"a-acme.xlsx", "scopes/beta.xlsx"}
+    assert [r.engagement for r in rows_of(ws)] == ["ACME-01"]
+    again = run_sync(ws)
+    assert (again.read, again.conflicts) == (0, 1)
+
+
+def test_a_scope_read_after_its_timesheets_clears_their_rejects(tmp_path: Path) -> None:
+    """A scope whose path does not say so is read among the timesheets; the ones read
+    before it are read again in the same run and go in clean."""
+    ws = make_workspace(tmp_path / "ws")
+    (ws / "scopes" / "beta.xlsx").rename(ws / "zz-beta.xlsx")
+    timesheet(ws / "timesheets" / "alm.xlsx", [entry(0, "BETA-01", "B1", "SA", 7)])
+    seen: list[str] = []
+    result = run_sync(ws, progress=lambda done, total, path: seen.append(path))
+    assert result.issues == []
+    assert [(r.path, r.engagement) for r in rows_of(ws)] == [("timesheets/alm.xlsx", "BETA-01")]
+    assert seen.count("timesheets/alm.xlsx") == 2
+    assert run_sync(ws).read == 0

@@ -8,11 +8,11 @@ A run, under the workspace's lock (:mod:`psos_xl.sync.lock`):
 2. **retire**: a workbook that left the folder has its rows deleted, status ``retired``.
 3. **read**: python-calamine through the readers, in a process pool when ``workers > 1``
    and there are many files (:mod:`psos_xl.sync.reading`). Store writes stay in this
-   process. Timesheets are only opened at first (their marker says what they are); the
-   catalog and the scopes are read whole.
-4. **store**, catalog first, then scopes, then timesheets, each checked against the store
-   as it stands after the kinds before it. Timesheets stream: each is read, checked and
-   stored before the next is read, so memory does not grow with the number of files.
+   process. Each changed file is read once, in the order catalog, scopes, the rest (by
+   the kind the store knows, else as its path suggests), so a timesheet is checked
+   against the catalog and scopes of this run.
+4. **store**: each workbook is checked against the store as it stands and stored
+   before the next is read, so memory does not grow with the number of files.
    Per workbook, in ONE transaction: its old rows deleted, its valid rows inserted with
    their lineage, its issues replacing its old rejects, its stat and hash recorded. A
    killed sync therefore leaves every workbook either wholly old or wholly new, and the
@@ -23,13 +23,16 @@ A run, under the workspace's lock (:mod:`psos_xl.sync.lock`):
    sync reads them again; a workbook failing rolls back its own savepoint only).
 5. **dependents**: when a scope's engagement (status, StartDate, deliverables) or the
    catalog's codes change, the workbooks checked against them are marked ``dirty`` in
-   the same transaction and read again in this run (or the next, after a crash).
+   the same transaction and read again in this run (or the next, after a crash). A
+   scope whose path did not suggest one, read after timesheets, thus costs those
+   timesheets a second read, not a wrong result.
 
 Conflicted copies: a workbook is a copy of another when both are timesheets of the same
 person and week, both catalogs, or both scopes of the same engagement. The one counted is
-the one already in the store; among new ones the lexicographically first path (runs
-process workbooks in path order). The other is stored as ``conflict`` with none of its
-rows, and reported on every sync, until the counted one is deleted or its marker changes.
+the one already in the store; among new ones the lexicographically first path (a copy
+stored earlier in the run gives way to one whose path sorts before it). The other is
+stored as ``conflict`` with none of its rows, and reported on every sync, until the
+counted one is deleted or its marker changes.
 
 An unreadable file keeps its last good rows, and its stat is not recorded, so it is read
 again on every sync until it opens. A readable workbook missing a required table or
@@ -117,6 +120,15 @@ def run_sync(
             store.close()
 
 
+def _rank(kind: str | None, rel: str) -> int:
+    """Where a workbook of ``kind`` (None: not known yet) at ``rel`` is read in a run:
+    the kinds others are checked against first."""
+    if kind is None:
+        name = rel.casefold()
+        kind = next((k for k in KIND_ORDER[:-1] if k in name), TIMESHEET)
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
 def _code(text: str) -> Code:
     try:
         return Code(text)
@@ -153,6 +165,8 @@ class _Run:
         self.reader = Reader(workers)
         self.inserter = sql.Inserter()
         self.db: sql.Runner | None = None
+        self.contexts: dict[str, RuleContext] = {}
+        self.taken: set[int] = set()  # workbooks that took their identity in this run
 
     # --- the run ------------------------------------------------------------------
 
@@ -253,26 +267,27 @@ class _Run:
         for rec in known.values():
             if rec.status != "retired" and rec.path not in present:
                 self._retire(rec)
+        # the catalog first, then the scopes, then the rest, so that a timesheet is read
+        # once, after what it is checked against: by the kind the store knows, else as
+        # its path suggests. A guess that is wrong costs a second read, never a wrong
+        # result: storing a catalog or a scope marks what depends on it dirty.
+        ranks = {
+            f.rel: _rank(known[f.rel].kind if f.rel in known else None, f.rel) for f in to_read
+        }
         del known
-        # first every changed file's kind: the catalog and the scopes are read whole and
-        # kept (few), timesheets only opened, and read again one by one once those are in
-        ticks = _Ticks(len(to_read), self._tick)
-        early: dict[str, ReadOutcome] = {}
-        later: list[FileStat] = []
-        for f, o in zip(to_read, self.reader.stream(to_read, defer=TIMESHEET), strict=True):
-            if o.state == "deferred":
-                later.append(f)
-                continue
-            ticks(o.rel)
+        to_read.sort(key=lambda f: (ranks[f.rel], f.rel))
+        self._store_all(to_read, _Ticks(len(to_read), self._tick))
+        for _ in range(MAX_PASSES * len(KIND_ORDER)):
+            dirty = next((d for d in map(self._dirty, KIND_ORDER) if d), None)
+            if dirty is None:
+                return
+            self._store_all(dirty, _Ticks(len(dirty), self._tick))
+
+    def _store_all(self, files: list[FileStat], ticks: _Ticks) -> None:
+        for o in self.reader.stream(files):
             self.result.read += 1
-            if o.state in ("unreadable", "ignored") or o.kind not in KIND_ORDER:
-                self._store_one(o, RuleContext())
-            else:
-                early[o.rel] = o
-        for kind in KIND_ORDER[:-1]:
-            mine = [f for f in to_read if f.rel in early and early[f.rel].kind == kind]
-            self._phase(kind, mine, early, ticks)
-        self._phase(TIMESHEET, later, early, ticks)
+            ticks(o.rel)
+            self._store_one(o)
 
     def _changed(self, files: list[FileStat], known: dict[str, Row[Any]]) -> list[FileStat]:
         out: list[FileStat] = []
@@ -298,46 +313,8 @@ class _Run:
         if self.progress is not None:
             self.progress(done, total, rel)
 
-    def _outcomes(
-        self, files: list[FileStat], ready: dict[str, ReadOutcome], ticks: _Ticks
-    ) -> Iterator[ReadOutcome]:
-        """The outcome of each file: already read (taken out of ``ready``) or read now."""
-        todo = [f for f in files if f.rel not in ready]
-        fresh = self.reader.stream(todo)
-        for f in files:
-            o = ready.pop(f.rel, None)
-            if o is None:
-                o = next(fresh)
-                self.result.read += 1
-                ticks(o.rel)
-            yield o
-
-    def _phase(
-        self, kind: str, files: list[FileStat], ready: dict[str, ReadOutcome], ticks: _Ticks
-    ) -> None:
-        names = {f.rel for f in files}
-        dirty = self._dirty(kind, names)
-        ticks.total += len(dirty)
-        pending = sorted(files, key=lambda f: f.rel) + dirty
-        for _ in range(MAX_PASSES):
-            if not pending:
-                return
-            ctx = self._context(kind)
-            for o in self._outcomes(pending, ready, ticks):
-                self._store_dispatch(kind, o, ctx)
-            pending = self._dirty(kind, set())
-            ticks = _Ticks(len(pending), self._tick)
-
-    def _store_dispatch(self, kind: str, o: ReadOutcome, ctx: RuleContext) -> None:
-        if o.state in ("unreadable", "ignored") or o.kind not in KIND_ORDER:
-            self._store_one(o, RuleContext())
-        elif o.kind != kind:  # changed its kind since it was first opened: its own checks
-            self._store_one(o, self._context(o.kind))
-        else:
-            self._store_one(o, ctx)
-
-    def _dirty(self, kind: str, exclude: set[str]) -> list[FileStat]:
-        """Workbooks of ``kind`` marked to be read again (not in ``exclude``)."""
+    def _dirty(self, kind: str) -> list[FileStat]:
+        """Workbooks of ``kind`` marked to be read again."""
         wb = st.workbooks
         with self._tx() as conn:
             rows = conn.execute(
@@ -345,10 +322,18 @@ class _Run:
                 .where(wb.c.dirty.is_(True), wb.c.kind == kind, wb.c.status != "retired")
                 .order_by(wb.c.path)
             ).all()
-        stats = [stat_of(self.root, self.root / r.path) for r in rows if r.path not in exclude]
+        stats = [stat_of(self.root, self.root / r.path) for r in rows]
         return [s for s in stats if s is not None]
 
     def _context(self, kind: str) -> RuleContext:
+        """What a workbook of ``kind`` is checked against: the store as it stands (kept
+        until a catalog or a scope is stored)."""
+        if kind not in self.contexts:
+            self.contexts[kind] = self._load_context(kind)
+        return self.contexts[kind]
+
+    def _load_context(self, kind: str) -> RuleContext:
+
         if kind == m.Kind.CATALOG.value:
             return RuleContext()
         with self._tx() as conn:
@@ -362,11 +347,11 @@ class _Run:
 
     # --- one workbook, one transaction -------------------------------------------------
 
-    def _store_one(self, o: ReadOutcome, ctx: RuleContext) -> None:
+    def _store_one(self, o: ReadOutcome) -> None:
         key: Key | None = None
         issues = o.issues
-        if o.state == "ok" and o.model is not None:
-            issues = validate(o.model, o.issues, ctx)
+        if o.state == "ok" and o.model is not None and o.kind in KIND_ORDER:
+            issues = validate(o.model, o.issues, self._context(o.kind))
             key = identity(o.model)
         with self._tx() as conn:
             rec = self._record(conn, o.rel)
@@ -378,10 +363,17 @@ class _Run:
                 self._invalid(conn, rec, o, issues)
             else:
                 holder = self._holder(conn, key.ident, rec.id)
+                if holder is not None and holder.id in self.taken and o.rel < holder.path:
+                    self._yield(conn, holder, o.rel, key)  # among new copies, path order
+                    holder = None
                 if holder is not None:
                     self._conflict(conn, rec, o, key, holder)
                 else:
                     self._replace(conn, rec, o, o.model, key, issues)
+                    if rec.status not in st.HOLDING or rec.ident != key.ident:
+                        self.taken.add(rec.id)
+        if TIMESHEET not in (o.kind, rec.kind):
+            self.contexts.clear()  # a catalog or a scope: what others are checked against
 
     def _record(self, conn: Connection, rel: str) -> Any:
         """The workbook's record; status ``new`` (inside this transaction only) when the
@@ -456,6 +448,23 @@ class _Run:
             )
         )
         self._set_read(conn, rec, o, key, "conflict")
+
+    def _yield(self, conn: Connection, holder: Any, winner: str, key: Key) -> None:
+        """``holder`` took ``key`` earlier in this run, but ``winner`` sorts first: the
+        holder becomes the copy (its rows dropped), as if the run had read it second."""
+        self._drop_everything(conn, holder)
+        conn.execute(
+            insert(st.conflicts).values(
+                ident=key.ident,
+                person=key.person,
+                week=key.week,
+                kept_path=winner,
+                conflicting_path=holder.path,
+                run=self.run_id,
+            )
+        )
+        self._set(conn, holder, status="conflict")
+        self.taken.discard(holder.id)
 
     def _set_read(
         self, conn: Connection, rec: Row[Any], o: ReadOutcome, key: Key, status: str

@@ -18,7 +18,7 @@ from types import TracebackType
 
 from psos_xl.sync.scan import FileStat, ReadOutcome, read_many, read_workbook
 
-ReadFn = Callable[[str, str, str], ReadOutcome]
+ReadFn = Callable[[str, str], ReadOutcome]
 POOL_MIN_FILES = 16  # below this a pool's start-up costs more than it saves
 CHUNK_MAX = 32  # files per pool task: small, so little is read ahead of the engine
 AHEAD = 2  # chunks in flight per worker
@@ -46,20 +46,20 @@ class Reader:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def stream(self, files: Sequence[FileStat], defer: str = "") -> Iterator[ReadOutcome]:
+    def stream(self, files: Sequence[FileStat]) -> Iterator[ReadOutcome]:
         """One outcome per file, in the order of ``files``."""
         done = 0
         if not self._no_pool and len(files) >= POOL_MIN_FILES:
             try:
-                for outcome in self._pooled(files, defer):
+                for outcome in self._pooled(files):
                     done += 1
                     yield outcome
             except (BrokenProcessPool, OSError, RuntimeError):
                 self._no_pool = True  # no pool here (a frozen app, a bare script)
         for f in files[done:]:
-            yield self.read(str(f.path), f.rel, defer)
+            yield self.read(str(f.path), f.rel)
 
-    def _pooled(self, files: Sequence[FileStat], defer: str) -> Iterator[ReadOutcome]:
+    def _pooled(self, files: Sequence[FileStat]) -> Iterator[ReadOutcome]:
         if self._pool is None:
             # spawn, not fork: a forked worker would inherit the lock and the store's
             # connections, and outlive a killed sync still holding the lock
@@ -74,7 +74,7 @@ class Reader:
             chunk = next(chunks, None)
             if chunk is not None:
                 paths, rels = [str(f.path) for f in chunk], [f.rel for f in chunk]
-                pending.append(pool.submit(read_many, paths, rels, defer))
+                pending.append(pool.submit(read_many, paths, rels))
 
         for _ in range(self.workers * AHEAD):
             submit()

@@ -5,10 +5,7 @@
 lock files (``~$a.xlsx``, ``.~lock.a.xlsx#``). :func:`read_workbook` reads the file's
 bytes once, hashes them and parses the same bytes, so the content hash recorded in the
 store is the hash of exactly what was read. It is a plain top-level function of plain
-arguments, so a process pool can run it. Handed ``defer``, it stops after the marker of
-a workbook of that kind (state ``deferred``, no model): the engine learns the kind of
-every changed file first, stores the catalog and the scopes, then reads the timesheets
-one by one, so it never holds them all in memory.
+arguments, so a process pool can run it.
 """
 
 from __future__ import annotations
@@ -92,8 +89,7 @@ class ReadOutcome:
     """What reading one workbook gave.
 
     ``state`` is ``ok`` (a model), ``invalid`` (readable, unusable as a whole),
-    ``unreadable`` (calamine failed or the file vanished), ``ignored`` (no marker) or
-    ``deferred`` (its marker names the kind the caller defers: read it again later).
+    ``unreadable`` (calamine failed or the file vanished) or ``ignored`` (no marker).
     """
 
     rel: str
@@ -116,9 +112,8 @@ def _unreadable(rel: str, err: Exception) -> ReadOutcome:
     return ReadOutcome(rel, -1, -1, "", "unreadable", issues=[issue])
 
 
-def read_workbook(path: str, rel: str, defer: str = "") -> ReadOutcome:
-    """Read one workbook (in this process or a pool worker); a workbook whose marker
-    says ``defer`` is only opened, its tables left unread (state ``deferred``)."""
+def read_workbook(path: str, rel: str) -> ReadOutcome:
+    """Read one workbook (in this process or a pool worker)."""
     file = Path(path)
     try:
         st = file.stat()
@@ -134,27 +129,24 @@ def read_workbook(path: str, rel: str, defer: str = "") -> ReadOutcome:
         return _unreadable(rel, err)
     out = ReadOutcome(rel, st.st_size, st.st_mtime_ns, sha, "ok")
     try:
-        _parse(Book(file, rel, workbook), out, defer)
+        _parse(Book(file, rel, workbook), out)
     except Exception as err:  # a broken zip member surfaces only when a sheet is read
         return _unreadable(rel, err)
     return out
 
 
-def read_many(paths: list[str], rels: list[str], defer: str = "") -> list[ReadOutcome]:
+def read_many(paths: list[str], rels: list[str]) -> list[ReadOutcome]:
     """Several workbooks in one call: a pool's unit of work."""
-    return [read_workbook(p, r, defer) for p, r in zip(paths, rels, strict=True)]
+    return [read_workbook(p, r) for p, r in zip(paths, rels, strict=True)]
 
 
-def _parse(book: Book, out: ReadOutcome, defer: str = "") -> None:
+def _parse(book: Book, out: ReadOutcome) -> None:
     issues: list[Issue] = []
     _read_marker(book, issues)
     if any(i.code is Code.NOT_PSOS_WORKBOOK for i in issues):
         out.state = "ignored"
         return
     out.kind = book.kind
-    if defer and book.kind == defer:
-        out.state = "deferred"
-        return
     kinds = {k.value: k for k in m.Kind}
     model: Model | None = None
     if book.kind == m.Kind.CATALOG:
