@@ -1,3 +1,3 @@
-from psos_xl.cli import main
+from psos_xl.entry import main
 
 main()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from psos_xl.commands.output import console as console
+from psos_xl.commands.output import print_json as print_json
 from psos_xl.errors import Issue, PsosError, Severity
 
 app = typer.Typer(
@@ -27,16 +28,6 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite what is there
 WorkspaceOpt = Annotated[
     Path, typer.Option("--workspace", "-w", help="The workspace folder.", file_okay=False)
 ]
-
-
-def console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def fail(err: PsosError, as_json: bool) -> typer.Exit:

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from psos_xl.commands.common import JsonOpt, console, fail, interactive, print_json
-from psos_xl.errors import Code, Issue, PsosError, Severity
+from psos_xl.commands.common import JsonOpt, console, fail, interactive
+from psos_xl.commands.output import SHOWN, print_result
+from psos_xl.commands.output import one_line as one_line
+from psos_xl.commands.output import summary_lines as summary_lines
+from psos_xl.errors import PsosError, Severity
 
 if TYPE_CHECKING:
-    from psos_xl.sync.engine import SyncResult
+    from psos_xl.sync.result import SyncResult
 
 DirArg = Annotated[
     Path, typer.Argument(help="The workspace folder (default: here).", file_okay=False)
@@ -32,74 +34,7 @@ StoreOpt = Annotated[
         "--store", help="Store URL (default: psos.toml's store, else .psos/store.sqlite)."
     ),
 ]
-SHOWN = 20  # issues listed per group before "and N more"
-
 Progress = Callable[[int, int, str], None]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _listed(title: str, issues: list[Issue]) -> list[str]:
-    if not issues:
-        return []
-    lines = [title]
-    lines += [f"  {i.location}: {i.code} {i.message}" for i in issues[:SHOWN]]
-    if len(issues) > SHOWN:
-        lines.append(f"  ... and {len(issues) - SHOWN} more")
-    return lines
-
-
-def summary_lines(result: SyncResult) -> list[str]:
-    """The summary of a sync, as lines of plain text."""
-    lines = [
-        f"Scanned {_plural(result.scanned, 'workbook')}: {result.unchanged} unchanged, "
-        f"{result.read} read; {_plural(result.rows, 'row')} stored.",
-    ]
-    conflicts = [i for i in result.issues if i.code is Code.CONFLICTED_COPY]
-    rejected = [i for i in result.issues if i.is_error and i.code is not Code.CONFLICTED_COPY]
-    notes = [i for i in result.issues if not i.is_error]
-    lines += _listed(
-        f"Rejected ({result.rejected_rows} not counted until fixed; the rest of each workbook is):",
-        rejected,
-    )
-    lines += _listed(f"Conflicts ({result.conflicts}): only the first copy counts:", conflicts)
-    if result.written_back:
-        lines.append(f"Written back: {', '.join(result.written_back)}")
-    if result.skipped_open:
-        lines.append(
-            f"Skipped, open in a spreadsheet program: {', '.join(result.skipped_open)} "
-            "(written by the next sync after it is closed)"
-        )
-    if result.retired:
-        lines.append(f"Retired (left the folder): {', '.join(result.retired)}")
-    lines += _listed("Warnings and notes:", notes)
-    lines.append("All clean." if result.exit_code == 0 else _verdict(result))
-    return lines
-
-
-def _verdict(result: SyncResult) -> str:
-    errors = sum(1 for i in result.issues if i.severity is Severity.ERROR)
-    warnings = sum(1 for i in result.issues if i.severity is Severity.WARNING)
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}: see above."
-
-
-def one_line(result: SyncResult, at: datetime | None = None) -> str:
-    """One line per run, for ``psos watch``."""
-    stamp = (at or datetime.now()).strftime("%H:%M:%S")
-    errors = sum(1 for i in result.issues if i.severity is Severity.ERROR)
-    warnings = sum(1 for i in result.issues if i.severity is Severity.WARNING)
-    parts = [
-        f"{stamp} synced: {result.read} read, {result.unchanged} unchanged",
-        f"{_plural(result.rows, 'row')} stored",
-        f"{errors} error(s), {warnings} warning(s)",
-    ]
-    if result.written_back:
-        parts.append(f"written back {len(result.written_back)}")
-    if result.skipped_open:
-        parts.append(f"{len(result.skipped_open)} open (retried)")
-    return "; ".join(parts)
 
 
 @contextmanager
@@ -124,6 +59,15 @@ def _progress_bar() -> Iterator[Progress]:
         yield tick
 
 
+def _full_sync(directory: Path, store: str | None, workers: int, show_bar: bool) -> SyncResult:
+    from psos_xl.sync import sync_workspace
+
+    if show_bar:
+        with _progress_bar() as tick:
+            return sync_workspace(directory, store, workers, tick, quick=False)
+    return sync_workspace(directory, store, workers, quick=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def sync(
@@ -135,23 +79,17 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Consolidate the folder's workbooks into the store and write the actuals back."""
-        from psos_xl.sync import sync_workspace
+        from psos_xl.sync.quick import quick_sync
 
         show_bar = interactive() and not as_json
         try:
-            if show_bar:
-                with _progress_bar() as tick:
-                    result = sync_workspace(directory, store, workers, tick)
-            else:
-                result = sync_workspace(directory, store, workers)
+            # nothing to do is answered without starting the engine (its imports cost more)
+            result = quick_sync(directory, store)
+            if result is None:
+                result = _full_sync(directory, store, workers, show_bar)
         except PsosError as err:
             raise fail(err, as_json) from err
-        if as_json:
-            print_json(result.to_json())
-        else:
-            out = console()
-            for line in summary_lines(result):
-                out.print(line, markup=False)
+        print_result(result, as_json)
         raise typer.Exit(result.exit_code)
 
     @app.command()

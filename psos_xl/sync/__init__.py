@@ -1,17 +1,40 @@
 """The sync engine: a folder of workbooks → one canonical store (DESIGN §7, §8).
 
 Importing this package stays light: no pandas, no openpyxl (python-calamine and
-SQLAlchemy only), so ``psos sync`` and ``psos watch`` start fast.
+SQLAlchemy only, and those only when a name below is first used), so ``psos sync`` and
+``psos watch`` start fast, and a sync with nothing to do (:mod:`psos_xl.sync.quick`)
+needs neither.
 
     result = sync_workspace(root)   # scan, read, store, then write the actuals back
 """
 
 from __future__ import annotations
 
-from psos_xl.sync.engine import AfterStore, SyncResult, run_sync
-from psos_xl.sync.lock import SyncBusyError
-from psos_xl.sync.outputs import sync_workspace, write_back
-from psos_xl.sync.store import Store, StoreError, open_store
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from psos_xl.sync.engine import AfterStore as AfterStore
+    from psos_xl.sync.engine import run_sync as run_sync
+    from psos_xl.sync.lock import SyncBusyError as SyncBusyError
+    from psos_xl.sync.outputs import sync_workspace as sync_workspace
+    from psos_xl.sync.outputs import write_back as write_back
+    from psos_xl.sync.result import SyncResult as SyncResult
+    from psos_xl.sync.store import Store as Store
+    from psos_xl.sync.store import StoreError as StoreError
+    from psos_xl.sync.store import open_store as open_store
+
+_WHERE = {
+    "AfterStore": "engine",
+    "SyncResult": "result",
+    "run_sync": "engine",
+    "SyncBusyError": "lock",
+    "sync_workspace": "outputs",
+    "write_back": "outputs",
+    "Store": "store",
+    "StoreError": "store",
+    "open_store": "store",
+}
 
 __all__ = [
     "AfterStore",
@@ -24,3 +47,10 @@ __all__ = [
     "sync_workspace",
     "write_back",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -49,13 +49,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, Transaction, delete, insert, select, update
 
 from psos_xl import models as m
-from psos_xl.errors import Code, Issue, Severity, WorkspaceError, sort_issues
+from psos_xl.errors import Code, Issue, WorkspaceError
 from psos_xl.rules import RuleContext
 from psos_xl.sync import sql
 from psos_xl.sync import store as st
@@ -70,9 +71,8 @@ from psos_xl.sync.checks import (
 )
 from psos_xl.sync.lock import SyncLock
 from psos_xl.sync.reading import Reader
-from psos_xl.sync.result import Key as Key
 from psos_xl.sync.result import SyncResult as SyncResult
-from psos_xl.sync.result import identity as identity
+from psos_xl.sync.result import report, run_counts
 from psos_xl.sync.scan import FileStat, ReadOutcome, read_workbook, scan, sha256_of, stat_of
 from psos_xl.workspace import STATE_DIR
 
@@ -120,6 +120,27 @@ def run_sync(
             store.close()
 
 
+@dataclass(frozen=True)
+class Key:
+    """What a workbook is a copy of, if two say the same."""
+
+    ident: str
+    person: str | None = None
+    week: date | None = None
+    engagement: str | None = None
+
+
+def identity(model: st.Model) -> Key | None:
+    if isinstance(model, m.Catalog):
+        return Key("catalog")
+    if isinstance(model, m.Scope):
+        eng = model.info.engagement
+        return Key(f"scope:{eng}", engagement=eng) if eng else None
+    if model.person and model.week:
+        return Key(f"timesheet:{model.person}:{model.week.isoformat()}", model.person, model.week)
+    return None
+
+
 def _rank(kind: str | None, rel: str) -> int:
     """Where a workbook of ``kind`` (None: not known yet) at ``rel`` is read in a run:
     the kinds others are checked against first."""
@@ -127,13 +148,6 @@ def _rank(kind: str | None, rel: str) -> int:
         name = rel.casefold()
         kind = next((k for k in KIND_ORDER[:-1] if k in name), TIMESHEET)
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-
-
-def _code(text: str) -> Code:
-    try:
-        return Code(text)
-    except ValueError:
-        return Code.RULE_FAILED
 
 
 @dataclass
@@ -239,10 +253,7 @@ class _Run:
             return int(ident[0])
 
     def _finish(self, status: str) -> None:
-        counts = {k: v for k, v in self.result.to_json().items() if isinstance(v, int)}
-        counts["issues"] = len(self.result.issues)
-        counts["retired"] = len(self.result.retired)
-        counts["pending"] = int(self.result.writeback_pending)
+        counts = run_counts(self.result)
         try:
             self.batch = None
             if self.conn is not None and self.conn.in_transaction():
@@ -609,25 +620,19 @@ class _Run:
     # --- the report ----------------------------------------------------------------
 
     def _report(self) -> None:
-        found: list[Issue] = []
+        r, c = st.rejects, st.conflicts
         with self._tx() as conn:
-            for row in conn.execute(select(st.rejects).order_by(st.rejects.c.id)):
-                found.append(
-                    Issue(_code(row.code), Severity(row.severity), row.location, row.message)
-                )
-            standing = conn.execute(select(st.conflicts).order_by(st.conflicts.c.id)).all()
-        for c in standing:
-            what = f"{c.person}'s week of {c.week.isoformat()}" if c.person and c.week else c.ident
-            found.append(
-                Issue.make(
-                    Code.CONFLICTED_COPY,
-                    c.conflicting_path,
-                    f"a second workbook for {what}: {c.kept_path} is counted, this copy is "
-                    "not; delete one of the two (or change its marker)",
-                )
-            )
-        self.result.conflicts = len(standing)
-        self.result.rejected_rows = len(
-            {i.location for i in found if i.is_error and i.code is not Code.CONFLICTED_COPY}
+            rejects = conn.execute(
+                select(r.c.code, r.c.severity, r.c.location, r.c.message).order_by(r.c.id)
+            ).all()
+            conflicts = conn.execute(
+                select(
+                    c.c.ident, c.c.person, c.c.week, c.c.kept_path, c.c.conflicting_path
+                ).order_by(c.c.id)
+            ).all()
+        report(
+            self.result,
+            [tuple(row) for row in rejects],
+            [tuple(row) for row in conflicts],
+            self.run_issues,
         )
-        self.result.issues = sort_issues([*found, *self.run_issues])

@@ -19,36 +19,30 @@ the holder's machine vanishes. The waiter's message names the holder's host and 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import sys
 import time
 from pathlib import Path
 from types import TracebackType
-
-from sqlalchemy import BigInteger, Connection, Engine, cast, create_engine, func, select
-from sqlalchemy.pool import NullPool
-from sqlalchemy.sql import column, table
+from typing import TYPE_CHECKING
 
 from psos_xl.errors import PsosError
-from psos_xl.sync.store import StoreError, advisory_key, engine_url, shown
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only for a PostgreSQL store's lock
+    from sqlalchemy import Connection, Engine
+
+
+def advisory_key(name: str) -> int:
+    """A fixed 64-bit PostgreSQL advisory-lock key derived from ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
 
 LOCK_FILE = "sync.lock"
 STORE_LOCK_KEY = advisory_key("psos_xl sync")
 # a vanished machine's session ends after idle + interval * count seconds (TCP only)
 _KEEPALIVES = "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
-_pg_locks = table(
-    "pg_locks",
-    column("locktype"),
-    column("classid"),
-    column("objid"),
-    column("objsubid"),
-    column("granted"),
-    column("pid"),
-)
-_pg_activity = table(
-    "pg_stat_activity", column("pid"), column("application_name"), column("datname")
-)
 _POLL_SECONDS = 0.1
 # msvcrt locks a byte range; the pid is written before it, so waiters can read it
 _LOCK_OFFSET = 64
@@ -103,6 +97,8 @@ def shared_store(store_url: str | None) -> bool:
     """True when ``store_url`` is a PostgreSQL store (one that needs the advisory lock)."""
     if not store_url:
         return False
+    from psos_xl.sync.store import engine_url
+
     try:
         return engine_url(store_url).get_backend_name() == "postgresql"
     except Exception:  # not a URL: open_store reports it
@@ -119,6 +115,11 @@ class StoreLock:
         self._held = False
 
     def _connect(self) -> Connection:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from psos_xl.sync.store import engine_url
+
         if self._conn is None:
             target = engine_url(self.url)
             args = {"application_name": f"psos sync {socket.gethostname()} pid {os.getpid()}"}
@@ -131,6 +132,10 @@ class StoreLock:
 
     def try_acquire(self) -> bool:
         """Take the lock if it is free; never waits."""
+        from sqlalchemy import func, select
+
+        from psos_xl.sync.store import StoreError, shown
+
         try:
             conn = self._connect()
             self._held = bool(
@@ -143,10 +148,19 @@ class StoreLock:
 
     def holder(self) -> str | None:
         """The holder's application name (``psos sync <host> pid <pid>``), if known."""
+        from sqlalchemy import BigInteger, cast, func, select
+        from sqlalchemy.sql import column, table
+
         if self._conn is None:
             return None
         unsigned = STORE_LOCK_KEY & 0xFFFFFFFFFFFFFFFF
-        locks, activity = _pg_locks, _pg_activity
+        locks = table(
+            "pg_locks",
+            *map(column, ("locktype", "classid", "objid", "objsubid", "granted", "pid")),
+        )
+        activity = table(
+            "pg_stat_activity", column("pid"), column("application_name"), column("datname")
+        )
         query = (
             select(activity.c.application_name)
             .select_from(locks.join(activity, locks.c.pid == activity.c.pid))
@@ -172,6 +186,11 @@ class StoreLock:
     def release(self) -> None:
         """Unlock and close the connection (closing alone would release it too)."""
         conn, engine, self._conn, self._engine = self._conn, self._engine, None, None
+        if conn is None and engine is None:
+            self._held = False
+            return
+        from sqlalchemy import func, select
+
         try:
             if conn is not None and self._held:
                 conn.execute(select(func.pg_advisory_unlock(STORE_LOCK_KEY)))
@@ -225,6 +244,8 @@ class SyncLock:
         self._fd = fd
 
     def _lock_store(self, lock: StoreLock, deadline: float) -> None:
+        from psos_xl.sync.store import shown
+
         while not lock.try_acquire():
             if time.monotonic() >= deadline:
                 holder = lock.holder()

@@ -55,6 +55,8 @@ from psos_xl.sync import store as st
 from psos_xl.sync.actuals import Delivered
 from psos_xl.sync.checks import BOOKABLE
 from psos_xl.sync.engine import AfterStore, Progress, SyncResult, run_sync
+from psos_xl.sync.quick import quick_sync
+from psos_xl.sync.quick import store_url_of as store_url_of
 from psos_xl.sync.scan import sha256_of
 from psos_xl.sync.writeback import WriteResult, write_table
 from psos_xl.workbook import spec
@@ -453,28 +455,25 @@ def write_back(root: Path) -> AfterStore:
     return WriteBack(root.resolve())
 
 
-def store_url_of(root: Path, store_url: str | None = None) -> str:
-    """The store URL: the argument, else psos.toml's ``store``, else SQLite in ``.psos``."""
-    from psos_xl.workspace import Workspace
-
-    if store_url:
-        return store_url
-    configured = Workspace.load(root).config.get("store", "")
-    return configured or st.default_url(root.resolve())
-
-
 def sync_workspace(
     root: Path,
     store_url: str | None = None,
     workers: int = 1,
     progress: Progress | None = None,
     lock_timeout: float = 30.0,
+    *,
+    quick: bool = True,
 ) -> SyncResult:
     """Sync the workspace at ``root`` and write the actuals back (the one-call API).
 
-    ``run_sync`` with :func:`write_back` as its ``after_store`` step; raises a PsosError
+    ``run_sync`` with :func:`write_back` as its ``after_store`` step, unless ``quick``
+    and :func:`~psos_xl.sync.quick.quick_sync` finds nothing to do; raises a PsosError
     when the sync cannot run (see :func:`~psos_xl.sync.engine.run_sync`).
     """
+    if quick:
+        done = quick_sync(root, store_url, lock_timeout)
+        if done is not None:
+            return done
     return run_sync(
         root,
         store_url_of(root, store_url),

@@ -1,15 +1,20 @@
-"""What a sync run reports (:class:`SyncResult`) and what makes two workbooks copies
-of each other (:class:`Key`)."""
+"""What a sync run reports (:class:`SyncResult`), from this run and from what the store
+holds: its standing rejects and conflicts. Standard library only (and psos' issues), so a
+sync with nothing to do can report without the engine (:mod:`psos_xl.sync.quick`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from psos_xl import models as m
-from psos_xl.errors import Issue, Severity
-from psos_xl.sync import store as st
+from psos_xl.errors import Code, Issue, Severity, sort_issues
+
+# a stored reject: (code, severity, location, message)
+RejectRow = tuple[str, str, str, str]
+# a stored conflict: (ident, person, week, kept_path, conflicting_path)
+ConflictRow = tuple[str, str | None, date | None, str, str]
 
 
 @dataclass
@@ -52,22 +57,47 @@ class SyncResult:
         return 1 if any(i.severity is not Severity.INFO for i in self.issues) else 0
 
 
-@dataclass(frozen=True)
-class Key:
-    """What a workbook is a copy of, if two say the same."""
+def run_counts(result: SyncResult) -> dict[str, int]:
+    """The counts a run records in ``sync_runs.counts``."""
+    counts = {k: v for k, v in result.to_json().items() if isinstance(v, int)}
+    counts["issues"] = len(result.issues)
+    counts["retired"] = len(result.retired)
+    counts["pending"] = int(result.writeback_pending)
+    return counts
 
-    ident: str
-    person: str | None = None
-    week: date | None = None
-    engagement: str | None = None
+
+def _code(text: str) -> Code:
+    try:
+        return Code(text)
+    except ValueError:
+        return Code.RULE_FAILED
 
 
-def identity(model: st.Model) -> Key | None:
-    if isinstance(model, m.Catalog):
-        return Key("catalog")
-    if isinstance(model, m.Scope):
-        eng = model.info.engagement
-        return Key(f"scope:{eng}", engagement=eng) if eng else None
-    if model.person and model.week:
-        return Key(f"timesheet:{model.person}:{model.week.isoformat()}", model.person, model.week)
-    return None
+def report(
+    result: SyncResult,
+    rejects: Iterable[RejectRow],
+    conflicts: Iterable[ConflictRow],
+    run_issues: Iterable[Issue] = (),
+) -> None:
+    """Set ``result``'s issues, conflicts and rejected rows: every standing reject and
+    conflict (in the order stored), plus this run's own issues."""
+    found = [
+        Issue(_code(code), Severity(severity), location, message)
+        for code, severity, location, message in rejects
+    ]
+    standing = list(conflicts)
+    for ident, person, week, kept, copy in standing:
+        what = f"{person}'s week of {week.isoformat()}" if person and week else ident
+        found.append(
+            Issue.make(
+                Code.CONFLICTED_COPY,
+                copy,
+                f"a second workbook for {what}: {kept} is counted, this copy is "
+                "not; delete one of the two (or change its marker)",
+            )
+        )
+    result.conflicts = len(standing)
+    result.rejected_rows = len(
+        {i.location for i in found if i.is_error and i.code is not Code.CONFLICTED_COPY}
+    )
+    result.issues = sort_issues([*found, *run_issues])

@@ -1,19 +1,14 @@
-"""Scan the workspace folder and read workbooks.
+"""Read workbooks (the folder's scan is :mod:`psos_xl.sync.files`, re-exported here).
 
-:func:`scan` lists every ``.xlsx``/``.xlsm`` below the root with its stat, skipping the
-``.psos`` state folder (and every other hidden folder) and Excel/LibreOffice temp and
-lock files (``~$a.xlsx``, ``.~lock.a.xlsx#``). :func:`read_workbook` reads the file's
-bytes once, hashes them and parses the same bytes, so the content hash recorded in the
-store is the hash of exactly what was read. It is a plain top-level function of plain
-arguments, so a process pool can run it.
+:func:`read_workbook` reads the file's bytes once, hashes them and parses the same
+bytes, so the content hash recorded in the store is the hash of exactly what was read.
+It is a plain top-level function of plain arguments, so a process pool can run it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +16,12 @@ import python_calamine as pc
 
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue
+from psos_xl.sync.files import FileStat as FileStat
+from psos_xl.sync.files import scan as scan
+from psos_xl.sync.files import sha256_of as sha256_of
+from psos_xl.sync.files import stat_of as stat_of
 from psos_xl.workbook import readers
 from psos_xl.workbook.reader import Book, _read_marker
-from psos_xl.workspace import STATE_DIR, is_workbook_name
 
 Model = m.Catalog | m.Scope | m.Timesheet
 
@@ -37,51 +35,6 @@ STRUCTURAL = frozenset(
         Code.SCHEMA_UNSUPPORTED,
     }
 )
-
-
-@dataclass(frozen=True, slots=True)
-class FileStat:
-    path: Path
-    rel: str  # posix path relative to the root: the workbook's name in the store
-    size: int
-    mtime_ns: int
-
-
-def relative(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
-
-
-def walk(root: Path) -> Iterator[Path]:
-    """Workbook files below ``root``, in a stable order."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != STATE_DIR)
-        for name in sorted(files):
-            if is_workbook_name(name):
-                yield Path(folder) / name
-
-
-def stat_of(root: Path, path: Path) -> FileStat | None:
-    try:
-        st = path.stat()
-    except OSError:  # removed between listing and stat
-        return None
-    return FileStat(path, relative(root, path), st.st_size, st.st_mtime_ns)
-
-
-def scan(root: Path) -> list[FileStat]:
-    found = (stat_of(root, p) for p in walk(root))
-    return sorted((f for f in found if f is not None), key=lambda f: f.rel)
-
-
-def sha256_of(path: Path) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 @dataclass

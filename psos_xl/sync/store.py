@@ -1,6 +1,8 @@
 """The canonical store: one schema for SQLite and PostgreSQL, versioned migrations.
 
-SQLAlchemy 2 Core only, no SQL written as strings. Every fact row carries its lineage:
+SQLAlchemy 2 Core, no SQL written as strings (save :mod:`psos_xl.sync.quick`, which reads
+a SQLite store with the standard library when a sync has nothing to do, and the engine's
+savepoints). Every fact row carries its lineage:
 the workbook it came from (``workbook_id`` and ``path``), the ``sheet`` and ``row_num``
 of its row, and the workbook's ``sha256`` when it was read.
 
@@ -29,12 +31,10 @@ Workbook status (``workbooks.status``):
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -64,8 +64,9 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from psos_xl import models as m
 from psos_xl.errors import PsosError
 from psos_xl.settings import CATALOG_SETTINGS
-
-STORE_FILE = "store.sqlite"
+from psos_xl.sync.lock import advisory_key as advisory_key
+from psos_xl.sync.quick import STORE_FILE as STORE_FILE
+from psos_xl.sync.quick import default_url as default_url
 
 
 class StoreError(PsosError):
@@ -351,10 +352,6 @@ class Store:
         self.engine.dispose()
 
 
-def default_url(root: Path) -> str:
-    return f"sqlite:///{(root / '.psos' / STORE_FILE).as_posix()}"
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # the driver's own transaction handling commits DDL at once; psos begins
     # transactions itself (below), so a migration killed half-way rolls back whole
@@ -387,11 +384,6 @@ def shown(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL at all: nothing in it to hide
         return url
-
-
-def advisory_key(name: str) -> int:
-    """A fixed 64-bit PostgreSQL advisory-lock key derived from ``name``."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 MIGRATION_LOCK_KEY = advisory_key("psos_xl schema migrations")

@@ -1,0 +1,172 @@
+"""A sync with nothing to do, answered from the store without the engine: the same
+result as the engine's, recorded the same way, and never when there is work."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from test_sync_engine import entry, timesheet
+from test_sync_outputs import build_firm
+
+from psos_xl.commands.quick import parse
+from psos_xl.sync import open_store, sync_workspace
+from psos_xl.sync import store as st
+from psos_xl.sync.quick import SCHEMA_VERSION, quick_sync, sqlite_file
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synced firm with rejects (alm.xlsx) and a conflicted copy (bob_copy.xlsx), and
+    nothing left for a next sync: no unreadable file, none open."""
+    root = build_firm(tmp_path_factory.mktemp("quick") / "firm")
+    (root / "timesheets" / "broken.xlsx").unlink()
+    (root / "scopes" / "~$gamma.xlsx").unlink()
+    first = sync_workspace(root, quick=False)
+    assert first.read == 7 and first.conflicts == 1 and first.rejected_rows == 3
+    assert first.writeback_pending is False
+    return root
+
+
+@pytest.fixture
+def ws(pristine: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(pristine, tmp_path / "firm"))
+
+
+def runs(root: Path) -> list[tuple[str, dict[str, int]]]:
+    store = open_store(st.default_url(root))
+    with store.connect() as conn:
+        rows = conn.execute(select(st.sync_runs).order_by(st.sync_runs.c.id)).all()
+    store.close()
+    assert all(r.finished_at is not None and r.finished_at >= r.started_at for r in rows)
+    return [(r.status, json.loads(r.counts)) for r in rows]
+
+
+def test_the_schema_version_is_the_last_migration() -> None:
+    assert st.MIGRATIONS[-1].version == SCHEMA_VERSION
+
+
+def test_nothing_to_do_is_answered_as_the_engine_answers(ws: Path) -> None:
+    engine = sync_workspace(ws, quick=False)
+    quick = quick_sync(ws)
+    assert quick is not None
+    assert quick.to_json() == engine.to_json()
+    assert quick.exit_code == engine.exit_code == 1
+    assert quick.run_id == engine.run_id + 1
+    (*_, by_engine), by_quick = runs(ws)[:-1], runs(ws)[-1]
+    assert by_quick == by_engine == ("issues", by_quick[1])
+    assert by_quick[1]["pending"] == 0 and by_quick[1]["read"] == 0
+
+
+def test_work_to_do_goes_to_the_engine(ws: Path) -> None:
+    assert quick_sync(ws) is not None
+    a = ws / "timesheets" / "alm.xlsx"
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 1_000_000))
+    assert quick_sync(ws) is None  # a touched file (the engine hashes it)
+    assert sync_workspace(ws).read == 0
+    assert quick_sync(ws) is not None
+
+    timesheet(ws / "timesheets" / "new.xlsx", [entry(0, "ACME-01", "D1", "SA", 1)], person="CY")
+    assert quick_sync(ws) is None  # a new file
+    assert sync_workspace(ws).read == 1
+    (ws / "timesheets" / "new.xlsx").unlink()
+    assert quick_sync(ws) is None  # a removed file
+    assert sync_workspace(ws).retired == ["timesheets/new.xlsx"]
+
+    (ws / "timesheets" / "broken.xlsx").write_bytes(b"not a zip")
+    assert quick_sync(ws) is None  # unreadable: read again on every sync
+    assert sync_workspace(ws).read == 1
+    assert quick_sync(ws) is None
+    (ws / "timesheets" / "broken.xlsx").unlink()
+    sync_workspace(ws)
+    assert quick_sync(ws) is not None
+
+
+def test_a_dirty_workbook_or_pending_write_back_goes_to_the_engine(ws: Path) -> None:
+    store = open_store(st.default_url(ws))
+    with store.begin() as conn:
+        conn.execute(
+            st.workbooks.update()
+            .where(st.workbooks.c.path == "timesheets/alm.xlsx")
+            .values(dirty=True)
+        )
+    assert quick_sync(ws) is None
+    assert sync_workspace(ws).read == 1
+    with store.begin() as conn:
+        last = conn.execute(select(st.sync_runs.c.id).order_by(st.sync_runs.c.id.desc())).first()
+        assert last is not None
+        counts = json.dumps({"pending": 1})
+        conn.execute(
+            st.sync_runs.update().where(st.sync_runs.c.id == last.id).values(counts=counts)
+        )
+    store.close()
+    assert quick_sync(ws) is None  # the write-back left work for this run
+    sync_workspace(ws)
+    assert quick_sync(ws) is not None
+
+
+def test_only_a_plain_sqlite_store(ws: Path, tmp_path: Path) -> None:
+    assert quick_sync(ws, "postgresql://nobody@localhost/none") is None
+    assert quick_sync(tmp_path / "empty") is None
+    (tmp_path / "empty").mkdir()
+    assert quick_sync(tmp_path / "empty") is None  # never synced: no store
+    assert sqlite_file("sqlite:///rel/store.sqlite") == Path("rel/store.sqlite")
+    assert sqlite_file("sqlite:////abs/store.sqlite") == Path("/abs/store.sqlite")
+    assert sqlite_file("sqlite:///x.sqlite?mode=ro") is None
+    assert sqlite_file("sqlite://") is None
+
+
+def test_only_the_plain_forms_of_the_command_are_parsed() -> None:
+    assert parse(["sync"]) == (Path(), None, False)
+    assert parse(["sync", "ws", "--json", "--workers", "2", "--store", "sqlite:///s"]) == (
+        Path("ws"),
+        "sqlite:///s",
+        True,
+    )
+    assert parse(["sync", "--store=sqlite:///s", "ws"]) == (Path("ws"), "sqlite:///s", False)
+    for other in (
+        [],
+        ["watch"],
+        ["sync", "--help"],
+        ["sync", "a", "b"],
+        ["sync", "--workers", "0"],
+        ["sync", "--workers"],
+        ["sync", "--store", ""],
+        ["sync", "--jsn"],
+    ):
+        assert parse(other) is None, other
+
+
+def _psos(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "psos_xl", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_the_command_answers_without_the_engine_and_prints_the_same(ws: Path) -> None:
+    full = _psos("sync", str(ws), "--json", "--workers", "1", "--jsn")  # not parsed: typer
+    assert full.returncode == 2  # typer refuses the unknown option
+    long_way = sync_workspace(ws, quick=False)
+    probe = (
+        "import sys, runpy; sys.argv = ['psos', 'sync', sys.argv[1], '--json'];\n"
+        "from psos_xl.commands.quick import answer\n"
+        "code = answer(sys.argv[1:])\n"
+        "heavy = [m for m in ('sqlalchemy', 'pydantic', 'typer', 'python_calamine') "
+        "if m in sys.modules]\n"
+        "print('\\n' + repr((code, heavy)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, str(ws)], capture_output=True, text=True, check=True
+    )
+    out, _, tail = run.stdout.rpartition("\n\n")
+    assert tail.strip() == repr((1, []))
+    assert json.loads(out) == long_way.to_json()
+    text = _psos("sync", str(ws))
+    assert text.returncode == 1
+    assert "Conflicts (1)" in text.stdout and "NOPE-01" in text.stdout
