@@ -27,14 +27,17 @@ def test_migrations_are_recorded_and_applied_once(tmp_path: Path) -> None:
     store = open_store(url(tmp_path))
     with store.connect() as conn:
         rows = conn.execute(select(st.schema_migrations)).all()
-    assert [(r.version, r.description) for r in rows] == [(1, "initial schema")]
+    assert [(r.version, r.description) for r in rows] == [
+        (m.version, m.description) for m in st.MIGRATIONS
+    ]
+    assert [r.version for r in rows] == [1, 2]
     assert rows[0].applied_at is not None
     store.close()
     again = open_store(url(tmp_path))
     assert st.apply_migrations(again) == []
     assert again.version() == st.MIGRATIONS[-1].version
     with again.connect() as conn:
-        assert len(conn.execute(select(st.schema_migrations)).all()) == 1
+        assert len(conn.execute(select(st.schema_migrations)).all()) == len(st.MIGRATIONS)
         names = set(conn.dialect.get_table_names(conn))
     assert {"workbooks", "time_entries", "rejects", "conflicts", "sync_runs"} <= names
     again.close()
@@ -178,3 +181,17 @@ def test_a_migration_stopped_half_way_leaves_nothing_behind(tmp_path: Path) -> N
     reopened = open_store(url(tmp_path))  # and the next open migrates from scratch
     assert reopened.version() == st.MIGRATIONS[-1].version
     reopened.close()
+
+
+def test_a_store_of_the_first_schema_loses_the_engagement_index(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with store.begin() as conn:  # as a store made by the first schema left it
+        conn.execute(text("CREATE INDEX ix_time_entries_engagement ON time_entries (engagement)"))
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 2))
+    store.close()
+    again = open_store(url(tmp_path))
+    assert again.version() == 2
+    with again.connect() as conn:
+        names = {i["name"] for i in conn.dialect.get_indexes(conn, "time_entries")}
+    assert names == {"ix_time_entries_workbook_id"}
+    again.close()

@@ -59,6 +59,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.schema import DropIndex
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from psos_xl import models as m
@@ -252,7 +253,6 @@ time_entries = _fact(
     Column("person", text_of(64), nullable=False),
     Column("week", Date, nullable=False),
 )
-Index("ix_time_entries_engagement", time_entries.c.engagement, time_entries.c.deliverable)
 expenses = _fact(
     "expenses",
     Column("date", Date, nullable=False),
@@ -322,7 +322,17 @@ def _v1(conn: Connection) -> None:
             table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _v1),)
+def _v2(conn: Connection) -> None:
+    # maintaining it doubled the cost of storing a timesheet's rows; what filters time
+    # entries by engagement (the write-back, the dependents of a changed scope) reads
+    # them all anyway or scans them in milliseconds
+    conn.execute(DropIndex(Index("ix_time_entries_engagement"), if_exists=True))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _v1),
+    Migration(2, "time entries without the (engagement, deliverable) index", _v2),
+)
 
 
 def now() -> datetime:
