@@ -183,15 +183,19 @@ def test_a_migration_stopped_half_way_leaves_nothing_behind(tmp_path: Path) -> N
     reopened.close()
 
 
-def test_a_store_of_the_first_schema_loses_the_engagement_index(tmp_path: Path) -> None:
+def test_a_store_of_the_first_schema_gets_the_second_indexes(tmp_path: Path) -> None:
     store = open_store(url(tmp_path))
     with store.begin() as conn:  # as a store made by the first schema left it
         conn.execute(text("CREATE INDEX ix_time_entries_engagement ON time_entries (engagement)"))
+        conn.execute(text("DROP INDEX ix_workbooks_ident"))
         conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 2))
     store.close()
     again = open_store(url(tmp_path))
     assert again.version() == 2
     with again.connect() as conn:
         names = {i["name"] for i in conn.dialect.get_indexes(conn, "time_entries")}
+        assert {i["name"] for i in conn.dialect.get_indexes(conn, "workbooks")} == {
+            "ix_workbooks_ident"
+        }
     assert names == {"ix_time_entries_workbook_id"}
     again.close()

@@ -59,7 +59,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.schema import DropIndex
+from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from psos_xl import models as m
@@ -118,7 +118,7 @@ workbooks = Table(
     Column("id", Integer, primary_key=True),
     Column("path", text_of(1024), nullable=False, unique=True),
     Column("kind", text_of(16)),
-    Column("ident", text_of(300)),  # what it is a copy of: timesheet:ALM:2026-01-05, ...
+    Column("ident", text_of(300), index=True),  # a copy of what: timesheet:ALM:2026-01-05
     Column("person", text_of(64)),
     Column("week", Date),
     Column("engagement", text_of(64)),
@@ -327,11 +327,14 @@ def _v2(conn: Connection) -> None:
     # entries by engagement (the write-back, the dependents of a changed scope) reads
     # them all anyway or scans them in milliseconds
     conn.execute(DropIndex(Index("ix_time_entries_engagement"), if_exists=True))
+    # every workbook stored looks up who else holds its identity (a conflicted copy)
+    by_ident = next(i for i in workbooks.indexes if i.name == "ix_workbooks_ident")
+    conn.execute(CreateIndex(by_ident, if_not_exists=True))
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
-    Migration(2, "time entries without the (engagement, deliverable) index", _v2),
+    Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
 )
 
 
