@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from test_sync_engine import entry, make_workspace, rows_of, timesheet
+from test_sync_engine import entry, facts, make_workspace, rows_of, timesheet
 
 from psos_xl import models as m
 from psos_xl.errors import Code
@@ -80,3 +80,51 @@ def test_a_scope_read_after_its_timesheets_clears_their_rejects(tmp_path: Path) 
     assert [(r.path, r.engagement) for r in rows_of(ws)] == [("timesheets/alm.xlsx", "BETA-01")]
     assert seen.count("timesheets/alm.xlsx") == 2
     assert run_sync(ws).read == 0
+
+
+def content(root: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every stored row without what depends on when and in which order it was read
+    (ids, runs, times)."""
+    order_bound = {"id", "workbook_id", "run", "first_seen_run", "last_seen_run"}
+    order_bound |= {"last_read_run", "last_read_at", "applied_at"}
+    return {
+        t: sorted(
+            (
+                tuple(
+                    v
+                    for c, v in zip(st.metadata.tables[t].c, row, strict=True)
+                    if c.name not in order_bound
+                )
+                for row in rows
+            ),
+            key=repr,
+        )
+        for t, rows in facts(root).items()
+    }
+
+
+def _busy_workspace(root: Path) -> Path:
+    """20 timesheets, some with rejected rows, one conflicted copy, and BETA-01's scope
+    where its path does not say so (read among the timesheets)."""
+    ws = make_workspace(root)
+    (ws / "scopes" / "beta.xlsx").rename(ws / "m-beta.xlsx")
+    for i in range(20):
+        rows = [entry(0, "ACME-01", "D1", "SA", 7), entry(1, "BETA-01", "B1", "DEV", 5)]
+        if i % 4 == 0:
+            rows.append(entry(2, "NOPE-01", "X1", "SA", 3))  # an unknown engagement
+        timesheet(ws / "timesheets" / f"p{i:02}.xlsx", rows, person=f"P{i:02}")
+    shutil.copy(ws / "timesheets" / "p03.xlsx", ws / "timesheets" / "p03 copy.xlsx")
+    return ws
+
+
+def test_a_pool_stores_what_one_process_stores(tmp_path: Path) -> None:
+    one = _busy_workspace(tmp_path / "one")
+    two = Path(shutil.copytree(one, tmp_path / "two"))
+    alone = run_sync(one, workers=1)
+    pooled = run_sync(two, workers=2)
+    # the same rows and issues (how many reads it took depends on who read what first)
+    assert pooled.issues == alone.issues
+    assert content(two) == content(one)
+    assert len(rows_of(two)) == 2 * 20
+    assert pooled.rejected_rows == 5 and pooled.conflicts == 1
+    assert run_sync(two, workers=2).read == 0

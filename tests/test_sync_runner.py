@@ -117,7 +117,7 @@ def test_model_rows_insert_as_their_dicts_would(tmp_path: Path) -> None:
         for table, rows, shared, rename in cases:
             planned = sql.Inserter()
             assert planned.models(conn, table, rows, shared, rename) == len(rows)
-            assert planned.plans and all(p is not None for p in planned.plans.values())
+            assert sql.plan_of(table, type(rows[0]), list(shared), conn.dialect, rename)
             by_plan = _rows_of(conn, table)
             conn.execute(delete(table))
             dicts = []

@@ -149,6 +149,30 @@ def load_engagements(conn: Connection) -> dict[str, Engagement]:
     return out
 
 
+# --- what makes two workbooks copies of each other -----------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """What a workbook is a copy of, if two say the same."""
+
+    ident: str
+    person: str | None = None
+    week: date | None = None
+    engagement: str | None = None
+
+
+def identity(model: st.Model) -> Key | None:
+    if isinstance(model, m.Catalog):
+        return Key("catalog")
+    if isinstance(model, m.Scope):
+        eng = model.info.engagement
+        return Key(f"scope:{eng}", engagement=eng) if eng else None
+    if model.person and model.week:
+        return Key(f"timesheet:{model.person}:{model.week.isoformat()}", model.person, model.week)
+    return None
+
+
 # the role check is the timesheet rules' known_roles, which sync runs with the stored catalog
 CHECKS = (engagement_exists, deliverable_of_engagement, date_not_before_start)
 

@@ -49,7 +49,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +60,10 @@ from psos_xl.rules import RuleContext
 from psos_xl.sync import sql
 from psos_xl.sync import store as st
 from psos_xl.sync.checks import (
+    Key,
     SyncContext,
     drop_rejected,
+    identity,
     load_engagements,
     mark_dependents,
     rejected_rows,
@@ -70,6 +71,7 @@ from psos_xl.sync.checks import (
     validate,
 )
 from psos_xl.sync.lock import SyncLock
+from psos_xl.sync.pooled import Checked, Task, store_heads
 from psos_xl.sync.reading import Reader
 from psos_xl.sync.result import SyncResult as SyncResult
 from psos_xl.sync.result import report, run_counts
@@ -120,27 +122,6 @@ def run_sync(
             store.close()
 
 
-@dataclass(frozen=True)
-class Key:
-    """What a workbook is a copy of, if two say the same."""
-
-    ident: str
-    person: str | None = None
-    week: date | None = None
-    engagement: str | None = None
-
-
-def identity(model: st.Model) -> Key | None:
-    if isinstance(model, m.Catalog):
-        return Key("catalog")
-    if isinstance(model, m.Scope):
-        eng = model.info.engagement
-        return Key(f"scope:{eng}", engagement=eng) if eng else None
-    if model.person and model.week:
-        return Key(f"timesheet:{model.person}:{model.week.isoformat()}", model.person, model.week)
-    return None
-
-
 def _rank(kind: str | None, rel: str) -> int:
     """Where a workbook of ``kind`` (None: not known yet) at ``rel`` is read in a run:
     the kinds others are checked against first."""
@@ -181,6 +162,7 @@ class _Run:
         self.db: sql.Runner | None = None
         self.contexts: dict[str, RuleContext] = {}
         self.taken: set[int] = set()  # workbooks that took their identity in this run
+        self.generation = 0  # of the contexts: one more each time they are dropped
 
     # --- the run ------------------------------------------------------------------
 
@@ -287,7 +269,9 @@ class _Run:
         }
         del known
         to_read.sort(key=lambda f: (ranks[f.rel], f.rel))
-        self._store_all(to_read, _Ticks(len(to_read), self._tick))
+        ticks = _Ticks(len(to_read), self._tick)
+        for rank in range(len(KIND_ORDER) + 1):  # each kind stored before the next is read
+            self._store_all([f for f in to_read if ranks[f.rel] == rank], ticks)
         for _ in range(MAX_PASSES * len(KIND_ORDER)):
             dirty = next((d for d in map(self._dirty, KIND_ORDER) if d), None)
             if dirty is None:
@@ -295,10 +279,16 @@ class _Run:
             self._store_all(dirty, _Ticks(len(dirty), self._tick))
 
     def _store_all(self, files: list[FileStat], ticks: _Ticks) -> None:
-        for o in self.reader.stream(files):
+        assert self.db is not None
+        # a pool checks the timesheets it reads too (on SQLite, see pooled)
+        task = self._task if self.db.raw and self.reader.pooled(files) else None
+        for o in self.reader.stream(files, task):
             self.result.read += 1
             ticks(o.rel)
             self._store_one(o)
+
+    def _task(self) -> Task:
+        return Task(self.generation, self._context(TIMESHEET))
 
     def _changed(self, files: list[FileStat], known: dict[str, Row[Any]]) -> list[FileStat]:
         out: list[FileStat] = []
@@ -359,9 +349,15 @@ class _Run:
     # --- one workbook, one transaction -------------------------------------------------
 
     def _store_one(self, o: ReadOutcome) -> None:
+        checked: Checked | None = o.checked
+        if checked is not None and checked.generation != self.generation:
+            # checked in a worker before a catalog or scope was stored: again, here
+            o, checked = self.reader.read(str(self.root / o.rel), o.rel), None
         key: Key | None = None
         issues = o.issues
-        if o.state == "ok" and o.model is not None and o.kind in KIND_ORDER:
+        if checked is not None:
+            key, issues = checked.key, checked.issues
+        elif o.state == "ok" and o.model is not None and o.kind in KIND_ORDER:
             issues = validate(o.model, o.issues, self._context(o.kind))
             key = identity(o.model)
         with self._tx() as conn:
@@ -370,7 +366,7 @@ class _Run:
                 self._unreadable(conn, rec, o)
             elif o.state == "ignored":
                 self._ignored(conn, rec, o)
-            elif key is None or o.model is None:
+            elif key is None or (o.model is None and checked is None):
                 self._invalid(conn, rec, o, issues)
             else:
                 holder = self._holder(conn, key.ident, rec.id)
@@ -380,11 +376,12 @@ class _Run:
                 if holder is not None:
                     self._conflict(conn, rec, o, key, holder)
                 else:
-                    self._replace(conn, rec, o, o.model, key, issues)
+                    self._replace(conn, rec, o, key, issues)
                     if rec.status not in st.HOLDING or rec.ident != key.ident:
                         self.taken.add(rec.id)
         if TIMESHEET not in (o.kind, rec.kind):
             self.contexts.clear()  # a catalog or a scope: what others are checked against
+            self.generation += 1
 
     def _record(self, conn: Connection, rel: str) -> Any:
         """The workbook's record; status ``new`` (inside this transaction only) when the
@@ -422,17 +419,20 @@ class _Run:
         conn: Connection,
         rec: Row[Any],
         o: ReadOutcome,
-        model: st.Model,
         key: Key,
         issues: list[Issue],
     ) -> None:
         new = rec.status == "new"
         before = signature(conn, rec.id, o.kind)
         self._delete_facts(conn, rec)
-        bad = rejected_rows(issues)
-        self.result.rows += self._insert_facts(
-            conn, rec.id, o, drop_rejected(model, bad) if bad else model
-        )
+        lineage = {"workbook_id": rec.id, "path": o.rel, "sha256": o.sha256}
+        if o.checked is not None:  # the rows a worker made, rejected ones left out
+            self.result.rows += store_heads(self.inserter, conn, o.checked, lineage)
+        else:
+            assert o.model is not None
+            bad = rejected_rows(issues)
+            model = drop_rejected(o.model, bad) if bad else o.model
+            self.result.rows += self._insert_facts(conn, lineage, model)
         self._replace_rejects(conn, rec, o.rel, issues)
         if not new:
             self._db(conn).execute(sql.DELETE_CONFLICT, {"p_path": o.rel})
@@ -564,10 +564,7 @@ class _Run:
         for table in sql.KIND_TABLES.get(rec.kind or "", st.FACT_TABLES):
             self._db(conn).execute(sql.DELETE_FACTS[table.name], {"p_id": rec.id})
 
-    def _insert_facts(
-        self, conn: Connection, workbook_id: int, o: ReadOutcome, model: st.Model
-    ) -> int:
-        lineage = {"workbook_id": workbook_id, "path": o.rel, "sha256": o.sha256}
+    def _insert_facts(self, conn: Connection, lineage: dict[str, Any], model: st.Model) -> int:
         if isinstance(model, m.Timesheet):  # the many: rows straight from their models
             who = {"person": model.person, "week": model.week, **lineage}
             return self.inserter.models(
@@ -575,11 +572,9 @@ class _Run:
             ) + self.inserter.models(conn, st.expenses, model.expenses, who)
         grouped: dict[str, list[dict[str, Any]]] = {}
         for table, src, values in st.facts_of(model):
-            values["workbook_id"] = workbook_id
-            values["path"] = o.rel
+            values.update(lineage)
             values["sheet"] = src.sheet if src else ""
             values["row_num"] = src.row if src else 0
-            values["sha256"] = o.sha256
             grouped.setdefault(table.name, []).append(values)
         for name, rows in grouped.items():
             self.inserter(conn, sql.FACT_TABLE[name], rows)

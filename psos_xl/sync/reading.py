@@ -1,10 +1,14 @@
-"""Reading the workbooks a sync needs, streamed, in the order asked.
+"""Reading the workbooks a sync needs, streamed: in this process, or shared with a pool.
 
-In this process, or in a process pool when ``workers > 1`` and there are many files.
-The pool is started once per run, on first need, and reads a few small chunks ahead of
-the engine: the engine stores each workbook before it takes the next one, so at most
-those chunks are held in memory, however many files the folder holds. Store writes stay
-in the engine's process.
+With ``workers > 1`` and many files, a process pool reads chunks from the front of the
+list while this process, whenever the next chunk is not back yet, reads single files
+from the back itself, so neither waits on the other (the pool's start-up included). The
+pool is started once per run, on first need, and holds only a few small chunks in
+flight: the engine stores each workbook before it takes the next one, so memory does not
+grow with the number of files. Store writes stay in the engine's process.
+
+Handed a task factory, the pool checks the timesheets it reads against the context the
+factory returns at each chunk's submission (:mod:`psos_xl.sync.pooled`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
+from typing import Any
 
-from psos_xl.sync.scan import FileStat, ReadOutcome, read_many, read_workbook
+from psos_xl.sync.scan import FileStat, ReadOutcome, read_workbook
 
 ReadFn = Callable[[str, str], ReadOutcome]
+TaskFn = Callable[[], Any]
 POOL_MIN_FILES = 16  # below this a pool's start-up costs more than it saves
 CHUNK_MAX = 32  # files per pool task: small, so little is read ahead of the engine
 AHEAD = 2  # chunks in flight per worker
@@ -46,39 +52,69 @@ class Reader:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def stream(self, files: Sequence[FileStat]) -> Iterator[ReadOutcome]:
-        """One outcome per file, in the order of ``files``."""
-        done = 0
-        if not self._no_pool and len(files) >= POOL_MIN_FILES:
+    def pooled(self, files: Sequence[FileStat]) -> bool:
+        """Whether reading ``files`` would use the pool."""
+        return not self._no_pool and len(files) >= POOL_MIN_FILES
+
+    def stream(
+        self, files: Sequence[FileStat], task: TaskFn | None = None
+    ) -> Iterator[ReadOutcome]:
+        """One outcome per file: in the order of ``files`` when read here alone; with the
+        pool, the pool's chunks in order, interleaved with this process's reads from
+        the back."""
+        queue = deque(files)
+        if self.pooled(files):
             try:
-                for outcome in self._pooled(files):
-                    done += 1
-                    yield outcome
+                yield from self._shared(queue, task)
             except (BrokenProcessPool, OSError, RuntimeError):
                 self._no_pool = True  # no pool here (a frozen app, a bare script)
-        for f in files[done:]:
+        while queue:
+            f = queue.popleft()
             yield self.read(str(f.path), f.rel)
 
-    def _pooled(self, files: Sequence[FileStat]) -> Iterator[ReadOutcome]:
+    def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            from psos_xl.sync.pooled import warm
+
             # spawn, not fork: a forked worker would inherit the lock and the store's
             # connections, and outlive a killed sync still holding the lock
             spawn = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=spawn)
-        pool = self._pool
-        size = max(1, min(CHUNK_MAX, len(files) // (self.workers * 4)))
-        chunks = iter([files[i : i + size] for i in range(0, len(files), size)])
-        pending: deque[Future[list[ReadOutcome]]] = deque()
+            for _ in range(self.workers):
+                self._pool.submit(warm)  # start every worker now, not one per chunk
+        return self._pool
+
+    def _shared(self, queue: deque[FileStat], task: TaskFn | None) -> Iterator[ReadOutcome]:
+        from psos_xl.sync.pooled import read_checked
+
+        pool = self._start()
+        size = max(1, min(CHUNK_MAX, len(queue) // (self.workers * 4)))
+        pending: deque[tuple[list[FileStat], Future[list[ReadOutcome]]]] = deque()
 
         def submit() -> None:
-            chunk = next(chunks, None)
-            if chunk is not None:
+            if queue:
+                chunk = [queue.popleft() for _ in range(min(size, len(queue)))]
                 paths, rels = [str(f.path) for f in chunk], [f.rel for f in chunk]
-                pending.append(pool.submit(read_many, paths, rels))
+                job = task() if task is not None else None
+                pending.append((chunk, pool.submit(read_checked, paths, rels, job)))
 
         for _ in range(self.workers * AHEAD):
             submit()
         while pending:
-            outcomes = pending.popleft().result()
+            chunk, future = pending[0]
+            if queue and not future.done():
+                f = queue.pop()  # the pool is busy: read one from the other end here
+                yield self.read(str(f.path), f.rel)
+                continue
+            pending.popleft()
+            try:
+                outcomes = future.result()
+            except BaseException:
+                # whatever the pool had not sent back is read here, if the run goes on
+                queue.extend(chunk)
+                for left, other in pending:
+                    other.cancel()
+                    queue.extend(left)
+                raise
             submit()
             yield from outcomes

@@ -11,6 +11,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import python_calamine as pc
 
@@ -53,6 +54,7 @@ class ReadOutcome:
     kind: str = ""
     model: Model | None = None
     issues: list[Issue] = field(default_factory=list)
+    checked: Any = None  # a timesheet checked in a pool worker (psos_xl.sync.pooled)
 
 
 def _unreadable(rel: str, err: Exception) -> ReadOutcome:
@@ -86,11 +88,6 @@ def read_workbook(path: str, rel: str) -> ReadOutcome:
     except Exception as err:  # a broken zip member surfaces only when a sheet is read
         return _unreadable(rel, err)
     return out
-
-
-def read_many(paths: list[str], rels: list[str]) -> list[ReadOutcome]:
-    """Several workbooks in one call: a pool's unit of work."""
-    return [read_workbook(p, r) for p, r in zip(paths, rels, strict=True)]
 
 
 def _parse(book: Book, out: ReadOutcome) -> None:

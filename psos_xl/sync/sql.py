@@ -174,7 +174,6 @@ class Inserter:
     through SQLAlchemy."""
 
     cache: dict[tuple[str, tuple[str, ...]], Bulk | None] = field(default_factory=dict)
-    plans: dict[tuple[str, str, tuple[str, ...]], RowPlan | None] = field(default_factory=dict)
 
     def __call__(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -201,22 +200,30 @@ class Inserter:
         ``rename``) with the values they all share; the number of rows inserted."""
         if not models:
             return 0
-        rename = rename or {}
-        fields = [f for f in type(models[0]).model_fields if f != "src"]
-        slot = (table.name, type(models[0]).__name__, tuple(shared))
-        if slot not in self.plans:
-            columns = [rename.get(f, f) for f in fields]
-            model_fields = type(models[0]).model_fields
-            lists = frozenset(
-                rename.get(f, f) for f in fields if get_origin(model_fields[f].annotation) is list
-            )
-            self.plans[slot] = row_plan(table, columns, list(shared), conn.dialect, fields, lists)
-        plan = self.plans[slot]
-        if plan is None or any(r.src is None or type(r) is not type(models[0]) for r in models):
-            self(conn, table, [_as_dict(r, fields, shared, rename) for r in models])
+        kind = type(models[0])
+        plan = plan_of(table, kind, list(shared), conn.dialect, rename)
+        if plan is None or any(r.src is None or type(r) is not kind for r in models):
+            fields = [f for f in kind.model_fields if f != "src"]
+            self(conn, table, [_as_dict(r, fields, shared, rename or {}) for r in models])
         else:
             _executemany(conn, plan.sql, plan.rows(models, shared))
         return len(models)
+
+    def heads(
+        self,
+        conn: Connection,
+        table: Table,
+        kind: type[m.Row],
+        heads: list[list[Any]],
+        shared: Mapping[str, Any],
+    ) -> int:
+        """Insert rows a pool worker made with :meth:`RowPlan.heads` (SQLite only)."""
+        if not heads:
+            return 0
+        plan = plan_of(table, kind, list(shared), conn.dialect)
+        assert plan is not None, "heads are made for a positional driver only"
+        _executemany(conn, plan.sql, plan.finish(heads, shared))
+        return len(heads)
 
 
 def _as_dict(
@@ -259,20 +266,52 @@ class RowPlan:
     order: Callable[[list[Any]], tuple[Any, ...]]  # into the statement's parameter order
 
     def rows(self, models: Sequence[Any], shared: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        tail = [
-            shared[k] if c is None or shared[k] is None else c(shared[k])
-            for k, c in zip(self.shared, self.shared_converts, strict=True)
-        ]
-        get, converts, order = self.get, self.converts, self.order
-        out: list[tuple[Any, ...]] = []
+        return self.finish(self.heads(models), shared)
+
+    def heads(self, models: Sequence[Any]) -> list[list[Any]]:
+        """Each row's own values, converted (what a pool worker sends back)."""
+        get, converts = self.get, self.converts
+        out: list[list[Any]] = []
         for model in models:
             values = list(get(model))
             for i, convert in converts:
                 if values[i] is not None:
                     values[i] = convert(values[i])
-            values.extend(tail)
-            out.append(order(values))
+            out.append(values)
         return out
+
+    def finish(self, heads: list[list[Any]], shared: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The parameters of the rows with ``heads``: the shared values added, in order."""
+        tail = [
+            shared[k] if c is None or shared[k] is None else c(shared[k])
+            for k, c in zip(self.shared, self.shared_converts, strict=True)
+        ]
+        order = self.order
+        return [order(values + tail) for values in heads]
+
+
+_PLANS: dict[tuple[str, type[Any], tuple[str, ...], str], RowPlan | None] = {}
+
+
+def plan_of(
+    table: Table,
+    model: type[m.Row],
+    shared: Sequence[str],
+    dialect: Dialect,
+    rename: Mapping[str, str] | None = None,
+) -> RowPlan | None:
+    """The plan of ``model`` rows into ``table`` (fields named as its columns, after
+    ``rename``), made once per process."""
+    rename = rename or {}
+    slot = (table.name, model, tuple(shared), dialect.name)
+    if slot not in _PLANS:
+        fields = [f for f in model.model_fields if f != "src"]
+        columns = [rename.get(f, f) for f in fields]
+        lists = frozenset(
+            rename.get(f, f) for f in fields if get_origin(model.model_fields[f].annotation) is list
+        )
+        _PLANS[slot] = row_plan(table, columns, list(shared), dialect, fields, lists)
+    return _PLANS[slot]
 
 
 def row_plan(
