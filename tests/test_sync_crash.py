@@ -212,3 +212,44 @@ def test_a_process_pool_reads_the_same(corpus: dict[str, Path], tmp_path: Path) 
     result = run_sync(root, workers=2)
     assert result.read == 33
     assert state(root) == one
+
+
+def _marked(mark: str) -> list[int]:
+    """The live processes whose environment carries ``mark`` (Linux: /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if f"PSOS_TEST_MARK={mark}".encode() in environ.split(b"\0") and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("when", [0.05, 0.4])
+def test_a_killed_sync_leaves_no_worker_behind(
+    corpus: dict[str, Path], tmp_path: Path, when: float
+) -> None:
+    """Killed while its pool starts, or while it reads: its workers end too."""
+    root = Path(shutil.copytree(corpus["a"], tmp_path / "work"))
+    mark = f"{os.getpid()}-{when}"
+    args = [sys.executable, "-c", CHILD, str(root), "2", "30", "0.05"]
+    env = {**os.environ, "PSOS_TEST_MARK": mark}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"go"
+    time.sleep(when)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    proc.stdout.close()
+    if proc.stderr:
+        proc.stderr.close()
+    deadline = time.monotonic() + 10
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _marked(mark) == []
+    run_sync(root)

@@ -113,11 +113,13 @@ def run_sync(
     state = root / STATE_DIR
     state.mkdir(exist_ok=True)
     url = store_url or st.default_url(root)
+    reader = Reader(max(1, workers))
+    reader.fork()  # before the lock is taken and the store opened: neither is inherited
     # on a shared (PostgreSQL) store the lock is store-wide too: two machines, one writer
-    with SyncLock(state, lock_timeout, url):
+    with reader, SyncLock(state, lock_timeout, url):
         store = st.open_store(url)
         try:
-            return _Run(root, store, max(1, workers), progress).execute(after_store)
+            return _Run(root, store, reader, progress).execute(after_store)
         finally:
             store.close()
 
@@ -145,10 +147,9 @@ class _Ticks:
 
 
 class _Run:
-    def __init__(self, root: Path, store: st.Store, workers: int, progress: Progress | None):
+    def __init__(self, root: Path, store: st.Store, reader: Reader, progress: Progress | None):
         self.root = root
         self.store = store
-        self.workers = workers
         self.progress = progress
         self.result = SyncResult()
         self.run_id = 0
@@ -157,7 +158,7 @@ class _Run:
         self.batch: Transaction | None = None
         self.batch_started = 0.0
         self.batched = 0
-        self.reader = Reader(workers)
+        self.reader = reader
         self.inserter = sql.Inserter()
         self.db: sql.Runner | None = None
         self.contexts: dict[str, RuleContext] = {}
@@ -168,7 +169,7 @@ class _Run:
 
     def execute(self, after_store: AfterStore | None) -> SyncResult:
         # one connection for the run's own work, one transaction per workbook on it
-        with self.store.connect() as conn, self.reader:
+        with self.store.connect() as conn:
             self.conn = conn
             self.db = sql.Runner(conn)
             self.reader.read = read_workbook  # looked up now: tests replace it

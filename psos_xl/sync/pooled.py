@@ -16,6 +16,9 @@ worker can apply without a connection.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +40,7 @@ TABLES: tuple[tuple[Any, type[m.Row], str], ...] = (
     (st.expenses, m.Expense, "expenses"),
 )
 _DIALECT = sqlite.dialect()
+PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -104,3 +108,17 @@ def read_checked(paths: list[str], rels: list[str], task: Task | None) -> list[R
 
 def warm() -> None:
     """Nothing: a worker's first task, so it starts (and imports all this) at once."""
+
+
+def adopt(parent: int) -> None:
+    """A worker's start: end it when the sync that started it (``parent``) is gone. A
+    killed sync cannot stop its pool, and a worker waits on its task queue for ever
+    otherwise (every worker holds that queue's write end, so it never sees end-of-file).
+    Where the operating system does not re-parent orphans (Windows), it cannot tell."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="psos-worker-parent", daemon=True).start()

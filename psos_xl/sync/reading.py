@@ -14,6 +14,9 @@ factory returns at each chunk's submission (:mod:`psos_xl.sync.pooled`).
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -72,17 +75,38 @@ class Reader:
             f = queue.popleft()
             yield self.read(str(f.path), f.rel)
 
+    def fork(self) -> None:
+        """Start the pool now by forking this process, where that is safe: on POSIX, with
+        no other thread running (a forked child gets only the calling thread, and any
+        lock another thread held stays held there). The workers then start at once, with
+        everything imported. Called before the sync takes its lock and opens the store,
+        so the workers hold neither (a worker outliving a killed sync must not keep the
+        workspace locked). Elsewhere the pool is spawned when first needed."""
+        if self._no_pool or self._pool is not None or threading.active_count() > 1:
+            return
+        if "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
+            return  # macOS: forking after system frameworks are loaded is unsafe
+        self._pool = self._executor(multiprocessing.get_context("fork"))
+
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            from psos_xl.sync.pooled import warm
-
-            # spawn, not fork: a forked worker would inherit the lock and the store's
-            # connections, and outlive a killed sync still holding the lock
-            spawn = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=spawn)
-            for _ in range(self.workers):
-                self._pool.submit(warm)  # start every worker now, not one per chunk
+            # spawned: a fresh interpreter, inheriting nothing of this one (the lock, the
+            # store's connections), so it cannot outlive a killed sync holding the lock
+            self._pool = self._executor(multiprocessing.get_context("spawn"))
         return self._pool
+
+    def _executor(self, context: Any) -> ProcessPoolExecutor:
+        from psos_xl.sync.pooled import adopt, warm
+
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=adopt,
+            initargs=(os.getpid(),),
+        )
+        for _ in range(self.workers):
+            pool.submit(warm)  # start every worker now, not one per chunk
+        return pool
 
     def _shared(self, queue: deque[FileStat], task: TaskFn | None) -> Iterator[ReadOutcome]:
         from psos_xl.sync.pooled import read_checked
