@@ -79,6 +79,11 @@ def to_codes(value: Raw, label: str) -> list[str]:
 
 def float_to_decimal(value: float) -> Decimal:
     # Excel keeps 15 significant digits; round away binary noise such as 0.30000000000000004
+    if (value * 512).is_integer():
+        # A multiple of 1/512 (whole, half and quarter hours) has at most 9 decimals, so
+        # rounding it to 9 gives it back unchanged: skip round(), the costly part. Scaling
+        # by a power of two is exact; inf and nan fail is_integer() and take the long way.
+        return Decimal(repr(value))
     return Decimal(repr(round(value, 9)))
 
 

@@ -59,30 +59,26 @@ BLANK: Any = object()
 CellReader = Callable[[Any, str], Any]
 
 
-def _is_blank(raw: Any) -> bool:
-    return raw is None or raw == "" or (type(raw) is str and not raw.strip())
-
-
 def _read_any_way(raw: Any, label: str, conv: Callable[[Any, str], Any]) -> Any:
     """The general case of every cell reader: the blank check, then the column's converter."""
-    return BLANK if _is_blank(raw) else conv(raw, label)
+    return BLANK if cells.is_blank(raw) else conv(raw, label)
 
 
-# The cell readers below each take the common raw type(s) of their column straight and
-# hand anything else to _read_any_way; their result is the same as _read_any_way's.
-# They test exact types because python-calamine returns exact builtin types.
+# The cell readers below take the common raw type(s) of their column straight and hand
+# anything else to _read_any_way, with the same result as _read_any_way would give
+# (tests/test_reader_speed_equivalence.py). They test exact types: python-calamine
+# returns exact builtin types. They are chosen once per table, by column type (_READ).
 
 
-def _read_text(raw: Any, label: str) -> Any:
-    if type(raw) is str:
-        return raw.strip() or BLANK
-    return _read_any_way(raw, label, _text)
+def _read_string(conv: Callable[[Any, str], Any]) -> CellReader:
+    """TEXT and CODE cells: a str is trimmed, blank when nothing is left."""
 
+    def read(raw: Any, label: str) -> Any:
+        if type(raw) is str:
+            return raw.strip() or BLANK
+        return _read_any_way(raw, label, conv)
 
-def _read_code(raw: Any, label: str) -> Any:
-    if type(raw) is str:
-        return raw.strip() or BLANK
-    return _read_any_way(raw, label, _code)
+    return read
 
 
 def _read_decimal(raw: Any, label: str) -> Any:
@@ -115,13 +111,14 @@ def _read_generic(conv: Callable[[Any, str], Any]) -> CellReader:
 
 
 _READ: dict[Type, CellReader] = {
-    Type.TEXT: _read_text,
-    Type.CODE: _read_code,
+    Type.TEXT: _read_string(_text),
+    Type.CODE: _read_string(_code),
     Type.DECIMAL: _read_decimal,
     Type.DATE: _read_date,
     Type.BOOL: _read_bool,
     **{t: _read_generic(_CONVERT[t]) for t in (Type.CODES, Type.INT, Type.ANY)},
 }
+
 # how many rows of a sheet to search for a header row when a table lost its definition
 _HEADER_SEARCH_ROWS = 30
 
@@ -285,7 +282,7 @@ class Book:
             if c.header.casefold() in by_header
         ]
         for number, line in enumerate(data, start=header_row + 1):
-            if _is_blank_row(line):
+            if all(map(cells.is_blank, line)):
                 continue
             ref = RowRef(self.display, sheet, number, columns)
             values = _convert_row(plan, line, ref, issues)
@@ -298,13 +295,6 @@ class Book:
 
 # per present column: model field, index in the row, cell reader, header, required
 _Plan = list[tuple[str, int, CellReader, str, bool]]
-
-
-def _is_blank_row(line: list[Any]) -> bool:
-    for raw in line:
-        if not cells.is_blank(raw):
-            return False
-    return True
 
 
 def _convert_row(
