@@ -13,6 +13,9 @@ then times, side by side:
     analyst's row count: both read the same Time tables;
 (c) a no-change re-sync: the CLI and in process (both answered without the engine, see
     ``psos_xl.sync.quick``), and through the engine for reference;
+
+Each measurement runs in an interpreter of its own, so none inherits another's heap;
+"in process" times the sync call alone (imports excluded), "CLI" the whole command.
 (d) the peak RSS of a cold in-process sync at N/4 and N, to show how memory grows
     with the number of files.
 
@@ -54,16 +57,57 @@ def analyst(root: Path, db: Path) -> int:
     return len(data)
 
 
+_ANALYST = """
+import sys, time
+sys.path.insert(0, sys.argv[3])
+from bench_sync import analyst
+from pathlib import Path
+start = time.perf_counter()
+rows = analyst(Path(sys.argv[1]), Path(sys.argv[2]))
+print(time.perf_counter() - start, rows)
+"""
+
+
+def analyst_alone(root: Path, db: Path) -> tuple[float, int]:
+    """The analyst's script in a fresh interpreter (pandas' import counted, as when it
+    runs as a script): its time and the rows it stored."""
+    here = str(Path(__file__).parent)
+    run = subprocess.run(
+        [PY, "-c", _ANALYST, str(root), str(db), here], capture_output=True, text=True
+    )
+    if run.returncode != 0:
+        raise SystemExit(run.stderr)
+    took, rows = run.stdout.split()
+    return float(took), int(rows)
+
+
 def fresh(root: Path) -> None:
     shutil.rmtree(root / ".psos", ignore_errors=True)
 
 
-def in_process(root: Path, workers: int) -> tuple[float, dict[str, object]]:
-    from psos_xl.sync import sync_workspace
+_IN_PROCESS = """
+import json, sys, time
+from pathlib import Path
+from psos_xl.sync.outputs import sync_workspace  # imported before the clock starts
+root, workers, quick = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "quick"
+start = time.perf_counter()
+result = sync_workspace(root, workers=workers, quick=quick)
+took = time.perf_counter() - start
+print(json.dumps({"took": took, "result": result.to_json()}))
+"""
 
-    start = time.perf_counter()
-    result = sync_workspace(root, workers=workers)
-    return time.perf_counter() - start, result.to_json()
+
+def in_process(root: Path, workers: int, quick: bool = True) -> tuple[float, dict[str, object]]:
+    """``sync_workspace`` timed inside a fresh interpreter (its imports not counted):
+    nothing left over from another measurement (the analyst's heap) slows it."""
+    how = "quick" if quick else "engine"
+    run = subprocess.run(
+        [PY, "-c", _IN_PROCESS, str(root), str(workers), how], capture_output=True, text=True
+    )
+    if run.returncode not in (0, 1):
+        raise SystemExit(run.stderr)
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    return float(out["took"]), dict(out["result"])
 
 
 def time_entries(root: Path) -> int:
@@ -116,9 +160,7 @@ def bench(n: int, workers: int, work: Path, repeat: int) -> None:
     build_corpus(root, n)
     print(f"\nN = {n} timesheets (corpus built in {time.perf_counter() - t:.1f} s)")
 
-    t = time.perf_counter()
-    rows = analyst(root, work / f"analyst-{n}.sqlite")
-    t_analyst = time.perf_counter() - t
+    t_analyst, rows = analyst_alone(root, work / f"analyst-{n}.sqlite")
     print(f"  (a) analyst pandas read_excel + to_sql: {t_analyst:7.2f} s  ({rows} rows)")
 
     def cold(run: Callable[[Path, int], tuple[float, dict[str, object]]], w: int) -> float:
@@ -161,11 +203,7 @@ def bench(n: int, workers: int, work: Path, repeat: int) -> None:
 
 def engine_only(root: Path) -> tuple[float, dict[str, object]]:
     """A no-change sync through the engine (no shortcut), in process."""
-    from psos_xl.sync import sync_workspace
-
-    start = time.perf_counter()
-    result = sync_workspace(root, quick=False)
-    return time.perf_counter() - start, result.to_json()
+    return in_process(root, 1, quick=False)
 
 
 def memory(n: int, workers: int, work: Path) -> None:

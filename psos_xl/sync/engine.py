@@ -86,6 +86,7 @@ MAX_PASSES = 5
 BATCH_FILES = 64  # workbooks per commit, at most
 BATCH_SECONDS = 0.5  # and at most this long between commits
 TIMESHEET = m.Kind.TIMESHEET.value
+CATALOG, SCOPE = m.Kind.CATALOG.value, m.Kind.SCOPE.value
 
 
 AfterStore = Callable[[SyncResult, st.Store], None]
@@ -380,9 +381,13 @@ class _Run:
                     self._replace(conn, rec, o, key, issues)
                     if rec.status not in st.HOLDING or rec.ident != key.ident:
                         self.taken.add(rec.id)
-        if TIMESHEET not in (o.kind, rec.kind):
-            self.contexts.clear()  # a catalog or a scope: what others are checked against
-            self.generation += 1
+        kinds = {o.kind, rec.kind}
+        if CATALOG in kinds:  # what scopes and timesheets are checked against
+            self.contexts.clear()
+        elif SCOPE in kinds or not kinds & set(KIND_ORDER):  # what timesheets are
+            self.contexts.pop(TIMESHEET, None)
+        if TIMESHEET not in kinds:
+            self.generation += 1  # a worker's check of a timesheet is out of date
 
     def _record(self, conn: Connection, rel: str) -> Any:
         """The workbook's record; status ``new`` (inside this transaction only) when the
