@@ -1,4 +1,4 @@
-"""The ``psos`` program: a sync with nothing to do is answered at once
+"""The ``psos`` program: a plain ``psos sync`` runs at once
 (:mod:`psos_xl.commands.quick`); everything else goes to the command line
 (:mod:`psos_xl.cli`)."""
 

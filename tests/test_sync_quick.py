@@ -123,13 +123,14 @@ def test_only_a_plain_sqlite_store(ws: Path, tmp_path: Path) -> None:
 
 
 def test_only_the_plain_forms_of_the_command_are_parsed() -> None:
-    assert parse(["sync"]) == (Path(), None, False)
+    assert parse(["sync"]) == (Path(), None, 1, False)
     assert parse(["sync", "ws", "--json", "--workers", "2", "--store", "sqlite:///s"]) == (
         Path("ws"),
         "sqlite:///s",
+        2,
         True,
     )
-    assert parse(["sync", "--store=sqlite:///s", "ws"]) == (Path("ws"), "sqlite:///s", False)
+    assert parse(["sync", "--store=sqlite:///s", "ws"]) == (Path("ws"), "sqlite:///s", 1, False)
     for other in (
         [],
         ["watch"],
@@ -170,3 +171,37 @@ def test_the_command_answers_without_the_engine_and_prints_the_same(ws: Path) ->
     text = _psos("sync", str(ws))
     assert text.returncode == 1
     assert "Conflicts (1)" in text.stdout and "NOPE-01" in text.stdout
+
+
+def test_a_plain_sync_with_work_runs_without_the_command_line(ws: Path, tmp_path: Path) -> None:
+    """The entry's own run of ``psos sync`` does what the Typer command does."""
+    other = Path(shutil.copytree(ws, tmp_path / "other"))
+    for root in (ws, other):
+        timesheet(root / "timesheets" / "new.xlsx", [entry(0, "ACME-01", "D1", "SA", 1)], "CY")
+    probe = (
+        "import sys\n"
+        "from psos_xl.commands.quick import answer\n"
+        "code = answer(['sync', sys.argv[1], '--json', '--workers', '2'])\n"
+        "print('\\n' + repr((code, 'typer' in sys.modules)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, str(ws)], capture_output=True, text=True, check=True
+    )
+    out, _, tail = run.stdout.rpartition("\n\n")
+    assert tail.strip() == repr((1, False))
+    typer_way = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from psos_xl.cli import app; app(sys.argv[1:])",
+            "sync",
+            str(other),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert typer_way.returncode == 1
+    assert json.loads(out) == json.loads(typer_way.stdout)
+    assert json.loads(out)["read"] == 1

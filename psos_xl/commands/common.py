@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from psos_xl.commands.output import console as console
+from psos_xl.commands.output import interactive as interactive
+from psos_xl.commands.output import print_error
 from psos_xl.commands.output import print_json as print_json
 from psos_xl.errors import Issue, PsosError, Severity
 
@@ -32,14 +33,7 @@ WorkspaceOpt = Annotated[
 
 def fail(err: PsosError, as_json: bool) -> typer.Exit:
     """Print ``err`` (and its issues) and return the Exit to raise."""
-    issues = getattr(err, "issues", [])
-    if as_json:
-        print_json({"error": str(err), "issues": [i.to_dict() for i in issues]})
-    else:
-        out = console(stderr=True)
-        out.print(f"[bold red]error:[/] {err}")
-        for issue in issues:
-            out.print(f"  {issue}")
+    print_error(err, as_json)
     return typer.Exit(err.exit_code)
 
 
@@ -60,11 +54,6 @@ def summary(issues: list[Issue]) -> str:
     errors = sum(1 for i in issues if i.severity is Severity.ERROR)
     warnings = sum(1 for i in issues if i.severity is Severity.WARNING)
     return f"{errors} error(s), {warnings} warning(s)"
-
-
-def interactive() -> bool:
-    """True on a terminal: progress bars and colours; False in a pipe: quiet."""
-    return sys.stderr.isatty()
 
 
 def find_workspace(folder: Path) -> Any:

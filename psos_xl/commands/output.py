@@ -6,13 +6,24 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Code, Issue, Severity
 
 if TYPE_CHECKING:
+    from psos_xl.errors import PsosError
     from psos_xl.sync.result import SyncResult
+
+Progress = Callable[[int, int, str], None]
+
+
+def interactive() -> bool:
+    """True on a terminal: progress bars and colours; False in a pipe: quiet."""
+    return sys.stderr.isatty()
 
 
 def print_json(data: Any) -> None:
@@ -101,3 +112,64 @@ def print_result(result: SyncResult, as_json: bool) -> None:
     out = console()
     for line in summary_lines(result):
         out.print(line, markup=False)
+
+
+def print_error(err: PsosError, as_json: bool) -> None:
+    """``err`` (and its issues): as JSON on stdout, or in red on stderr."""
+    issues = getattr(err, "issues", [])
+    if as_json:
+        print_json({"error": str(err), "issues": [i.to_dict() for i in issues]})
+        return
+    out = console(stderr=True)
+    out.print(f"[bold red]error:[/] {err}")
+    for issue in issues:
+        out.print(f"  {issue}")
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    """A rich progress bar on stderr, cleared when done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    bar = Bar(
+        TextColumn("Reading workbooks"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}", style="dim"),
+        console=console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("", total=None)
+
+    def tick(done: int, total: int, rel: str) -> None:
+        bar.update(task, completed=done, total=total, description=rel)
+
+    with bar:
+        yield tick
+
+
+def sync_command(directory: Path, store: str | None, workers: int, as_json: bool) -> int:
+    """``psos sync``: sync, print the result (or the error); the exit code.
+
+    A sync with nothing to do is answered without starting the engine (whose imports
+    cost more than the answer); a progress bar shows on a terminal unless ``as_json``.
+    """
+    from psos_xl.errors import PsosError
+    from psos_xl.sync.quick import quick_sync
+
+    try:
+        result = quick_sync(directory, store)
+        if result is None:
+            from psos_xl.sync.outputs import sync_workspace
+
+            if interactive() and not as_json:
+                with progress_bar() as tick:
+                    result = sync_workspace(directory, store, workers, tick, quick=False)
+            else:
+                result = sync_workspace(directory, store, workers, quick=False)
+    except PsosError as err:
+        print_error(err, as_json)
+        return err.exit_code
+    print_result(result, as_json)
+    return result.exit_code

@@ -1,12 +1,12 @@
-"""``psos sync`` with nothing to do, answered before the command line is built.
+"""``psos sync`` run before the command line is built.
 
-Building the Typer application imports click, pydantic and every command's options; a
-sync that finds the folder as the store left it (:func:`psos_xl.sync.quick.quick_sync`)
-takes a fraction of that. :func:`answer` recognises the plain forms of the command,
-``psos sync [DIR] [--store URL] [--workers N] [--json]``, and answers them when there is
-nothing to do. Anything else (help, another command, an option it does not know, a
-folder with work to do, a busy lock) is left to the command line, which does the same
-thing the long way.
+Building the Typer application imports click, typer's adapters and every command's
+options: a tenth of a second, as long as a sync with nothing to do takes in all
+(:func:`psos_xl.sync.quick.quick_sync`). :func:`answer` recognises the plain forms of
+the command, ``psos sync [DIR] [--store URL] [--workers N] [--json]``, and runs them
+itself, through the very function the Typer command calls
+(:func:`psos_xl.commands.output.sync_command`). Anything else (help, another command,
+an option it does not know, a folder that is not there) is left to the command line.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import NamedTuple
 class SyncArgs(NamedTuple):
     directory: Path
     store: str | None
+    workers: int
     as_json: bool
 
 
@@ -27,6 +28,7 @@ def parse(argv: list[str]) -> SyncArgs | None:
         return None
     directory: Path | None = None
     store: str | None = None
+    workers = 1
     as_json = False
     rest = argv[1:]
     while rest:
@@ -37,7 +39,9 @@ def parse(argv: list[str]) -> SyncArgs | None:
             value = rest.pop(0)
             if arg == "--store":
                 store = value
-            elif not value.isdigit() or int(value) < 1:
+            elif value.isdigit() and int(value) >= 1:
+                workers = int(value)
+            else:
                 return None
         elif arg.startswith("--store="):
             store = arg.removeprefix("--store=")
@@ -47,24 +51,14 @@ def parse(argv: list[str]) -> SyncArgs | None:
             return None
     if store == "":
         return None
-    return SyncArgs(directory or Path(), store, as_json)
+    return SyncArgs(directory or Path(), store, workers, as_json)
 
 
 def answer(argv: list[str]) -> int | None:
-    """Run ``psos <argv>`` if it is a sync with nothing to do: its exit code; else None."""
+    """Run ``psos <argv>`` if it is a plain sync: its exit code; else None."""
     args = parse(argv)
     if args is None or not args.directory.is_dir():
         return None
-    from psos_xl.errors import PsosError
-    from psos_xl.sync.quick import quick_sync
+    from psos_xl.commands.output import sync_command
 
-    try:
-        result = quick_sync(args.directory, args.store, lock_timeout=0.0)
-    except PsosError:  # another sync holds the lock: the command line waits for it
-        return None
-    if result is None:
-        return None
-    from psos_xl.commands.output import print_result
-
-    print_result(result, args.as_json)
-    return result.exit_code
+    return sync_command(args.directory, args.store, args.workers, args.as_json)

@@ -9,15 +9,14 @@ package patcher.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from psos_xl.commands.common import JsonOpt, console, fail, interactive
-from psos_xl.commands.output import SHOWN, print_result
+from psos_xl.commands.common import JsonOpt, console, fail
+from psos_xl.commands.output import SHOWN, sync_command
 from psos_xl.commands.output import one_line as one_line
 from psos_xl.commands.output import summary_lines as summary_lines
 from psos_xl.errors import PsosError, Severity
@@ -37,37 +36,6 @@ StoreOpt = Annotated[
 Progress = Callable[[int, int, str], None]
 
 
-@contextmanager
-def _progress_bar() -> Iterator[Progress]:
-    """A rich progress bar on stderr, cleared when done."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress(
-        TextColumn("Reading workbooks"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}", style="dim"),
-        console=console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task("", total=None)
-
-    def tick(done: int, total: int, rel: str) -> None:
-        bar.update(task, completed=done, total=total, description=rel)
-
-    with bar:
-        yield tick
-
-
-def _full_sync(directory: Path, store: str | None, workers: int, show_bar: bool) -> SyncResult:
-    from psos_xl.sync import sync_workspace
-
-    if show_bar:
-        with _progress_bar() as tick:
-            return sync_workspace(directory, store, workers, tick, quick=False)
-    return sync_workspace(directory, store, workers, quick=False)
-
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def sync(
@@ -79,18 +47,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Consolidate the folder's workbooks into the store and write the actuals back."""
-        from psos_xl.sync.quick import quick_sync
-
-        show_bar = interactive() and not as_json
-        try:
-            # nothing to do is answered without starting the engine (its imports cost more)
-            result = quick_sync(directory, store)
-            if result is None:
-                result = _full_sync(directory, store, workers, show_bar)
-        except PsosError as err:
-            raise fail(err, as_json) from err
-        print_result(result, as_json)
-        raise typer.Exit(result.exit_code)
+        raise typer.Exit(sync_command(directory, store, workers, as_json))
 
     @app.command()
     def watch(
