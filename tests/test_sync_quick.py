@@ -3,6 +3,7 @@ result as the engine's, recorded the same way, and never when there is work."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -150,23 +151,34 @@ def _psos(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+PROBE = """
+import sys
+from psos_xl.commands.quick import answer
+code = answer(['sync', *sys.argv[1:]])
+heavy = [m for m in ('sqlalchemy', 'pydantic', 'typer', 'python_calamine') if m in sys.modules]
+print('\\n' + repr((code, heavy)))
+"""
+
+
+def answered(root: Path, args: list[str]) -> tuple[str, list[str]]:
+    """``psos sync ROOT ARGS`` run by the entry's own path in a fresh interpreter: what it
+    printed (its exit code checked: 1, the firm has issues) and the heavy modules it
+    imported."""
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, str(root), *args], capture_output=True, text=True, check=True
+    )
+    out, _, tail = run.stdout.rpartition("\n\n")
+    code, loaded = ast.literal_eval(tail.strip())
+    assert code == 1
+    return out, list(loaded)
+
+
 def test_the_command_answers_without_the_engine_and_prints_the_same(ws: Path) -> None:
     full = _psos("sync", str(ws), "--json", "--workers", "1", "--jsn")  # not parsed: typer
     assert full.returncode == 2  # typer refuses the unknown option
     long_way = sync_workspace(ws, quick=False)
-    probe = (
-        "import sys, runpy; sys.argv = ['psos', 'sync', sys.argv[1], '--json'];\n"
-        "from psos_xl.commands.quick import answer\n"
-        "code = answer(sys.argv[1:])\n"
-        "heavy = [m for m in ('sqlalchemy', 'pydantic', 'typer', 'python_calamine') "
-        "if m in sys.modules]\n"
-        "print('\\n' + repr((code, heavy)))"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", probe, str(ws)], capture_output=True, text=True, check=True
-    )
-    out, _, tail = run.stdout.rpartition("\n\n")
-    assert tail.strip() == repr((1, []))
+    out, loaded = answered(ws, ["--json"])
+    assert loaded == []
     assert json.loads(out) == long_way.to_json()
     text = _psos("sync", str(ws))
     assert text.returncode == 1
@@ -178,17 +190,8 @@ def test_a_plain_sync_with_work_runs_without_the_command_line(ws: Path, tmp_path
     other = Path(shutil.copytree(ws, tmp_path / "other"))
     for root in (ws, other):
         timesheet(root / "timesheets" / "new.xlsx", [entry(0, "ACME-01", "D1", "SA", 1)], "CY")
-    probe = (
-        "import sys\n"
-        "from psos_xl.commands.quick import answer\n"
-        "code = answer(['sync', sys.argv[1], '--json', '--workers', '2'])\n"
-        "print('\\n' + repr((code, 'typer' in sys.modules)))"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", probe, str(ws)], capture_output=True, text=True, check=True
-    )
-    out, _, tail = run.stdout.rpartition("\n\n")
-    assert tail.strip() == repr((1, False))
+    out, loaded = answered(ws, ["--json", "--workers", "2"])
+    assert "typer" not in loaded and "sqlalchemy" in loaded
     typer_way = subprocess.run(
         [
             sys.executable,
