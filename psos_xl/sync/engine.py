@@ -394,10 +394,7 @@ class _Run:
         store has never seen the path: it then has no rows, rejects or conflicts."""
         db = self._db(conn)
         rec = db.first(sql.RECORD, {"p_path": rel})
-        if rec is None:
-            db.execute(sql.NEW_RECORD, {"p_path": rel})
-            rec = db.first(sql.RECORD, {"p_path": rel})
-        return rec
+        return rec if rec is not None else db.first(sql.NEW_RECORD, {"p_path": rel})
 
     def _db(self, conn: Connection) -> sql.Runner:
         assert self.db is not None and self.db.conn is conn

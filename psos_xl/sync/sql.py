@@ -53,7 +53,9 @@ KIND_TABLES: dict[str, tuple[Table, ...]] = {
 }
 
 RECORD: Select[tuple[object, ...]] = select(wb).where(wb.c.path == bindparam("p_path"))
-NEW_RECORD: Insert = insert(wb).values(path=bindparam("p_path"), status="new", dirty=False)
+NEW_RECORD: Insert = (
+    insert(wb).values(path=bindparam("p_path"), status="new", dirty=False).returning(*wb.c)
+)
 HOLDER: Select[tuple[object, ...]] = select(wb).where(
     wb.c.ident == bindparam("p_ident"),
     or_(*(wb.c.status == s for s in st.HOLDING)),  # not IN: compiled once, no expansion
@@ -397,8 +399,8 @@ def prepare(stmt: Statement, dialect: Dialect) -> Prepared | None:
     constants = {k: v for k, v in compiled.params.items() if v is not None}
     row: Callable[..., Any] | None = None
     results: tuple[Convert | None, ...] = ()
-    if isinstance(stmt, Select):
-        columns = list(stmt.selected_columns)
+    if isinstance(stmt, Select) or stmt._returning:
+        columns = list(stmt.selected_columns if isinstance(stmt, Select) else stmt.exported_columns)
         row = _row_type([str(c.key) for c in columns])
         results = tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
@@ -416,6 +418,8 @@ class Runner:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.raw = conn.dialect.name == "sqlite"
+        # the driver's connection, the same for the SQLAlchemy connection's whole life
+        self.dbapi: Any = conn.connection.driver_connection if self.raw else None
         self.cache: dict[int, Prepared | None] = {}
         self.depth = 0
 
@@ -425,33 +429,22 @@ class Runner:
             self.cache[key] = prepare(stmt, self.conn.dialect) if self.raw else None
         return self.cache[key]
 
-    def _cursor(self) -> Any:
-        return self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-
     def execute(self, stmt: Statement, params: Mapping[str, Any] | None = None) -> None:
         prepared = self._prepared(stmt)
         if prepared is None:
             self.conn.execute(stmt, dict(params or {}))
             return
-        cursor = self._cursor()
-        try:
-            cursor.execute(prepared.sql, prepared.params(params or {}))
-        finally:
-            cursor.close()
+        self.dbapi.execute(prepared.sql, prepared.params(params or {}))
 
-    def all(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> list[Any]:
+    def all(self, stmt: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The rows of a select, or of an insert's RETURNING."""
         prepared = self._prepared(stmt)
         if prepared is None:
             return list(self.conn.execute(stmt, dict(params or {})).all())
-        cursor = self._cursor()
-        try:
-            return prepared.rows(
-                cursor.execute(prepared.sql, prepared.params(params or {})).fetchall()
-            )
-        finally:
-            cursor.close()
+        raw = self.dbapi.execute(prepared.sql, prepared.params(params or {})).fetchall()
+        return prepared.rows(raw)
 
-    def first(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
+    def first(self, stmt: Statement, params: Mapping[str, Any] | None = None) -> Any:
         rows = self.all(stmt, params)
         return rows[0] if rows else None
 
@@ -477,8 +470,4 @@ class Runner:
         self._run(f"RELEASE SAVEPOINT {name}")
 
     def _run(self, text: str) -> None:
-        cursor = self._cursor()
-        try:
-            cursor.execute(text)
-        finally:
-            cursor.close()
+        self.dbapi.execute(text)
