@@ -124,14 +124,14 @@ def test_only_a_plain_sqlite_store(ws: Path, tmp_path: Path) -> None:
 
 
 def test_only_the_plain_forms_of_the_command_are_parsed() -> None:
-    assert parse(["sync"]) == (Path(), None, 1, False)
+    assert parse(["sync"]) == (Path(), None, None, False)
     assert parse(["sync", "ws", "--json", "--workers", "2", "--store", "sqlite:///s"]) == (
         Path("ws"),
         "sqlite:///s",
         2,
         True,
     )
-    assert parse(["sync", "--store=sqlite:///s", "ws"]) == (Path("ws"), "sqlite:///s", 1, False)
+    assert parse(["sync", "--store=sqlite:///s", "ws"]) == (Path("ws"), "sqlite:///s", None, False)
     for other in (
         [],
         ["watch"],

@@ -149,7 +149,7 @@ def progress_bar() -> Iterator[Progress]:
         yield tick
 
 
-def sync_command(directory: Path, store: str | None, workers: int, as_json: bool) -> int:
+def sync_command(directory: Path, store: str | None, workers: int | None, as_json: bool) -> int:
     """``psos sync``: sync, print the result (or the error); the exit code.
 
     A sync with nothing to do is answered without starting the engine (whose imports

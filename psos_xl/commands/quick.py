@@ -18,7 +18,7 @@ from typing import NamedTuple
 class SyncArgs(NamedTuple):
     directory: Path
     store: str | None
-    workers: int
+    workers: int | None
     as_json: bool
 
 
@@ -28,7 +28,7 @@ def parse(argv: list[str]) -> SyncArgs | None:
         return None
     directory: Path | None = None
     store: str | None = None
-    workers = 1
+    workers: int | None = None
     as_json = False
     rest = argv[1:]
     while rest:

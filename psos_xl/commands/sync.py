@@ -42,8 +42,14 @@ def register(app: typer.Typer) -> None:
         directory: DirArg = Path(),
         store: StoreOpt = None,
         workers: Annotated[
-            int, typer.Option("--workers", min=1, help="Processes reading workbooks.")
-        ] = 1,
+            int | None,
+            typer.Option(
+                "--workers",
+                min=1,
+                help="Processes reading workbooks, this one included (default: one per "
+                "CPU, at most 4).",
+            ),
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Consolidate the folder's workbooks into the store and write the actuals back."""

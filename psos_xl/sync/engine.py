@@ -6,7 +6,8 @@ A run, under the workspace's lock (:mod:`psos_xl.sync.lock`):
    last good read → skipped unopened; changed stat but the same sha256 → skipped, the new
    stat recorded; otherwise (or when marked ``dirty``) the workbook is read.
 2. **retire**: a workbook that left the folder has its rows deleted, status ``retired``.
-3. **read**: python-calamine through the readers, in a process pool when ``workers > 1``
+3. **read**: python-calamine through the readers, shared with a process pool when
+   ``workers > 1`` (by default one process per CPU, at most four)
    and there are many files (:mod:`psos_xl.sync.reading`). Store writes stay in this
    process. Each changed file is read once, in the order catalog, scopes, the rest (by
    the kind the store knows, else as its path suggests), so a timesheet is checked
@@ -95,7 +96,7 @@ AfterStore = Callable[[SyncResult, st.Store], None]
 def run_sync(
     root: Path,
     store_url: str | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     progress: Progress | None = None,
     *,
     lock_timeout: float = 30.0,
@@ -114,7 +115,7 @@ def run_sync(
     state = root / STATE_DIR
     state.mkdir(exist_ok=True)
     url = store_url or st.default_url(root)
-    reader = Reader(max(1, workers))
+    reader = Reader(default_workers() if workers is None else max(1, workers))
     reader.fork()  # before the lock is taken and the store opened: neither is inherited
     # on a shared (PostgreSQL) store the lock is store-wide too: two machines, one writer
     with reader, SyncLock(state, lock_timeout, url):
@@ -123,6 +124,12 @@ def run_sync(
             return _Run(root, store, reader, progress).execute(after_store)
         finally:
             store.close()
+
+
+def default_workers() -> int:
+    """The processes that read when not told: one per CPU, at most four (beyond that
+    the store, written by one process, is the bottleneck)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _rank(kind: str | None, rel: str) -> int:

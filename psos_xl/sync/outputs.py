@@ -458,7 +458,7 @@ def write_back(root: Path) -> AfterStore:
 def sync_workspace(
     root: Path,
     store_url: str | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     progress: Progress | None = None,
     lock_timeout: float = 30.0,
     *,

@@ -1,11 +1,11 @@
 """Reading the workbooks a sync needs, streamed: in this process, or shared with a pool.
 
-With ``workers > 1`` and many files, a process pool reads chunks from the front of the
-list while this process, whenever the next chunk is not back yet, reads single files
-from the back itself, so neither waits on the other (the pool's start-up included). The
-pool is started once per run, on first need, and holds only a few small chunks in
-flight: the engine stores each workbook before it takes the next one, so memory does not
-grow with the number of files. Store writes stay in the engine's process.
+With ``workers > 1`` and many files, a pool of ``workers - 1`` processes reads chunks
+from the front of the list while this process, whenever the next chunk is not back yet,
+reads single files from the back itself, so neither waits on the other (the pool's
+start-up included). The pool is started once per run and holds only a few small chunks
+in flight: the engine stores each workbook before it takes the next one, so memory does
+not grow with the number of files. Store writes stay in the engine's process.
 
 Handed a task factory, the pool checks the timesheets it reads against the context the
 factory returns at each chunk's submission (:mod:`psos_xl.sync.pooled`).
@@ -37,10 +37,11 @@ class Reader:
     """Reads workbooks for one run: ``with Reader(workers) as reader: ...``."""
 
     def __init__(self, workers: int, read: ReadFn = read_workbook) -> None:
-        self.workers = workers
+        """``workers``: the processes that read, this one included."""
+        self.workers = workers - 1  # the pool's
         self.read = read
         self._pool: ProcessPoolExecutor | None = None
-        self._no_pool = workers <= 1
+        self._no_pool = self.workers < 1
 
     def __enter__(self) -> Reader:
         return self
