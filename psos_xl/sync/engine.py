@@ -116,7 +116,8 @@ def run_sync(
     state.mkdir(exist_ok=True)
     url = store_url or st.default_url(root)
     reader = Reader(default_workers() if workers is None else max(1, workers))
-    reader.fork()  # before the lock is taken and the store opened: neither is inherited
+    if reader.pooled(scan(root)):  # a folder big enough to share the reading
+        reader.fork()  # before the lock is taken and the store opened: neither inherited
     # on a shared (PostgreSQL) store the lock is store-wide too: two machines, one writer
     with reader, SyncLock(state, lock_timeout, url):
         store = st.open_store(url)
