@@ -433,3 +433,32 @@ def test_racing_syncs_on_a_new_store_count_everything_once(pg_url: str, tmp_path
         t.join(60)
     assert errors == []
     assert stored_hours(pg_url) == (5, GOOD_HOURS)
+
+
+def test_a_pool_syncs_into_postgres_what_one_process_does(pg_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL the pool sends models back (no driver rows): the same store."""
+    root = firm(tmp_path / "firm")
+    for i in range(20):
+        make_workbook(
+            root / "timesheets" / f"p{i:02}.xlsx",
+            "timesheet",
+            {"Time": [TIME_HEADER, [_day(i % 5), "ACME-01", "D1", "SA", 1 + i % 3, "Y", ""]]},
+            marker={"person": f"P{i:02}", "week": WEEK.isoformat()},
+        )
+    lite = sqlite_url(tmp_path)
+    alone = run_sync(root, store_url=lite, workers=1)
+    pooled = run_sync(root, store_url=pg_url, workers=3)
+    assert pooled.issues == alone.issues and pooled.read == alone.read == 25
+
+    def entries(url: str) -> list[tuple[Any, ...]]:
+        t = st.time_entries
+        store = open_store(url)
+        try:
+            with store.connect() as conn:
+                query = select(t.c.path, t.c.row_num, t.c.person, t.c.role, t.c.hours)
+                return sorted(tuple(r) for r in conn.execute(query))
+        finally:
+            store.close()
+
+    assert entries(pg_url) == entries(lite)
+    assert len(entries(pg_url)) == 5 + 20
