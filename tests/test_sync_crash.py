@@ -152,14 +152,19 @@ def test_killed_syncs_converge_to_a_clean_sync(corpus: dict[str, Path], tmp_path
     seed = int(os.environ.get("PSOS_CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     killed = mid_run = 0
+    # each read made a little slower, so that a run lasts long enough to be killed in
+    # the middle (and commits more than one batch) however fast the machine
+    slow = 0.02
     for trial in range(12):
         version = "ab"[trial % 2]
         if trial % 4 == 0:
             shutil.rmtree(root / ".psos")  # a cold sync, killed half-way
         use_version(root, corpus, version)
-        proc = child(root, workers=1 + trial % 3 // 2)
+        proc = child(root, workers=1 + trial % 3 // 2, slow=slow)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "go"
-        time.sleep(rng.uniform(0, 1.2 * (cold if trial % 4 == 0 else warm)))
+        reads = 33 if trial % 4 == 0 else CHANGED
+        took = (cold if trial % 4 == 0 else warm) + reads * slow
+        time.sleep(rng.uniform(0, 1.2 * took))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1
