@@ -7,12 +7,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from test_sync_engine import entry, facts, make_workspace, rows_of, timesheet
+from wb import make_workbook
 
 from psos_xl import models as m
 from psos_xl.errors import Code
-from psos_xl.sync import run_sync, sql
+from psos_xl.sync import engine, run_sync, sql
 from psos_xl.sync import store as st
+from psos_xl.sync.scan import ReadOutcome
 
 
 def test_every_fact_table_belongs_to_one_kind() -> None:
@@ -128,3 +131,36 @@ def test_a_pool_stores_what_one_process_stores(tmp_path: Path) -> None:
     assert len(rows_of(two)) == 2 * 20
     assert pooled.rejected_rows == 5 and pooled.conflicts == 1
     assert run_sync(two, workers=2).read == 0
+
+
+def test_files_that_are_not_psos_workbooks_cost_the_pool_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel files without a marker among the timesheets change nothing the pool's
+    checks depend on: no timesheet a worker checked is read again here."""
+    ws = make_workspace(tmp_path / "ws")
+    for i in range(40):
+        rows = [entry(0, "ACME-01", "D1", "SA", 7)]
+        timesheet(ws / "timesheets" / f"p{i:02}.xlsx", rows, person=f"P{i:02}")
+        if i % 4 == 0:
+            make_workbook(ws / "timesheets" / f"p{i:02} notes.xlsx", None, {"Notes": [["x"]]})
+    checked: list[str] = []
+    again: list[str] = []
+    store_one, read = engine._Run._store_one, engine.read_workbook
+
+    def storing(run: engine._Run, o: ReadOutcome) -> None:
+        if o.checked is not None:
+            checked.append(o.rel)
+        store_one(run, o)
+
+    def reading(path: str, rel: str) -> ReadOutcome:
+        if rel in checked:
+            again.append(rel)
+        return read(path, rel)
+
+    monkeypatch.setattr(engine._Run, "_store_one", storing)
+    monkeypatch.setattr(engine, "read_workbook", reading)
+    result = run_sync(ws, workers=3)
+    assert result.read == result.scanned == 3 + 40 + 10
+    assert checked and again == []
+    assert len(rows_of(ws)) == 40

@@ -389,12 +389,14 @@ class _Run:
                     self._replace(conn, rec, o, key, issues)
                     if rec.status not in st.HOLDING or rec.ident != key.ident:
                         self.taken.add(rec.id)
+        # what others are checked against changes only with a catalog or a scope (one
+        # that is read, or one whose file is now unreadable, ignored or of another kind)
         kinds = {o.kind, rec.kind}
-        if CATALOG in kinds:  # what scopes and timesheets are checked against
+        if CATALOG in kinds:  # scopes and timesheets
             self.contexts.clear()
-        elif SCOPE in kinds or not kinds & set(KIND_ORDER):  # what timesheets are
+        elif SCOPE in kinds:  # timesheets
             self.contexts.pop(TIMESHEET, None)
-        if TIMESHEET not in kinds:
+        if kinds & {CATALOG, SCOPE}:
             self.generation += 1  # a worker's check of a timesheet is out of date
 
     def _record(self, conn: Connection, rel: str) -> Any:
