@@ -462,3 +462,31 @@ def test_a_pool_syncs_into_postgres_what_one_process_does(pg_url: str, tmp_path:
 
     assert entries(pg_url) == entries(lite)
     assert len(entries(pg_url)) == 5 + 20
+
+
+def test_a_run_left_running_by_another_machine_is_closed_on_postgres(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The store-wide lock makes any run still 'running' a dead one on PostgreSQL; a
+    SQLite store (whose lock file may not span machines) closes only its own host's."""
+    root = firm(tmp_path / "firm")
+    lite = sqlite_url(tmp_path)
+    for url in (pg_url, lite):
+        store = open_store(url)
+        with store.begin() as conn:
+            conn.execute(
+                insert(st.sync_runs).values(
+                    started_at=datetime(2026, 1, 1), status="running", pid=1, host="gone-machine"
+                )
+            )
+        store.close()
+        run_sync(root, store_url=url)
+        store = open_store(url)
+        with store.connect() as conn:
+            statuses = conn.execute(
+                select(st.sync_runs.c.host, st.sync_runs.c.status).order_by(st.sync_runs.c.id)
+            ).all()
+        store.close()
+        expected = "failed" if url == pg_url else "running"
+        assert statuses[0] == ("gone-machine", expected)
+        assert statuses[-1].status == "issues"  # this run, finished

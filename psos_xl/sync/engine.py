@@ -229,12 +229,13 @@ class _Run:
         host = socket.gethostname()
         runs = st.sync_runs
         with self._own_tx() as conn:
-            # we hold the lock: a run of this host still 'running' was killed
-            conn.execute(
-                update(runs)
-                .where(runs.c.status == "running", runs.c.host == host)
-                .values(status="failed", finished_at=st.now())
-            )
+            # we hold the lock, so a run still 'running' was killed: on PostgreSQL any
+            # run (the lock spans every machine), elsewhere this machine's (a folder's
+            # lock file may not hold across machines on a network share)
+            stale = runs.c.status == "running"
+            if conn.dialect.name != "postgresql":
+                stale = stale & (runs.c.host == host)
+            conn.execute(update(runs).where(stale).values(status="failed", finished_at=st.now()))
             new = conn.execute(
                 insert(runs).values(
                     started_at=st.now(), status="running", pid=os.getpid(), host=host
