@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, make_workbook
 
-from psos_xl.sync import SyncBusyError, open_store, run_sync
+from psos_xl.sync import StoreError, SyncBusyError, open_store, run_sync
 from psos_xl.sync import store as st
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.lock import STORE_LOCK_KEY, SyncLock
@@ -490,3 +490,33 @@ def test_a_run_left_running_by_another_machine_is_closed_on_postgres(
         expected = "failed" if url == pg_url else "running"
         assert statuses[0] == ("gone-machine", expected)
         assert statuses[-1].status == "issues"  # this run, finished
+
+
+def test_a_sync_that_loses_the_store_lock_stops_before_committing(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL drops an advisory lock with its connection, and another machine may
+    then take it: the sync finds out before its next commit and stops, writing nothing."""
+    root = firm(tmp_path / "firm")
+    store = open_store(pg_url)
+
+    def cut_the_lock(done: int, total: int, path: str) -> None:
+        if done == 3:
+            with store.connect() as conn:
+                cut = conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name LIKE 'psos sync %' AND pid <> pg_backend_pid()"
+                    )
+                ).all()
+            assert cut == [(True,)]
+
+    with pytest.raises(StoreError, match="lost the lock on the store"):
+        run_sync(root, store_url=pg_url, progress=cut_the_lock)
+    assert stored_hours(pg_url) == (0, Decimal(0))  # the batch was rolled back
+    with store.connect() as conn:
+        statuses = [r.status for r in conn.execute(select(st.sync_runs.c.status))]
+    assert statuses == ["failed"]
+    store.close()
+    again = run_sync(root, store_url=pg_url)  # and the next one does the work
+    assert again.read == 5 and stored_hours(pg_url) == (5, GOOD_HOURS)

@@ -119,10 +119,10 @@ def run_sync(
     if reader.pooled(scan(root)):  # a folder big enough to share the reading
         reader.fork()  # before the lock is taken and the store opened: neither inherited
     # on a shared (PostgreSQL) store the lock is store-wide too: two machines, one writer
-    with reader, SyncLock(state, lock_timeout, url):
+    with reader, SyncLock(state, lock_timeout, url) as lock:
         store = st.open_store(url)
         try:
-            return _Run(root, store, reader, progress).execute(after_store)
+            return _Run(root, store, reader, progress, lock).execute(after_store)
         finally:
             store.close()
 
@@ -156,7 +156,14 @@ class _Ticks:
 
 
 class _Run:
-    def __init__(self, root: Path, store: st.Store, reader: Reader, progress: Progress | None):
+    def __init__(
+        self,
+        root: Path,
+        store: st.Store,
+        reader: Reader,
+        progress: Progress | None,
+        lock: SyncLock | None = None,
+    ):
         self.root = root
         self.store = store
         self.progress = progress
@@ -168,6 +175,7 @@ class _Run:
         self.batch_started = 0.0
         self.batched = 0
         self.reader = reader
+        self.lock = lock
         self.inserter = sql.Inserter()
         self.db: sql.Runner | None = None
         self.contexts: dict[str, RuleContext] = {}
@@ -213,8 +221,10 @@ class _Run:
             self._commit()
 
     def _commit(self) -> None:
-        """Commit the open batch, if any."""
+        """Commit the open batch, if any, while this run still holds the store's lock."""
         if self.batch is not None:
+            if self.lock is not None:
+                self.lock.check()  # else the batch is rolled back when the run fails
             batch, self.batch = self.batch, None
             batch.commit()
 

@@ -183,6 +183,30 @@ class StoreLock:
     def held(self) -> bool:
         return self._held
 
+    def check(self) -> None:
+        """Raise StoreError unless the lock is still held: PostgreSQL drops a session's
+        advisory lock with its connection, and another machine may then take it."""
+        from sqlalchemy import text
+
+        from psos_xl.sync.store import StoreError, shown
+
+        try:
+            alive = self._held and self._conn is not None
+            if alive:
+                assert self._conn is not None
+                self._conn.execute(text("SELECT 1"))
+        except Exception as err:
+            alive = False
+            why: object = err
+        else:
+            why = "it was released"
+        if not alive:
+            self._held = False
+            raise StoreError(
+                f"lost the lock on the store {shown(self.url)} ({why}); this sync stopped "
+                "before writing more. Run it again."
+            )
+
     def release(self) -> None:
         """Unlock and close the connection (closing alone would release it too)."""
         conn, engine, self._conn, self._engine = self._conn, self._engine, None, None
@@ -276,6 +300,12 @@ class SyncLock:
     @property
     def held(self) -> bool:
         return self._fd is not None and (self._store is None or self._store.held)
+
+    def check(self) -> None:
+        """Raise StoreError if the store's lock was lost since it was taken (PostgreSQL;
+        a lock file is held until released)."""
+        if self._store is not None:
+            self._store.check()
 
     def __enter__(self) -> SyncLock:
         self.acquire()
