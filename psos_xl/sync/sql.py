@@ -205,8 +205,7 @@ class Inserter:
         kind = type(models[0])
         plan = plan_of(table, kind, list(shared), conn.dialect, rename)
         if plan is None or any(r.src is None or type(r) is not kind for r in models):
-            fields = [f for f in kind.model_fields if f != "src"]
-            self(conn, table, [_as_dict(r, fields, shared, rename or {}) for r in models])
+            self(conn, table, [_as_dict(r, shared, rename or {}) for r in models])
         else:
             _executemany(conn, plan.sql, plan.rows(models, shared))
         return len(models)
@@ -228,10 +227,8 @@ class Inserter:
         return len(heads)
 
 
-def _as_dict(
-    row: m.Row, fields: Sequence[str], shared: Mapping[str, Any], rename: Mapping[str, str]
-) -> dict[str, Any]:
-    values = {rename.get(f, f): _joined(getattr(row, f)) for f in fields}
+def _as_dict(row: m.Row, shared: Mapping[str, Any], rename: Mapping[str, str]) -> dict[str, Any]:
+    values = st.plain(row, rename)
     values["sheet"] = row.src.sheet if row.src else ""
     values["row_num"] = row.src.row if row.src else 0
     return {**values, **shared}
@@ -246,11 +243,6 @@ def _executemany(conn: Connection, statement: str, rows: Sequence[Any]) -> None:
 
 
 # --- model rows straight to a bulk insert ------------------------------------------------
-
-
-def _joined(value: Any) -> Any:
-    """A list field (codes) as the store keeps it: comma-separated."""
-    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
 
 
 @dataclass(frozen=True)
@@ -338,7 +330,7 @@ def row_plan(
     for i, name in enumerate([*fields, "sheet", "row_num"]):
         bind = bind_convert(table.c[name].type, dialect)
         if name in lists:
-            converts.append((i, _then(_joined, bind)))
+            converts.append((i, _then(st.joined, bind)))
         elif bind is not None:
             converts.append((i, bind))
     tail = tuple(bind_convert(table.c[name].type, dialect) for name in shared)

@@ -31,7 +31,7 @@ Workbook status (``workbooks.status``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -504,11 +504,14 @@ def ref_of_cell(cell: str) -> m.RowRef | None:
     return m.RowRef(parts[0], parts[1], int(digits)) if digits else None
 
 
-def _plain(row: m.Row, rename: dict[str, str] | None = None) -> dict[str, Any]:
-    values = {k: v for k, v in row.__dict__.items() if k != "src"}  # flat: its dump
-    for key, value in values.items():
-        if isinstance(value, list):
-            values[key] = ", ".join(str(v) for v in value)
+def joined(value: Any) -> Any:
+    """A list field (codes) as the store keeps it: comma-separated."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+def plain(row: m.Row, rename: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A row model's columns: its fields (lists joined, ``rename`` applied), no source."""
+    values = {k: joined(v) for k, v in row.__dict__.items() if k != "src"}  # flat: its dump
     for old, new in (rename or {}).items():
         values[new] = values.pop(old)
     return values
@@ -523,7 +526,7 @@ def _catalog_facts(cat: m.Catalog) -> list[Fact]:
         (risks, cat.risks),
         (people, cat.people),
     ):
-        facts.extend((table, r.src, _plain(r)) for r in rows)
+        facts.extend((table, r.src, plain(r)) for r in rows)
     by_key = {s.key.casefold(): s for s in cat.settings_rows}
     for definition in CATALOG_SETTINGS:
         row = by_key.get(definition.key.casefold())
@@ -539,19 +542,19 @@ def _scope_facts(scope: m.Scope) -> list[Fact]:
     head = info.model_dump(exclude={"cells"})
     head["risks"] = ", ".join(info.risks)
     facts: list[Fact] = [(scopes, ref_of_cell(info.at("Engagement")), head)]
-    facts.extend((deliverables, d.src, {**eng, **_plain(d)}) for d in scope.deliverables)
+    facts.extend((deliverables, d.src, {**eng, **plain(d)}) for d in scope.deliverables)
     facts.extend(
-        (assumptions, a.src, {**eng, **_plain(a, {"id": "assumption_id"})})
+        (assumptions, a.src, {**eng, **plain(a, {"id": "assumption_id"})})
         for a in scope.assumptions
     )
-    facts.extend((overrides, o.src, {**eng, **_plain(o)}) for o in scope.overrides)
+    facts.extend((overrides, o.src, {**eng, **plain(o)}) for o in scope.overrides)
     return facts
 
 
 def _timesheet_facts(sheet: m.Timesheet) -> list[Fact]:
     who = {"person": sheet.person, "week": sheet.week}
-    facts: list[Fact] = [(time_entries, e.src, {**_plain(e), **who}) for e in sheet.entries]
-    facts.extend((expenses, x.src, {**_plain(x), **who}) for x in sheet.expenses)
+    facts: list[Fact] = [(time_entries, e.src, {**plain(e), **who}) for e in sheet.entries]
+    facts.extend((expenses, x.src, {**plain(x), **who}) for x in sheet.expenses)
     return facts
 
 
