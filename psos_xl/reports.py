@@ -5,7 +5,7 @@ workspace's **store**, so sync must have run; nothing is read from the workbooks
 
 - deliveries: :func:`psos_xl.sync.actuals.delivered` (per deliverable × role of the
   Completed engagements, with the SKU, quantity, complexity and risks as stored);
-- the catalog as stored (:func:`psos_xl.sync.store.load_catalog`): its Services hours
+- the catalog as stored (:func:`psos_xl.store.load_catalog`): its Services hours
   are the static estimate, its CalibrationPrior the k of the calibrated one;
 - each engagement's StartDate from the stored scopes: the order of the time-ordered
   backtest (:func:`psos_xl.learning.accuracy`).
@@ -48,7 +48,7 @@ from psos_xl.pricing.money import ZERO, dec_str, percent
 from psos_xl.workspace import Workspace
 
 if TYPE_CHECKING:
-    from psos_xl.sync.store import Store
+    from psos_xl.store import Store
     from psos_xl.sync.writeback import WriteResult
     from psos_xl.workbook.patch import CellValue
 
@@ -96,7 +96,7 @@ def store_url(ws: Workspace, override: str | None = None) -> str:
 
 def open_existing_store(ws: Workspace, override: str | None = None) -> Store:
     """The workspace's store, or StoreMissingError when sync has not created it."""
-    from psos_xl.sync.store import open_store
+    from psos_xl.store import open_store
 
     url = store_url(ws, override)
     prefix = "sqlite:///"
@@ -110,7 +110,7 @@ def store_deliveries(store: Store) -> tuple[Catalog, list[Delivery]]:
     (then engagement, deliverable and role). StoreMissingError without a stored catalog."""
     from sqlalchemy import select
 
-    from psos_xl.sync import store as st
+    from psos_xl import store as st
     from psos_xl.sync.actuals import delivered
 
     with store.connect() as conn:

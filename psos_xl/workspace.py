@@ -15,9 +15,9 @@ from pathlib import Path
 
 from psos_xl.errors import WorkspaceError
 from psos_xl.settings import WORKSPACE_FILE, WORKSPACE_SETTINGS
+from psos_xl.store.base import STATE_DIR as STATE_DIR
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-STATE_DIR = ".psos"
 _CATALOG_SEARCH_LIMIT = 20
 _CATALOG_SEARCH_LEVELS = 4
 

@@ -25,8 +25,9 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, make_workbook
 
-from psos_xl.sync import StoreError, SyncBusyError, open_store, run_sync
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store import StoreError, open_store
+from psos_xl.sync import SyncBusyError, run_sync
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.lock import STORE_LOCK_KEY, SyncLock
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from test_sync_engine import make_workspace, scope_tables, timesheet
 from wb import make_workbook
 
-from psos_xl.sync import open_store, run_sync
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store import open_store
+from psos_xl.sync import run_sync
 from psos_xl.sync.actuals import ActualLine, deliverable_actuals, delivered, engagement_actuals
 
 # BETA-01 starts 2026-01-05; SA costs 95 until 2025-12-31 and 100 from 2026-01-01

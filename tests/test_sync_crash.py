@@ -24,8 +24,9 @@ import pytest
 from sqlalchemy import select
 from test_sync_engine import make_workspace, timesheet
 
-from psos_xl.sync import open_store, run_sync
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store import open_store
+from psos_xl.sync import run_sync
 
 PERSONS = ("ALM", "BOB", "CAT", "DAN", "EVE", "FAY")
 WEEKS = tuple(date(2026, 2, 2) + timedelta(weeks=w) for w in range(5))

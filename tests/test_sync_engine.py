@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, make_workbook
 
+from psos_xl import store as st
 from psos_xl.errors import Code, Severity
-from psos_xl.sync import engine, open_store, run_sync
-from psos_xl.sync import store as st
+from psos_xl.store import open_store
+from psos_xl.sync import engine, run_sync
 
 WEEK = date(2026, 2, 2)  # a Monday after ACME-01's StartDate (2026-02-01)
 

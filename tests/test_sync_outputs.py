@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import select
 
 from psos_xl import models as m
+from psos_xl import store as st
 from psos_xl.errors import Code
-from psos_xl.sync import open_store, run_sync, sync_workspace, write_back
-from psos_xl.sync import store as st
+from psos_xl.store import open_store
+from psos_xl.sync import run_sync, sync_workspace, write_back
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.outputs import alert, burn_pct
 from psos_xl.workbook.readers import read_catalog, read_scope

@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import Date
 from sqlalchemy.dialects import sqlite
 
-from psos_xl.sync import sql
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store import fast as sql
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ def test_bulk_rows_convert_as_sqlalchemy_does() -> None:
     bulk = sql.bulk_of(table, keys, sqlite.dialect())
     assert bulk is not None
     row = {k: None for k in keys}
-    day = [c.name for c in table.columns if isinstance(c.type, st.Date)]
+    day = [c.name for c in table.columns if isinstance(c.type, Date)]
     for name in day:
         row[name] = date(2026, 3, 2)
     (values,) = bulk.rows([row])

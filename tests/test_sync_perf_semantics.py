@@ -12,16 +12,17 @@ from test_sync_engine import entry, facts, make_workspace, rows_of, timesheet
 from wb import make_workbook
 
 from psos_xl import models as m
+from psos_xl import store as st
 from psos_xl.errors import Code
-from psos_xl.sync import engine, run_sync, sql
-from psos_xl.sync import store as st
+from psos_xl.store import fast as sql
+from psos_xl.sync import engine, run_sync
 from psos_xl.sync.scan import ReadOutcome
 
 
 def test_every_fact_table_belongs_to_one_kind() -> None:
-    tables = [t for kind in sql.KIND_TABLES.values() for t in kind]
+    tables = [t for kind in st.KIND_TABLES.values() for t in kind]
     assert sorted(t.name for t in tables) == sorted(t.name for t in st.FACT_TABLES)
-    assert set(sql.KIND_TABLES) == {k.value for k in m.Kind}
+    assert set(st.KIND_TABLES) == {k.value for k in m.Kind}
 
 
 def test_a_timesheet_sorting_before_the_catalog_is_checked_against_it(tmp_path: Path) -> None:

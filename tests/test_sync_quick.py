@@ -16,10 +16,12 @@ from sqlalchemy import select
 from test_sync_engine import entry, timesheet
 from test_sync_outputs import build_firm
 
+from psos_xl import store as st
 from psos_xl.commands.quick import parse
-from psos_xl.sync import open_store, sync_workspace
-from psos_xl.sync import store as st
-from psos_xl.sync.quick import SCHEMA_VERSION, quick_sync, sqlite_file
+from psos_xl.store import open_store
+from psos_xl.store.base import SCHEMA_VERSION, sqlite_file
+from psos_xl.sync import sync_workspace
+from psos_xl.sync.quick import quick_sync
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import Connection, Table, delete, insert, select
 
 from psos_xl import models as m
-from psos_xl.sync import open_store, sql
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store import fast as sql
+from psos_xl.store import open_store
 
 
 def _store(tmp_path: Path) -> st.Store:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, text
 
-from psos_xl.sync import SyncBusyError, open_store, run_sync
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store import StoreError, open_store
+from psos_xl.sync import SyncBusyError, run_sync
 from psos_xl.sync.lock import SyncLock, holder_pid
-from psos_xl.sync.store import StoreError
 
 
 def url(tmp_path: Path) -> str:

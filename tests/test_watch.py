@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from test_sync_outputs import WEEK, build_firm, catalog, entry
 
 from psos_xl import models as m
-from psos_xl.sync import open_store
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store import open_store
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.watch import Watcher
 from psos_xl.workbook.writers import Lists, write_timesheet

@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from psos_xl.sync.outputs import sync_workspace as sync_workspace
     from psos_xl.sync.outputs import write_back as write_back
     from psos_xl.sync.result import SyncResult as SyncResult
-    from psos_xl.sync.store import Store as Store
-    from psos_xl.sync.store import StoreError as StoreError
-    from psos_xl.sync.store import open_store as open_store
 
 _WHERE = {
     "AfterStore": "engine",
@@ -31,18 +28,12 @@ _WHERE = {
     "SyncBusyError": "lock",
     "sync_workspace": "outputs",
     "write_back": "outputs",
-    "Store": "store",
-    "StoreError": "store",
-    "open_store": "store",
 }
 
 __all__ = [
     "AfterStore",
-    "Store",
-    "StoreError",
     "SyncBusyError",
     "SyncResult",
-    "open_store",
     "run_sync",
     "sync_workspace",
     "write_back",

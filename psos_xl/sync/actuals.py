@@ -17,8 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Connection, select
 
+from psos_xl import store as st
 from psos_xl.models import Catalog, Status
-from psos_xl.sync import store as st
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

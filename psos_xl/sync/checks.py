@@ -23,13 +23,13 @@ from typing import Any
 from sqlalchemy import Connection, select, union, update
 
 from psos_xl import models as m
+from psos_xl import store as st
 from psos_xl.errors import Code, Issue
 from psos_xl.models import RESERVED_ENGAGEMENTS, Expense, Kind, Status, TimeEntry, Timesheet
 from psos_xl.rules import RuleContext, run_rules, unknown
 from psos_xl.rules import catalog as catalog_rules
 from psos_xl.rules import scope as scope_rules
 from psos_xl.rules import timesheet as timesheet_rules
-from psos_xl.sync import store as st
 
 BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
 

@@ -56,10 +56,10 @@ from typing import Any
 from sqlalchemy import Connection, Row, Transaction, delete, insert, select, update
 
 from psos_xl import models as m
+from psos_xl import store as st
 from psos_xl.errors import Code, Issue, WorkspaceError
 from psos_xl.rules import RuleContext
-from psos_xl.sync import sql
-from psos_xl.sync import store as st
+from psos_xl.store import fast as sql
 from psos_xl.sync.checks import (
     Key,
     SyncContext,
@@ -81,8 +81,7 @@ from psos_xl.workspace import STATE_DIR
 
 Progress = Callable[[int, int, str], None]
 KIND_ORDER = (m.Kind.CATALOG.value, m.Kind.SCOPE.value, m.Kind.TIMESHEET.value)
-# statuses whose recorded stat means "read": the file is skipped while it is unchanged
-STABLE = ("ok", "invalid", "conflict", "ignored")
+STABLE = st.STABLE
 MAX_PASSES = 5
 BATCH_FILES = 64  # workbooks per commit, at most
 BATCH_SECONDS = 0.5  # and at most this long between commits
@@ -585,7 +584,7 @@ class _Run:
         invalid or unreadable, in the tables of its recorded kind."""
         if rec.status not in st.HOLDING:
             return
-        for table in sql.KIND_TABLES.get(rec.kind or "", st.FACT_TABLES):
+        for table in st.KIND_TABLES.get(rec.kind or "", st.FACT_TABLES):
             self._db(conn).execute(sql.DELETE_FACTS[table.name], {"p_id": rec.id})
 
     def _insert_facts(self, conn: Connection, lineage: dict[str, Any], model: st.Model) -> int:

@@ -19,7 +19,6 @@ the holder's machine vanishes. The waiter's message names the holder's host and 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import sys
@@ -29,18 +28,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from psos_xl.errors import PsosError
+from psos_xl.store.base import SYNC_LOCK_KEY
 
 if TYPE_CHECKING:  # SQLAlchemy is imported only for a PostgreSQL store's lock
     from sqlalchemy import Connection, Engine
 
 
-def advisory_key(name: str) -> int:
-    """A fixed 64-bit PostgreSQL advisory-lock key derived from ``name``."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
 LOCK_FILE = "sync.lock"
-STORE_LOCK_KEY = advisory_key("psos_xl sync")
+STORE_LOCK_KEY = SYNC_LOCK_KEY
 # a vanished machine's session ends after idle + interval * count seconds (TCP only)
 _KEEPALIVES = "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
 _POLL_SECONDS = 0.1
@@ -97,7 +92,7 @@ def shared_store(store_url: str | None) -> bool:
     """True when ``store_url`` is a PostgreSQL store (one that needs the advisory lock)."""
     if not store_url:
         return False
-    from psos_xl.sync.store import engine_url
+    from psos_xl.store.db import engine_url
 
     try:
         return engine_url(store_url).get_backend_name() == "postgresql"
@@ -118,7 +113,7 @@ class StoreLock:
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
 
-        from psos_xl.sync.store import engine_url
+        from psos_xl.store.db import engine_url
 
         if self._conn is None:
             target = engine_url(self.url)
@@ -134,7 +129,7 @@ class StoreLock:
         """Take the lock if it is free; never waits."""
         from sqlalchemy import func, select
 
-        from psos_xl.sync.store import StoreError, shown
+        from psos_xl.store.db import StoreError, shown
 
         try:
             conn = self._connect()
@@ -188,7 +183,7 @@ class StoreLock:
         advisory lock with its connection, and another machine may then take it."""
         from sqlalchemy import text
 
-        from psos_xl.sync.store import StoreError, shown
+        from psos_xl.store.db import StoreError, shown
 
         try:
             alive = self._held and self._conn is not None
@@ -268,7 +263,7 @@ class SyncLock:
         self._fd = fd
 
     def _lock_store(self, lock: StoreLock, deadline: float) -> None:
-        from psos_xl.sync.store import shown
+        from psos_xl.store.db import shown
 
         while not lock.try_acquire():
             if time.monotonic() >= deadline:

@@ -48,10 +48,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from psos_xl import models as m
+from psos_xl import store as st
 from psos_xl.errors import Code, Issue, sort_issues
 from psos_xl.learning import calibrate, deliveries_from_rows
 from psos_xl.pricing import estimate_hours
-from psos_xl.sync import store as st
 from psos_xl.sync.actuals import Delivered
 from psos_xl.sync.checks import BOOKABLE
 from psos_xl.sync.engine import AfterStore, Progress, SyncResult, run_sync

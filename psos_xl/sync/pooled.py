@@ -6,7 +6,7 @@ that is handed the run's context (:class:`Task`: the catalog and the engagements
 engine would check against, as of a ``generation``) runs the same checks the engine
 would (:func:`~psos_xl.sync.checks.validate`), drops the rejected rows, and sends back
 only the issues, the workbook's identity and each table's rows as the driver takes them
-(:meth:`~psos_xl.sync.sql.RowPlan.heads`). The engine stores that as it is, or, when it
+(:meth:`~psos_xl.store.fast.RowPlan.heads`). The engine stores that as it is, or, when it
 stored a catalog or a scope since the worker's context was taken (a newer generation),
 reads and checks the file again itself.
 
@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy.dialects import sqlite
 
 from psos_xl import models as m
+from psos_xl import store as st
 from psos_xl.errors import Issue
 from psos_xl.rules import RuleContext
-from psos_xl.sync import sql
-from psos_xl.sync import store as st
+from psos_xl.store import fast as sql
 from psos_xl.sync.checks import Key, drop_rejected, identity, rejected_rows, validate
 from psos_xl.sync.scan import ReadOutcome, read_workbook
 

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from psos_xl.errors import Code, Issue, Severity, sort_issues
-
-# a stored reject: (code, severity, location, message)
-RejectRow = tuple[str, str, str, str]
-# a stored conflict: (ident, person, week, kept_path, conflicting_path)
-ConflictRow = tuple[str, str | None, date | None, str, str]
+from psos_xl.store.base import ConflictRow as ConflictRow
+from psos_xl.store.base import RejectRow as RejectRow
 
 
 @dataclass

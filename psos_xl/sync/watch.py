@@ -37,8 +37,8 @@ from typing import Any
 from sqlalchemy import select
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
+from psos_xl import store as st
 from psos_xl.errors import PsosError
-from psos_xl.sync import store as st
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.outputs import store_url_of, sync_workspace
 from psos_xl.sync.scan import sha256_of

@@ -41,16 +41,10 @@ from sqlalchemy import update as update_
 from sqlalchemy.types import TypeEngine
 
 from psos_xl import models as m
-from psos_xl.sync import store as st
+from psos_xl import store as st
+from psos_xl.store.rows import joined, plain
 
 wb, rj, cf = st.workbooks, st.rejects, st.conflicts
-
-# the fact tables each kind's rows go to (store.facts_of)
-KIND_TABLES: dict[str, tuple[Table, ...]] = {
-    m.Kind.CATALOG.value: (st.roles, st.services, st.complexity, st.risks, st.settings, st.people),
-    m.Kind.SCOPE.value: (st.scopes, st.deliverables, st.assumptions, st.overrides),
-    m.Kind.TIMESHEET.value: (st.time_entries, st.expenses),
-}
 
 RECORD: Select[tuple[object, ...]] = select(wb).where(wb.c.path == bindparam("p_path"))
 NEW_RECORD: Insert = (
@@ -228,7 +222,7 @@ class Inserter:
 
 
 def _as_dict(row: m.Row, shared: Mapping[str, Any], rename: Mapping[str, str]) -> dict[str, Any]:
-    values = st.plain(row, rename)
+    values = plain(row, rename)
     values["sheet"] = row.src.sheet if row.src else ""
     values["row_num"] = row.src.row if row.src else 0
     return {**values, **shared}
@@ -330,7 +324,7 @@ def row_plan(
     for i, name in enumerate([*fields, "sheet", "row_num"]):
         bind = bind_convert(table.c[name].type, dialect)
         if name in lists:
-            converts.append((i, _then(st.joined, bind)))
+            converts.append((i, _then(joined, bind)))
         elif bind is not None:
             converts.append((i, bind))
     tail = tuple(bind_convert(table.c[name].type, dialect) for name in shared)
