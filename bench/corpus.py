@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from psos_xl import models as m
-from psos_xl.sample import sample_catalog
+from psos_xl.demo.sample import sample_catalog
 from psos_xl.workbook import spec
 from psos_xl.workbook.writers import write_catalog, write_scope
 

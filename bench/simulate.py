@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from psos_xl.simulate import SimConfig, run_simulation
+from psos_xl.demo.simulate import SimConfig, run_simulation
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 """The ``psos`` program: a plain ``psos sync`` runs at once
-(:mod:`psos_xl.commands.quick`); everything else goes to the command line
+(:mod:`psos_xl.cli.quick`); everything else goes to the command line
 (:mod:`psos_xl.cli`)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 
 def main() -> None:
-    from psos_xl.commands.quick import answer
+    from psos_xl.cli.quick import answer
 
     code = answer(sys.argv[1:])
     if code is not None:
@@ -20,6 +20,6 @@ def main() -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
-    from psos_xl.cli import main as command_line
+    from psos_xl.cli.main import main as command_line
 
     command_line()

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from psos_xl.app.validate import validate_path
 from psos_xl.demo import DemoFirm, DemoSummary, build_demo, demo_firm, write_demo
 from psos_xl.demo.engagements import SKU_BIAS
+from psos_xl.demo.sample import init_workspace
 from psos_xl.errors import Code, PsosError
 from psos_xl.models import INTERNAL, LEAVE, RESERVED_ENGAGEMENTS, Status
 from psos_xl.pricing import estimate_hours
-from psos_xl.sample import init_workspace
-from psos_xl.validate import validate_path
 from psos_xl.workbook import spec
 from psos_xl.workbook.readers import read_scope, read_timesheet
 

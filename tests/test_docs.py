@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from psos_xl.cli import app
+from psos_xl.cli.main import app
 from psos_xl.settings import CATALOG_SETTINGS, WORKSPACE_SETTINGS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")

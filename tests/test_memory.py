@@ -33,7 +33,7 @@ from decimal import Decimal
 
 import pytest
 
-from psos_xl.memory import ScopeCopyError, closest_to, like_scope, rank_closest
+from psos_xl.learning.memory import ScopeCopyError, closest_to, like_scope, rank_closest
 from psos_xl.models import (
     Assumption,
     BillingModel,

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from psos_xl import models as m
-from psos_xl.errors import PsosError
-from psos_xl.newbook import (
+from psos_xl.app.new import (
     CatalogMissingError,
     NewWorkbookError,
     WorkbookExistsError,
@@ -20,6 +19,7 @@ from psos_xl.newbook import (
     new_timesheet,
     workspace_lists,
 )
+from psos_xl.errors import PsosError
 from psos_xl.workbook.inspect import dropdown_lists
 from psos_xl.workbook.readers import read_catalog, read_scope, read_timesheet
 from psos_xl.workbook.templates import template_catalog

@@ -40,7 +40,7 @@ import pytest
 import typer
 from wb import CATALOG_TABLES, SCOPE_TABLES, make_workbook
 
-from psos_xl.cli import app
+from psos_xl.cli.main import app
 from psos_xl.workbook.pricing_sheet import build_pricing_sheet
 from psos_xl.workbook.readers import read_scope
 from psos_xl.workbook.writers import write_scope

@@ -20,9 +20,9 @@ import pytest
 from realclient.soffice import convert, error_cells, find_soffice
 from wb import CATALOG_TABLES, SCOPE_TABLES, make_workbook
 
+from psos_xl.app.price import price_file, sha256_file, write_snapshot
+from psos_xl.app.quote import build_quote, money_text, to_pdf
 from psos_xl.errors import PsosError, WorkbookError
-from psos_xl.price_io import price_file, sha256_file, write_snapshot
-from psos_xl.quote_doc import build_quote, money_text, to_pdf
 from psos_xl.workbook import pricing_sheet as ps
 from psos_xl.workbook import spec
 from psos_xl.workbook.readers import read_scope

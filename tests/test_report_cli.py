@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from psos_xl import models as m
-from psos_xl.sample import init_workspace
+from psos_xl.demo.sample import init_workspace
 from psos_xl.sync import sync_workspace
 from psos_xl.workbook.writers import Lists, write_catalog, write_scope, write_timesheet
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from wb import CATALOG_TABLES, TIME_HEADER, make_workbook
 
+from psos_xl.app.validate import validate_path
 from psos_xl.errors import Code, Issue, Severity
 from psos_xl.models import Catalog, RowRef, TimeEntry, Timesheet
 from psos_xl.rules import RuleContext, run_rules
 from psos_xl.rules import timesheet as rules
-from psos_xl.validate import validate_path
 from psos_xl.workbook.readers import read_catalog, read_timesheet
 
 EXPENSES_HEADER = ["Date", "Engagement", "Category", "Amount", "Currency", "Billable", "Note"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from psos_xl.demo.sample import WorkspaceExistsError, init_workspace, sample_catalog
 from psos_xl.errors import PsosError
-from psos_xl.sample import WorkspaceExistsError, init_workspace, sample_catalog
 from psos_xl.settings import CATALOG_SETTINGS
 from psos_xl.workbook.readers import read_catalog
 from psos_xl.workspace import Workspace

@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 
 from psos_xl import models as m
-from psos_xl.sample import sample_catalog
-from psos_xl.simulate import (
+from psos_xl.demo.sample import sample_catalog
+from psos_xl.demo.simulate import (
     SimConfig,
     SimResult,
     plan_firm,

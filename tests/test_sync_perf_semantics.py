@@ -14,7 +14,6 @@ from wb import make_workbook
 from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.errors import Code
-from psos_xl.store import fast as sql
 from psos_xl.sync import engine, run_sync
 from psos_xl.sync.scan import ReadOutcome
 

@@ -17,7 +17,7 @@ from test_sync_engine import entry, timesheet
 from test_sync_outputs import build_firm
 
 from psos_xl import store as st
-from psos_xl.commands.quick import parse
+from psos_xl.cli.quick import parse
 from psos_xl.store import open_store
 from psos_xl.store.base import SCHEMA_VERSION, sqlite_file
 from psos_xl.sync import sync_workspace
@@ -155,7 +155,7 @@ def _psos(*args: str) -> subprocess.CompletedProcess[str]:
 
 PROBE = """
 import sys
-from psos_xl.commands.quick import answer
+from psos_xl.cli.quick import answer
 code = answer(['sync', *sys.argv[1:]])
 heavy = [m for m in ('sqlalchemy', 'pydantic', 'typer', 'python_calamine') if m in sys.modules]
 print('\\n' + repr((code, heavy)))
@@ -198,7 +198,7 @@ def test_a_plain_sync_with_work_runs_without_the_command_line(ws: Path, tmp_path
         [
             sys.executable,
             "-c",
-            "import sys; from psos_xl.cli import app; app(sys.argv[1:])",
+            "import sys; from psos_xl.cli.main import app; app(sys.argv[1:])",
             "sync",
             str(other),
             "--json",

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, Tables, make_workbook
 
-import psos_xl.validate as validate_module
+import psos_xl.app.validate as validate_module
+from psos_xl.app.validate import validate_path, validate_paths, workbooks_below
 from psos_xl.errors import Code, Issue, Severity, sort_issues
 from psos_xl.models import Catalog, Scope
 from psos_xl.rules import RuleContext, run_rules
 from psos_xl.rules import scope as scope_rules
-from psos_xl.validate import validate_path, validate_paths, workbooks_below
 from psos_xl.workspace import Workspace
 
 MON, TUE, WED, THU = (date(2026, 1, d) for d in (5, 6, 7, 8))

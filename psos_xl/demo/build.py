@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from psos_xl.demo.firm import DemoFirm, PlantTarget, demo_firm, running, total_hours
+from psos_xl.demo.sample import init_workspace
 from psos_xl.errors import Code
 from psos_xl.models import INTERNAL, LEAVE, Status
-from psos_xl.sample import init_workspace
 from psos_xl.workbook import spec
 from psos_xl.workbook.writers import Lists, write_catalog, write_scope, write_timesheet
 

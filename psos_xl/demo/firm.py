@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from psos_xl.demo.engagements import FIRM_NAME, demo_engagements
+from psos_xl.demo.sample import sample_catalog
 from psos_xl.demo.staffing import (
     AS_OF,
     Context,
@@ -25,7 +26,6 @@ from psos_xl.demo.staffing import (
 )
 from psos_xl.models import Catalog, Scope, Status, TimeEntry, Timesheet
 from psos_xl.pricing import estimate_hours
-from psos_xl.sample import sample_catalog
 
 SCOPES_DIR = Path("scopes")
 

@@ -43,7 +43,7 @@ from typing import Any
 
 import openpyxl
 
-from psos_xl.quote_doc import find_soffice
+from psos_xl.app.quote import find_soffice
 
 __all__ = ["find_soffice"]
 # what Excel and LibreOffice write into a cell whose formula failed

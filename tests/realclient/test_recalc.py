@@ -219,8 +219,8 @@ def template_workbooks() -> dict[str, Path]:
 def workspace_workbooks(root: Path) -> dict[str, Path]:
     """What a new firm gets: ``psos init``, then a scope per billing model, a timesheet
     and a fresh catalog from ``psos new``."""
-    sample = product("psos_xl.sample")
-    newbook = product("psos_xl.newbook")
+    sample = product("psos_xl.demo.sample")
+    newbook = product("psos_xl.app.new")
     ws = sample.init_workspace(root / "firm", name="Test Firm")
     catalog, _ = read_catalog(ws.catalog_path)
     assert catalog is not None and catalog.people, "the sample catalog has no People"

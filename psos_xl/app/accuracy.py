@@ -15,7 +15,7 @@ are the ones the catalog's Actuals table was calibrated from.
 
 **Memory** (``psos new scope --like ENG`` / ``--closest``, :func:`scope_like`,
 :func:`scope_closest`): a new Draft scope copied from a Completed engagement
-(:func:`psos_xl.memory.like_scope`), written with the workspace's catalog (dropdowns
+(:func:`psos_xl.learning.memory.like_scope`), written with the workspace's catalog (dropdowns
 filled), then priced twice against that catalog, whose Actuals sync filled: on the
 **Catalog** basis and on **P50** (calibrated hours). The scope's Pricing sheet gets the
 usual snapshot (the scope's own basis, P50) plus four PricingInfo rows, PriceCatalog,
@@ -41,7 +41,7 @@ from psos_xl.learning import (
     accuracy_curve,
     deliveries_from_rows,
 )
-from psos_xl.memory import Match, like_scope, rank_closest
+from psos_xl.learning.memory import Match, like_scope, rank_closest
 from psos_xl.models import RESERVED_ENGAGEMENTS, Catalog, EstimateBasis, Scope, Status
 from psos_xl.pricing import Quote, price
 from psos_xl.pricing.money import ZERO, dec_str, percent
@@ -242,7 +242,7 @@ def write_both_ways(
 ) -> tuple[BothWays, WriteResult]:
     """Price ``scope`` both ways and store the snapshot (its own basis) with the four
     comparison rows in the Pricing sheet of the scope workbook at ``path``."""
-    from psos_xl.price_io import snapshot_rows
+    from psos_xl.app.price import snapshot_rows
     from psos_xl.sync.writeback import write_table
     from psos_xl.workbook import spec
 
@@ -265,7 +265,7 @@ def write_both_ways(
 
 
 def completed_scopes(ws: Workspace) -> list[Scope]:
-    from psos_xl.newbook import workspace_scopes
+    from psos_xl.app.new import workspace_scopes
 
     return [s for _p, s in workspace_scopes(ws) if s.info.status is Status.COMPLETED]
 
@@ -311,7 +311,7 @@ def closest(
 
 
 def _target(ws: Workspace, code: str, out: Path | None, overwrite: bool) -> Path:
-    from psos_xl.newbook import WorkbookExistsError, workspace_scopes
+    from psos_xl.app.new import WorkbookExistsError, workspace_scopes
 
     if not code or _UNSAFE.intersection(code):
         raise MemoryScopeError(f"the engagement code {code!r} must be a plain code, e.g. ACME-02")
@@ -342,8 +342,8 @@ def scope_like(
 ) -> MemoryScope:
     """A new Draft scope ``engagement`` copied from the workspace's engagement ``like``,
     written, priced both ways and its snapshot stored (see the module docstring)."""
-    from psos_xl.newbook import workspace_catalog, workspace_scopes
-    from psos_xl.price_io import sha256_file
+    from psos_xl.app.new import workspace_catalog, workspace_scopes
+    from psos_xl.app.price import sha256_file
     from psos_xl.workbook.writers import write_scope
 
     code = engagement.strip()
@@ -386,7 +386,7 @@ def scope_closest(
     overwrite: bool = False,
 ) -> MemoryScope:
     """:func:`closest`, then :func:`scope_like` from the best match."""
-    from psos_xl.newbook import workspace_catalog
+    from psos_xl.app.new import workspace_catalog
 
     matches = closest(ws, workspace_catalog(ws), skus, client)
     if not matches:

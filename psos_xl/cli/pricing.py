@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from psos_xl.commands.common import JsonOpt, console, fail
+from psos_xl.cli.common import JsonOpt, console, fail
 from psos_xl.errors import PsosError
 
 CatalogOpt = Annotated[
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Price a scope: lines, totals, price, margin and schedule; exit 1 on an error."""
-        from psos_xl.price_io import price_command
+        from psos_xl.app.price import price_command
 
         try:
             code = price_command(scope, catalog, as_json=as_json, write=write)
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         catalog: CatalogOpt = None,
     ) -> None:
         """Write the client quote workbook (and with --pdf its PDF) for a scope."""
-        from psos_xl.quote_doc import build_quote
+        from psos_xl.app.quote import build_quote
 
         try:
             files = build_quote(

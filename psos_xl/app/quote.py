@@ -102,7 +102,7 @@ def build_quote(
     Raises WorkbookError when the scope or catalog cannot be read or the quote has
     errors (they are listed), PsosError when LibreOffice is missing or fails.
     """
-    from psos_xl.price_io import dedupe, load_pair
+    from psos_xl.app.price import dedupe, load_pair
 
     scope, catalog, read_issues = load_pair(scope_path, catalog_path)
     quote = price(catalog, scope, today=today)

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from psos_xl.commands.common import console, interactive
-from psos_xl.demo.showcase import DemoRun, Step
+from psos_xl.app.demo import DemoRun, Step
+from psos_xl.cli.common import console, interactive
 from psos_xl.errors import Severity
 
 

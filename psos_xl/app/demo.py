@@ -96,7 +96,7 @@ def _sync(root: Path) -> Any:
 
 
 def _price_scopes(root: Path, scopes: list[str]) -> list[PricedScope]:
-    from psos_xl.price_io import price_file, write_snapshot
+    from psos_xl.app.price import price_file, write_snapshot
     from psos_xl.sync.writeback import sha256_of
 
     out: list[PricedScope] = []
@@ -130,7 +130,7 @@ def _status_of(path: Path) -> str:
 
 def _quote(run: DemoRun, root: Path) -> None:
     """A quote for the first Active engagement; with a PDF when LibreOffice is there."""
-    from psos_xl.quote_doc import build_quote
+    from psos_xl.app.quote import build_quote
 
     active = [p for p in run.priced if p.status == Status.ACTIVE.value]
     if not active:

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from psos_xl.commands.output import console as console
-from psos_xl.commands.output import interactive as interactive
-from psos_xl.commands.output import print_error
-from psos_xl.commands.output import print_json as print_json
+from psos_xl.cli.output import console as console
+from psos_xl.cli.output import interactive as interactive
+from psos_xl.cli.output import print_error
+from psos_xl.cli.output import print_json as print_json
 from psos_xl.errors import Issue, PsosError, Severity
 
 app = typer.Typer(

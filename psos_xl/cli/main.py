@@ -5,14 +5,14 @@ table on a terminal, the same data as JSON with ``--json``. Heavy libraries (ope
 pandas) are imported inside the commands that need them, so start-up stays light.
 Exit codes: 0 clean, 1 issues were reported, 2 the command could not run.
 
-Each area's commands live in a module of :mod:`psos_xl.commands` with a ``register``
+Each area's commands live in a module of :mod:`psos_xl.cli` with a ``register``
 function; this module only assembles them.
 """
 
 from __future__ import annotations
 
-from psos_xl.commands import basic, learn, pricing, sync
-from psos_xl.commands.common import app, new_app
+from psos_xl.cli import basic, learn, pricing, sync
+from psos_xl.cli.common import app, new_app
 
 basic.register(app, new_app)
 pricing.register(app)

@@ -410,9 +410,9 @@ def run_simulation(
 ) -> SimResult:
     """Run the simulated firm in ``out``/firm (a new workspace) and, with ``workbook``,
     write ``out``/accuracy.xlsx. Refuses a non-empty ``out``/firm unless ``force``."""
-    from psos_xl.newbook import workspace_catalog
-    from psos_xl.reports import open_existing_store, store_deliveries
-    from psos_xl.sample import init_workspace
+    from psos_xl.app.accuracy import open_existing_store, store_deliveries
+    from psos_xl.app.new import workspace_catalog
+    from psos_xl.demo.sample import init_workspace
     from psos_xl.sync import sync_workspace
     from psos_xl.workbook.writers import Lists, write_scope, write_timesheet
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from psos_xl.commands.common import JsonOpt, console, fail, find_workspace, print_json
+from psos_xl.cli.common import JsonOpt, console, fail, find_workspace, print_json
 from psos_xl.errors import PsosError
 
 report_app = typer.Typer(
@@ -36,7 +36,7 @@ def register(app: typer.Typer, new_app: typer.Typer | None = None) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Estimation accuracy per SKU and SKU × role: catalog vs calibrated (backtest)."""
-        from psos_xl.reports import workspace_accuracy
+        from psos_xl.app.accuracy import workspace_accuracy
 
         try:
             result = workspace_accuracy(directory, store)
@@ -139,9 +139,9 @@ def new_scope_from_memory(
     """The body of ``psos new scope --like ENG`` / ``--closest``: prints what it did.
 
     ``--closest`` without ``--engagement`` only prints the ranking."""
-    from psos_xl.newbook import workspace_catalog
-    from psos_xl.reports import MemoryScope, describe_matches, scope_like
-    from psos_xl.reports import closest as rank
+    from psos_xl.app.accuracy import MemoryScope, describe_matches, scope_like
+    from psos_xl.app.accuracy import closest as rank
+    from psos_xl.app.new import workspace_catalog
 
     screen = console()
     try:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from psos_xl.commands.common import JsonOpt, console, fail
-from psos_xl.commands.output import SHOWN, sync_command
-from psos_xl.commands.output import one_line as one_line
-from psos_xl.commands.output import summary_lines as summary_lines
+from psos_xl.cli.common import JsonOpt, console, fail
+from psos_xl.cli.output import SHOWN, sync_command
+from psos_xl.cli.output import one_line as one_line
+from psos_xl.cli.output import summary_lines as summary_lines
 from psos_xl.errors import PsosError, Severity
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from psos_xl.commands.common import (
+from psos_xl.cli.common import (
     ForceOpt,
     JsonOpt,
     WorkspaceOpt,
@@ -32,7 +32,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         force: ForceOpt = False,
     ) -> None:
         """Create a workspace: psos.toml, a sample catalog, scopes/ and timesheets/."""
-        from psos_xl.sample import init_workspace
+        from psos_xl.demo.sample import init_workspace
 
         try:
             ws = init_workspace(directory, name=name, force=force)
@@ -62,12 +62,12 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Build a demo firm, then run the loop on it: price, sync, quote; show the result."""
-        from psos_xl.commands.demo_view import progress, render
+        from psos_xl.cli.demo_view import progress, render
 
         if simulate:
             _simulate(directory, force, as_json)
             return
-        from psos_xl.demo.showcase import run_demo
+        from psos_xl.app.demo import run_demo
 
         try:
             with progress() as step:
@@ -80,8 +80,8 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         render(run)
 
     def _simulate(directory: Path, force: bool, as_json: bool) -> None:
-        from psos_xl.commands.demo_view import progress
-        from psos_xl.simulate import run_simulation
+        from psos_xl.cli.demo_view import progress
+        from psos_xl.demo.simulate import run_simulation
 
         try:
             with progress() as step:
@@ -106,7 +106,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         force: ForceOpt = False,
     ) -> None:
         """A fresh catalog workbook, like the template."""
-        from psos_xl.newbook import new_catalog as build
+        from psos_xl.app.new import new_catalog as build
 
         try:
             written = build(path, overwrite=force)
@@ -140,11 +140,11 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
     ) -> None:
         """A new scope workbook with dropdowns filled from the workspace's catalog;
         --like ENG or --closest start it from a delivered engagement, priced both ways."""
+        from psos_xl.app.new import new_scope as build
         from psos_xl.models import BillingModel
-        from psos_xl.newbook import new_scope as build
 
         if like or closest:
-            from psos_xl.commands.learn import new_scope_from_memory
+            from psos_xl.cli.learn import new_scope_from_memory
 
             try:
                 first, last = parse_date(start, "--start"), parse_date(end, "--end")
@@ -183,7 +183,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         force: ForceOpt = False,
     ) -> None:
         """A weekly timesheet with dropdowns of roles, engagements and deliverables."""
-        from psos_xl.newbook import new_timesheet as build
+        from psos_xl.app.new import new_timesheet as build
 
         try:
             ws = find_workspace(workspace)
@@ -203,7 +203,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Check workbooks of any kind; print every issue as workbook!sheet!cell: CODE message."""
-        from psos_xl.validate import validate_paths
+        from psos_xl.app.validate import validate_paths
 
         try:
             issues = validate_paths(paths, catalog_path=catalog)

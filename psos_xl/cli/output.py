@@ -1,6 +1,6 @@
 """Printing a command's result, without the command line's imports: JSON, a rich
 console, and the summaries of a sync. Used by the commands and by
-:mod:`psos_xl.commands.quick`, which answers a sync before the command line is built."""
+:mod:`psos_xl.cli.quick`, which answers a sync before the command line is built."""
 
 from __future__ import annotations
 
