@@ -2,7 +2,8 @@
 
 A rule is ``rule(model, ctx) -> list[Issue]``: it looks at one model (a catalog, a
 scope or a timesheet), may consult the :class:`RuleContext` (the catalog a scope is
-priced against), and returns every problem it finds, each at its exact cell. Rules
+priced against, the engagements a timesheet books to), and returns every problem it
+finds, each at its exact cell. Rules
 never raise on purpose; :func:`run_rules` turns a rule that crashes anyway into one
 ``RULE_FAILED`` issue naming the rule, and runs the others.
 
@@ -13,13 +14,40 @@ and :mod:`psos_xl.rules.timesheet`, each as a tuple ``RULES``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from psos_xl.errors import Code, Issue, Severity
-from psos_xl.models import Catalog
+from psos_xl.models import Catalog, Scope, Status
+
+# the statuses whose engagements take time and expenses
+BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """What the timesheet rules know of one engagement: its scope's status, StartDate
+    and deliverables, and the workbook that defines it."""
+
+    engagement: str
+    status: str
+    start_date: date | None
+    deliverables: frozenset[str]
+    workbook: str = ""
+
+    @classmethod
+    def of(cls, scope: Scope, workbook: str = "") -> Engagement:
+        info = scope.info
+        return cls(
+            info.engagement,
+            info.status.value if info.status is not None else "",
+            info.start_date,
+            frozenset(d.deliverable for d in scope.deliverables),
+            workbook or scope.workbook,
+        )
 
 
 @dataclass(frozen=True)
@@ -27,14 +55,17 @@ class RuleContext:
     """What a rule may know beyond its own model.
 
     ``catalog`` is the catalog scopes and timesheets are checked against (None when
-    none was found; ``catalog_note`` then says why). ``reported`` holds the locations
-    where the reader found an error (and so left a value or row out of the model), so a
-    rule does not pile a second issue on them: a StartDate of 'next week' is NOT_A_DATE,
-    not also FIELD_MISSING.
+    none was found; ``catalog_note`` then says why). ``engagements`` are the workspace's
+    engagements by code, as its scopes define them (None when not known, e.g. for a
+    timesheet outside a workspace: the engagement checks are then skipped).
+    ``reported`` holds the locations where the reader found an error (and so left a
+    value or row out of the model), so a rule does not pile a second issue on them: a
+    StartDate of 'next week' is NOT_A_DATE, not also FIELD_MISSING.
     """
 
     catalog: Catalog | None = None
     catalog_note: str = ""
+    engagements: Mapping[str, Engagement] | None = None
     reported: frozenset[str] = field(default_factory=frozenset)
 
 

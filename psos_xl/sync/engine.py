@@ -58,19 +58,10 @@ from sqlalchemy import Connection, Row, Transaction, delete, insert, select, upd
 from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.errors import Code, Issue, WorkspaceError
+from psos_xl.loader import Key, check, drop_rejected, identity, rejected_rows
 from psos_xl.rules import RuleContext
 from psos_xl.store import fast as sql
-from psos_xl.sync.checks import (
-    Key,
-    SyncContext,
-    drop_rejected,
-    identity,
-    load_engagements,
-    mark_dependents,
-    rejected_rows,
-    signature,
-    validate,
-)
+from psos_xl.sync.checks import load_context, mark_dependents, signature
 from psos_xl.sync.lock import SyncLock
 from psos_xl.sync.pooled import Checked, Task, store_heads
 from psos_xl.sync.reading import Reader
@@ -354,17 +345,8 @@ class _Run:
         return self.contexts[kind]
 
     def _load_context(self, kind: str) -> RuleContext:
-
-        if kind == m.Kind.CATALOG.value:
-            return RuleContext()
         with self._tx() as conn:
-            catalog = st.load_catalog(conn)
-            note = "" if catalog is not None else "no catalog workbook in the workspace"
-            if kind == m.Kind.SCOPE.value:
-                return RuleContext(catalog=catalog, catalog_note=note)
-            return SyncContext(
-                catalog=catalog, catalog_note=note, engagements=load_engagements(conn)
-            )
+            return load_context(conn, kind)
 
     # --- one workbook, one transaction -------------------------------------------------
 
@@ -378,7 +360,7 @@ class _Run:
         if checked is not None:
             key, issues = checked.key, checked.issues
         elif o.state == "ok" and o.model is not None and o.kind in KIND_ORDER:
-            issues = validate(o.model, o.issues, self._context(o.kind))
+            issues = check(o.model, self._context(o.kind), o.issues)
             key = identity(o.model)
         with self._tx() as conn:
             rec = self._record(conn, o.rel)

@@ -4,7 +4,7 @@ Sending a timesheet's model back from a worker costs the engine more than readin
 file itself (a pydantic model is rebuilt field by field on the other side). So a worker
 that is handed the run's context (:class:`Task`: the catalog and the engagements the
 engine would check against, as of a ``generation``) runs the same checks the engine
-would (:func:`~psos_xl.sync.checks.validate`), drops the rejected rows, and sends back
+would (:func:`psos_xl.loader.check`), drops the rejected rows, and sends back
 only the issues, the workbook's identity and each table's rows as the driver takes them
 (:meth:`~psos_xl.store.fast.RowPlan.heads`). The engine stores that as it is, or, when it
 stored a catalog or a scope since the worker's context was taken (a newer generation),
@@ -24,12 +24,13 @@ from typing import Any
 
 from sqlalchemy.dialects import sqlite
 
+from psos_xl import loader
 from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.errors import Issue
+from psos_xl.loader import Key, count, identity
 from psos_xl.rules import RuleContext
 from psos_xl.store import fast as sql
-from psos_xl.sync.checks import Key, drop_rejected, identity, rejected_rows, validate
 from psos_xl.sync.scan import ReadOutcome, read_workbook
 
 # what every row of a timesheet shares, beyond its own values: the person and week, and
@@ -74,10 +75,8 @@ def check(outcome: ReadOutcome, task: Task) -> ReadOutcome:
     model = outcome.model
     if outcome.state != "ok" or not isinstance(model, m.Timesheet):
         return outcome
-    issues = validate(model, outcome.issues, task.context)
-    bad = rejected_rows(issues)
-    kept = drop_rejected(model, bad) if bad else model
-    assert isinstance(kept, m.Timesheet)
+    issues = loader.check(model, task.context, outcome.issues)
+    kept = count(model, issues)
     checked = Checked(task.generation, identity(model), issues, model.person, model.week)
     for table, kind, name in TABLES:
         plan = sql.plan_of(table, kind, SHARED, _DIALECT)
