@@ -169,7 +169,7 @@ def render_quote(quote: Quote, issues: Sequence[Issue] = ()) -> RenderableType:
             style = "red" if issue.is_error else "yellow"
             parts.append(
                 Text.from_markup(
-                    f"{escape(issue.location)}: [{style}]{issue.code}[/] {escape(issue.message)}"
+                    f"{escape(str(issue.location))}: [{style}]{issue.code}[/] {escape(issue.message)}"
                 )
             )
     return Group(*parts)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from psos_xl.errors import Code, Issue, sort_issues
+from psos_xl.errors import Code, Issue, Location, sort_issues
 from psos_xl.models import Catalog, Scope, Timesheet
 from psos_xl.rules import RuleContext, run_rules
 from psos_xl.rules import catalog as catalog_rules
@@ -110,7 +110,7 @@ class _Run:
             found = run_rules(timesheet_rules.RULES, model, self.context(path, reported))
         return [*issues, *found]
 
-    def context(self, path: Path, reported: frozenset[str]) -> RuleContext:
+    def context(self, path: Path, reported: frozenset[Location]) -> RuleContext:
         catalog, note = self.catalog_for(path)
         return RuleContext(catalog=catalog, catalog_note=note, reported=reported)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
-from psos_xl.errors import Code, Issue, Severity
+from psos_xl.errors import Code, Issue, Location, Severity
 from psos_xl.models import Catalog
 
 
@@ -35,7 +35,7 @@ class RuleContext:
 
     catalog: Catalog | None = None
     catalog_note: str = ""
-    reported: frozenset[str] = field(default_factory=frozenset)
+    reported: frozenset[Location] = field(default_factory=frozenset)
 
 
 class HasWorkbook(Protocol):

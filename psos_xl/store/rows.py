@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from psos_xl import models as m
+from psos_xl.errors import Location
 from psos_xl.settings import CATALOG_SETTINGS
 from psos_xl.store.schema import (
     assumptions,
@@ -32,13 +33,10 @@ Model = m.Catalog | m.Scope | m.Timesheet
 Fact = tuple[Table, "m.RowRef | None", dict[str, Any]]
 
 
-def ref_of_cell(cell: str) -> m.RowRef | None:
+def ref_of_cell(cell: Location) -> m.RowRef | None:
     """``a.xlsx!ScopeInfo!B7`` → RowRef(a.xlsx, ScopeInfo, 7)."""
-    parts = cell.rsplit("!", 2)
-    if len(parts) != 3:
-        return None
-    digits = "".join(ch for ch in parts[2] if ch.isdigit())
-    return m.RowRef(parts[0], parts[1], int(digits)) if digits else None
+    row = cell.row
+    return m.RowRef(cell.workbook, cell.sheet, row) if row is not None and cell.sheet else None
 
 
 def joined(value: Any) -> Any:
