@@ -167,10 +167,9 @@ def render_quote(quote: Quote, issues: Sequence[Issue] = ()) -> RenderableType:
         parts.append(Text(""))
         for issue in issues:
             style = "red" if issue.is_error else "yellow"
+            where = escape(str(issue.location))
             parts.append(
-                Text.from_markup(
-                    f"{escape(str(issue.location))}: [{style}]{issue.code}[/] {escape(issue.message)}"
-                )
+                Text.from_markup(f"{where}: [{style}]{issue.code}[/] {escape(issue.message)}")
             )
     return Group(*parts)
 

@@ -141,7 +141,7 @@ class TableRows:
     sheet: str
     header_row: int  # 1-based
     columns: dict[str, str]  # casefolded header → column letter
-    location: Location = Location("")  # the cell of the table's first header
+    location: Location = field(default_factory=lambda: Location(""))  # first header's cell
     rows: list[tuple[RowRef, dict[str, Any]]] = field(default_factory=list)
     rejected: int = 0
 
