@@ -3,11 +3,12 @@
 **Accuracy** (``psos report accuracy``, :func:`workspace_accuracy`) is read from the
 workspace's **store**, so sync must have run; nothing is read from the workbooks:
 
-- deliveries: :func:`psos_xl.sync.actuals.delivered` (per deliverable × role of the
-  Completed engagements, with the SKU, quantity, complexity and risks as stored);
-- the catalog as stored (:func:`psos_xl.store.load_catalog`): its Services hours
+- deliveries: :func:`psos_xl.learning.delivered` over the stored Completed scopes
+  (:func:`psos_xl.store.queries.load_scopes`) and the hours booked on them
+  (:func:`psos_xl.store.queries.booked_hours`): the same rows sync calibrates from;
+- the catalog as stored (:func:`psos_xl.store.queries.load_catalog`): its Services hours
   are the static estimate, its CalibrationPrior the k of the calibrated one;
-- each engagement's StartDate from the stored scopes: the order of the time-ordered
+- each engagement's StartDate from its stored scope: the order of the time-ordered
   backtest (:func:`psos_xl.learning.accuracy`).
 
 The store is what sync validated, so a row sync rejected is not counted, and the figures
@@ -39,7 +40,7 @@ from psos_xl.learning import (
     Delivery,
     accuracy,
     accuracy_curve,
-    deliveries_from_rows,
+    delivered,
 )
 from psos_xl.learning.memory import Match, like_scope, rank_closest
 from psos_xl.models import RESERVED_ENGAGEMENTS, Catalog, EstimateBasis, Scope, Status
@@ -107,22 +108,17 @@ def open_existing_store(ws: Workspace, override: str | None = None) -> Store:
 
 def store_deliveries(store: Store) -> tuple[Catalog, list[Delivery]]:
     """The stored catalog and the deliveries of Completed engagements, in StartDate order
-    (then engagement, deliverable and role). StoreMissingError without a stored catalog."""
-    from sqlalchemy import select
-
-    from psos_xl import store as st
-    from psos_xl.sync.actuals import delivered
+    (then engagement, deliverable, and role in the catalog's Services order).
+    StoreMissingError without a stored catalog."""
+    from psos_xl.store import queries as q
 
     with store.connect() as conn:
-        catalog = st.load_catalog(conn)
-        starts: dict[str, date | None] = {
-            row.engagement: row.start_date
-            for row in conn.execute(select(st.scopes.c.engagement, st.scopes.c.start_date))
-        }
+        catalog = q.load_catalog(conn)
+        scopes = q.load_scopes(conn, (Status.COMPLETED.value,))
+        hours = q.booked_hours(conn, list(scopes))
     if catalog is None:
         raise StoreMissingError("the store holds no catalog: run psos sync first")
-    rows = delivered(store)
-    deliveries = deliveries_from_rows(catalog, rows, starts)
+    deliveries = delivered(catalog, scopes.values(), hours)
     deliveries.sort(key=lambda d: (d.start_date or date.max, d.engagement))
     return catalog, deliveries
 
