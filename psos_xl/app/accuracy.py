@@ -19,9 +19,11 @@ are the ones the catalog's Actuals table was calibrated from.
 (:func:`psos_xl.learning.memory.like_scope`), written with the workspace's catalog (dropdowns
 filled), then priced twice against that catalog, whose Actuals sync filled: on the
 **Catalog** basis and on **P50** (calibrated hours). The scope's Pricing sheet gets the
-usual snapshot (the scope's own basis, P50) plus four PricingInfo rows, PriceCatalog,
-PriceCalibrated, HoursCatalog and HoursCalibrated, so both figures show without the
-add-in; its live cells show both bases side by side where the add-in runs.
+usual snapshot (the scope's own basis) plus four PricingInfo rows, PriceCatalog,
+PriceCalibrated, HoursCatalog and HoursCalibrated
+(:func:`psos_xl.workbook.pricing_sheet.snapshot_rows` lays them out), so both figures
+show without the add-in; its live cells show both bases side by side where the add-in
+runs.
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ from psos_xl.workspace import Workspace
 if TYPE_CHECKING:
     from psos_xl.store import Store
     from psos_xl.sync.writeback import WriteResult
-    from psos_xl.workbook.patch import CellValue
 
 _UNSAFE = set('/\\:*?"<>|')
 
@@ -179,14 +180,6 @@ class BothWays:
             f"history says {self.calibrated_price:,.2f}{unit}{delta}"
         )
 
-    def info_rows(self) -> list[list[CellValue]]:
-        return [
-            ["PriceCatalog", self.catalog_price],
-            ["PriceCalibrated", self.calibrated_price],
-            ["HoursCatalog", self.catalog_hours],
-            ["HoursCalibrated", self.calibrated_hours],
-        ]
-
     def to_json(self) -> dict[str, Any]:
         change = self.change
         return {
@@ -238,25 +231,13 @@ def write_both_ways(
 ) -> tuple[BothWays, WriteResult]:
     """Price ``scope`` both ways and store the snapshot (its own basis) with the four
     comparison rows in the Pricing sheet of the scope workbook at ``path``."""
-    from psos_xl.app.price import snapshot_rows
-    from psos_xl.sync.writeback import write_table
-    from psos_xl.workbook import spec
+    from psos_xl.app.price import write_snapshot
 
     prices, on_catalog, on_p50 = both_ways(catalog, scope)
     own = on_catalog if scope.info.estimate_basis is EstimateBasis.CATALOG else on_p50
     if scope.info.estimate_basis is EstimateBasis.P80:
         own = price(catalog, scope)
-    info, lines = snapshot_rows(own, catalog_sha256)
-    first = write_table(path, spec.PRICED_LINES.name, spec.PRICED_LINES.headers, lines)
-    if not first.ok:
-        return prices, first
-    result = write_table(
-        path,
-        spec.PRICING_INFO.name,
-        spec.PRICING_INFO.headers,
-        [*info, *prices.info_rows()],
-        expected_sha256=first.sha256,
-    )
+    result = write_snapshot(path, own, catalog_sha256, both_ways=(on_catalog, on_p50))
     return prices, result
 
 
