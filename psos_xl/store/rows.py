@@ -7,6 +7,7 @@ the read side (:mod:`psos_xl.store.queries`) builds models back from them
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, TypeVar, get_origin
 
@@ -62,18 +63,26 @@ def plain(row: m.Row, rename: Mapping[str, str] | None = None) -> dict[str, Any]
     return values
 
 
+@functools.cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """A model's fields other than ``src``, each with whether it is a list."""
+    return tuple(
+        (name, get_origin(info.annotation) is list)
+        for name, info in model.model_fields.items()
+        if name != "src"
+    )
+
+
 def model_of(row: Any, model: type[ModelT], rename: Mapping[str, str] | None = None) -> ModelT:
     """The model a stored row was made from (the inverse of :func:`plain`): its fields
     by column (``rename``: field → column), list fields split, a NULL left to the
     field's default, and for a row model the RowRef of the row's lineage."""
     columns = row._mapping
     values: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        column = (rename or {}).get(name, name)
-        if name == "src" or column not in columns or columns[column] is None:
-            continue
-        value = columns[column]
-        values[name] = split(value) if get_origin(info.annotation) is list else value
+    for name, is_list in _fields(model):
+        value = columns.get((rename or {}).get(name, name))
+        if value is not None:
+            values[name] = split(value) if is_list else value
     if "src" in model.model_fields:
         values["src"] = m.RowRef(row.path, row.sheet, row.row_num)
     return model(**values)
