@@ -290,6 +290,18 @@ class Scope(BaseModel):
     )
 
 
+@dataclass(frozen=True)
+class Engagement:
+    """What a timesheet is checked against of one stored scope: its Status, StartDate,
+    deliverable codes, and the workbook it lives in."""
+
+    engagement: str
+    status: str
+    start_date: date | None
+    deliverables: frozenset[str]
+    workbook: str = ""
+
+
 # --- timesheet -----------------------------------------------------------------------
 
 

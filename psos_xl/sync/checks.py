@@ -25,24 +25,21 @@ from sqlalchemy import Connection, select, union, update
 from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.errors import Code, Issue
-from psos_xl.models import RESERVED_ENGAGEMENTS, Expense, Kind, Status, TimeEntry, Timesheet
+from psos_xl.models import (
+    RESERVED_ENGAGEMENTS,
+    Engagement,
+    Expense,
+    Kind,
+    Status,
+    TimeEntry,
+    Timesheet,
+)
 from psos_xl.rules import RuleContext, run_rules, unknown
 from psos_xl.rules import catalog as catalog_rules
 from psos_xl.rules import scope as scope_rules
 from psos_xl.rules import timesheet as timesheet_rules
 
 BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
-
-
-@dataclass(frozen=True)
-class Engagement:
-    """What the checks need of one stored scope."""
-
-    engagement: str
-    status: str
-    start_date: date | None
-    deliverables: frozenset[str]
-    workbook: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,27 +123,6 @@ def date_not_before_start(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
             )
         )
     return issues
-
-
-def load_engagements(conn: Connection) -> dict[str, Engagement]:
-    """Every stored scope, as the checks see it."""
-    owned: dict[str, set[str]] = {}
-    for row in conn.execute(select(st.deliverables.c.engagement, st.deliverables.c.deliverable)):
-        owned.setdefault(row.engagement, set()).add(row.deliverable)
-    out: dict[str, Engagement] = {}
-    query = select(st.scopes).order_by(st.scopes.c.path, st.scopes.c.id)
-    for row in conn.execute(query):
-        out.setdefault(
-            row.engagement,
-            Engagement(
-                row.engagement,
-                row.status or "",
-                row.start_date,
-                frozenset(owned.get(row.engagement, ())),
-                row.path,
-            ),
-        )
-    return out
 
 
 # --- what makes two workbooks copies of each other -----------------------------------

@@ -65,7 +65,6 @@ from psos_xl.sync.checks import (
     SyncContext,
     drop_rejected,
     identity,
-    load_engagements,
     mark_dependents,
     rejected_rows,
     signature,
@@ -363,7 +362,7 @@ class _Run:
             if kind == m.Kind.SCOPE.value:
                 return RuleContext(catalog=catalog, catalog_note=note)
             return SyncContext(
-                catalog=catalog, catalog_note=note, engagements=load_engagements(conn)
+                catalog=catalog, catalog_note=note, engagements=st.load_engagements(conn)
             )
 
     # --- one workbook, one transaction -------------------------------------------------
