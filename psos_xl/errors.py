@@ -241,19 +241,73 @@ CODE_INFO: dict[Code, CodeInfo] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """Where an issue is: a workbook, a sheet in it and a cell (``E10``) or a row
+    (``10``) of that sheet, each a field; sheet and cell may be empty. It becomes the
+    text ``workbook!sheet!cell`` only when printed, and sorts by row and column as a
+    reader expects (``E9`` before ``E10``)."""
+
+    workbook: str
+    sheet: str = ""
+    cell: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Location:
+        """``a.xlsx!Time!E10`` → Location("a.xlsx", "Time", "E10"): text that comes back
+        from the store or from outside. A workbook name may hold ``!`` when a sheet and
+        a cell follow it."""
+        return cls(*text.rsplit("!", 2))
+
+    @property
+    def row(self) -> int | None:
+        """The 1-based row of the cell or row, if there is one."""
+        digits = self.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        return int(digits) if digits.isdigit() else None
+
+    @property
+    def column(self) -> str:
+        """The column letters of a cell (empty for a row or a sheet)."""
+        return self.cell[: len(self.cell) - len(self.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, int, str, str]:
+        row = self.row
+        column = self.column
+        return (
+            self.workbook,
+            self.sheet,
+            -1 if row is None else row,
+            len(column),
+            column,
+            self.cell,
+        )
+
+    def __lt__(self, other: Location) -> bool:
+        return self.sort_key < other.sort_key
+
+    def __str__(self) -> str:
+        return "!".join(p for p in (self.workbook, self.sheet, self.cell) if p)
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
-    """A problem found at a place: ``location`` is ``workbook!sheet!cell``."""
+    """A problem found at a place (a :class:`Location`)."""
 
     code: Code
     severity: Severity
-    location: str
+    location: Location
     message: str
 
     @classmethod
     def make(
-        cls, code: Code, location: str, message: str, severity: Severity | None = None
+        cls,
+        code: Code,
+        location: Location | str,
+        message: str,
+        severity: Severity | None = None,
     ) -> Issue:
-        return cls(code, severity or CODE_INFO[code].severity, location, message)
+        where = location if isinstance(location, Location) else Location.parse(location)
+        return cls(code, severity or CODE_INFO[code].severity, where, message)
 
     @property
     def is_error(self) -> bool:
@@ -266,7 +320,7 @@ class Issue:
         return {
             "code": str(self.code),
             "severity": str(self.severity),
-            "location": self.location,
+            "location": str(self.location),
             "message": self.message,
         }
 
@@ -277,7 +331,7 @@ def has_errors(issues: Iterable[Issue]) -> bool:
 
 def dedupe_issues(issues: Iterable[Issue]) -> list[Issue]:
     """Issues in order, one per (code, location): two checks that meet at one cell say it once."""
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, Location]] = set()
     out: list[Issue] = []
     for issue in issues:
         key = (str(issue.code), issue.location)
@@ -289,7 +343,7 @@ def dedupe_issues(issues: Iterable[Issue]) -> list[Issue]:
 
 def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
     """Stable, reader-friendly order: by location, then code."""
-    return sorted(issues, key=lambda i: (i.location, i.code))
+    return sorted(issues, key=lambda i: (i.location.sort_key, i.code))
 
 
 class PsosError(Exception):

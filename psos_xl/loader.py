@@ -30,7 +30,7 @@ from typing import Any, TypeVar, cast
 
 from psos_xl import models as m
 from psos_xl.errors import Issue
-from psos_xl.rules import Engagement, RuleContext, run_rules
+from psos_xl.rules import RuleContext, run_rules
 from psos_xl.rules import catalog as catalog_rules
 from psos_xl.rules import scope as scope_rules
 from psos_xl.rules import timesheet as timesheet_rules
@@ -54,6 +54,7 @@ __all__ = [
     "count",
     "counted_catalog",
     "drop_rejected",
+    "engagement_of",
     "identity",
     "load",
     "parse",
@@ -96,23 +97,15 @@ def check(model: Model, context: RuleContext, read: Sequence[Issue] = ()) -> lis
 # --- what counts of a checked model ---------------------------------------------------
 
 
-def _row_of(location: str) -> tuple[str, int] | None:
-    """``a.xlsx!Time!E7`` → (Time, 7); None for a location that is not a cell."""
-    parts = location.rsplit("!", 2)
-    if len(parts) != 3:
-        return None
-    digits = "".join(ch for ch in parts[2] if ch.isdigit())
-    return (parts[1], int(digits)) if digits else None
-
-
 def rejected_rows(issues: Iterable[Issue]) -> set[tuple[str, int]]:
     """(sheet, row) of every row an error issue points at."""
     out: set[tuple[str, int]] = set()
     for issue in issues:
         if issue.is_error:
-            row = _row_of(issue.location)
-            if row is not None:
-                out.add(row)
+            where = issue.location
+            row = where.row
+            if row is not None and where.sheet:
+                out.add((where.sheet, row))
     return out
 
 
@@ -168,6 +161,18 @@ def identity(model: Model) -> Key | None:
     if model.person and model.week:
         return Key(f"timesheet:{model.person}:{model.week.isoformat()}", model.person, model.week)
     return None
+
+
+def engagement_of(scope: m.Scope, workbook: str = "") -> m.Engagement:
+    """What the timesheet rules know of the engagement a scope defines."""
+    info = scope.info
+    return m.Engagement(
+        info.engagement,
+        info.status.value if info.status is not None else "",
+        info.start_date,
+        frozenset(d.deliverable for d in scope.deliverables),
+        workbook or scope.workbook,
+    )
 
 
 # --- a workspace's own workbooks as the context --------------------------------------
@@ -258,9 +263,9 @@ class Folder:
         """What a timesheet is checked against: the catalog, and the engagements of the
         scopes that count, each with its deliverables that count."""
         if self._context is None:
-            engagements: dict[str, Engagement] = {}
+            engagements: dict[str, m.Engagement] = {}
             for rel, scope in self.counted_scopes():
-                engagements.setdefault(scope.info.engagement, Engagement.of(scope, rel))
+                engagements.setdefault(scope.info.engagement, engagement_of(scope, rel))
             self._context = dataclasses.replace(self.catalog_context(), engagements=engagements)
         return self._context
 

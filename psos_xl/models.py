@@ -14,8 +14,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
+
+from psos_xl.errors import Location
 
 LEAVE = "LEAVE"
 INTERNAL = "INTERNAL"
@@ -58,14 +60,21 @@ class RowRef:
     row: int
     columns: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
-    def cell(self, header: str) -> str:
+    def cell(self, header: str) -> Location:
         col = self.columns.get(header.strip().casefold())
-        return f"{self.workbook}!{self.sheet}!{col}{self.row}" if col else self.at_row
+        return Location(self.workbook, self.sheet, f"{col}{self.row}") if col else self.at_row
 
     @property
-    def at_row(self) -> str:
-        return f"{self.workbook}!{self.sheet}!{self.row}"
+    def at_row(self) -> Location:
+        return Location(self.workbook, self.sheet, str(self.row))
 
+
+def _location(value: object) -> object:
+    return Location.parse(value) if isinstance(value, str) else value
+
+
+# a location field: a Location, or its text (``a.xlsx!Sheet!B7``) parsed once
+Loc = Annotated[Location, BeforeValidator(_location)]
 
 Source = Annotated[SkipJsonSchema[RowRef | None], Field(default=None, exclude=True, repr=False)]
 
@@ -77,9 +86,11 @@ class Row(BaseModel):
 
     src: Source = None
 
-    def at(self, header: str, fallback: str = "") -> str:
-        """``workbook!sheet!cell`` of one of this row's columns."""
-        return self.src.cell(header) if self.src else fallback
+    def at(self, header: str, fallback: Location | str = "") -> Location:
+        """The cell of one of this row's columns (``fallback`` without a source)."""
+        if self.src is not None:
+            return self.src.cell(header)
+        return fallback if isinstance(fallback, Location) else Location.parse(fallback)
 
 
 # --- catalog -------------------------------------------------------------------------
@@ -221,10 +232,13 @@ class ScopeInfo(BaseModel):
     risks: list[str] = []
     currency: str = ""
     # where each field's value cell is, by field name ("Engagement" → "scope.xlsx!ScopeInfo!B2")
-    cells: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True, repr=False)
+    cells: SkipJsonSchema[dict[str, Loc]] = Field(default_factory=dict, exclude=True, repr=False)
 
-    def at(self, field_name: str, fallback: str = "") -> str:
-        return self.cells.get(field_name.casefold(), fallback)
+    def at(self, field_name: str, fallback: Location | str = "") -> Location:
+        found = self.cells.get(field_name.casefold())
+        if found is not None:
+            return found
+        return fallback if isinstance(fallback, Location) else Location.parse(fallback)
 
 
 class Deliverable(Row):
@@ -271,9 +285,21 @@ class Scope(BaseModel):
     overrides: list[Override] = []
     delivery: list[DeliveryRow] = []
     # where the Deliverables / Assumptions tables are, for issues about the table as a whole
-    table_cells: SkipJsonSchema[dict[str, str]] = Field(
+    table_cells: SkipJsonSchema[dict[str, Loc]] = Field(
         default_factory=dict, exclude=True, repr=False
     )
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """What a timesheet is checked against of one stored scope: its Status, StartDate,
+    deliverable codes, and the workbook it lives in."""
+
+    engagement: str
+    status: str
+    start_date: date | None
+    deliverables: frozenset[str]
+    workbook: str = ""
 
 
 # --- timesheet -----------------------------------------------------------------------
@@ -307,7 +333,7 @@ class Timesheet(BaseModel):
     week: date | None = None
     entries: list[TimeEntry] = []
     expenses: list[Expense] = []
-    marker_cells: SkipJsonSchema[dict[str, str]] = Field(
+    marker_cells: SkipJsonSchema[dict[str, Loc]] = Field(
         default_factory=dict, exclude=True, repr=False
     )
 

@@ -12,10 +12,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict
 
-from psos_xl.errors import Issue
+from psos_xl.errors import Code, Severity
 from psos_xl.models import Catalog, Scope, Timesheet
+
+
+class IssueJson(BaseModel):
+    """A problem found at a place: ``location`` is ``workbook!sheet!cell``."""
+
+    # the shape of Issue.to_dict(), which every command's --json prints
+    model_config = ConfigDict(title="Issue")
+
+    code: Code
+    severity: Severity
+    location: str
+    message: str
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
@@ -23,7 +35,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         "catalog.schema.json": Catalog.model_json_schema(),
         "scope.schema.json": Scope.model_json_schema(),
         "timesheet.schema.json": Timesheet.model_json_schema(),
-        "issue.schema.json": TypeAdapter(Issue).json_schema(),
+        "issue.schema.json": IssueJson.model_json_schema(),
     }
 
 

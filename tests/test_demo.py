@@ -278,7 +278,7 @@ def test_the_planted_row_is_reported_where_the_summary_says(
     planted = summary.planted_issue
     assert planted is not None
     _ts, issues = read_timesheet(root / planted.path, display=planted.path.as_posix())
-    assert [(i.code, i.location) for i in issues] == [(Code.NOT_A_NUMBER, planted.location)]
+    assert [(i.code, str(i.location)) for i in issues] == [(Code.NOT_A_NUMBER, planted.location)]
     assert f"'{planted.value}'" in issues[0].message
     text = "\n".join(summary.lines())
     assert "deliberately wrong" in text and planted.location in text
@@ -290,7 +290,7 @@ def test_validating_the_demo_finds_only_the_planted_row(
     root, summary = written
     assert summary.planted_issue is not None
     issues = validate_path(root)
-    assert [(i.code, i.location) for i in issues] == [
+    assert [(i.code, str(i.location)) for i in issues] == [
         (Code.NOT_A_NUMBER, summary.planted_issue.location)
     ]
 

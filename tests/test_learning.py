@@ -47,7 +47,6 @@ Curve (median |RE| by history length; pairs are (catalog, calibrated)):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -64,8 +63,7 @@ from psos_xl.learning import (
     accuracy_curve,
     backtest,
     calibrate,
-    deliveries_from,
-    deliveries_from_rows,
+    delivered,
     quantile,
 )
 from psos_xl.models import (
@@ -160,7 +158,7 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 def deliveries(catalog: Catalog) -> list[Delivery]:
-    return deliveries_from(catalog, SCOPES, HOURS)
+    return delivered(catalog, SCOPES, HOURS)
 
 
 def by_key(rows: list[Any]) -> dict[tuple[str, str], Any]:
@@ -219,30 +217,55 @@ def test_only_what_can_be_normalised_and_calibrated_becomes_a_delivery(catalog: 
         ("DONE", "D4", "PM"): D(0),  # nothing booked: RE undefined
         ("DONE", "D4", "DEV"): D(7),  # a role DISC does not list
     }
-    got = deliveries_from(catalog, scopes, hours)
+    got = delivered(catalog, scopes, hours)
     assert [(d.engagement, d.deliverable, d.role, d.normalised) for d in got] == [
         ("DONE", "D4", "SA", D(10))
     ]
 
 
-def test_deliveries_from_store_rows(catalog: Catalog) -> None:
-    @dataclass(frozen=True)
-    class Row:
-        engagement: str
-        deliverable: str
-        sku: str
-        quantity: Decimal
-        complexity: str
-        risks: tuple[str, ...]
-        role: str
-        actual_hours: Decimal
-
-    rows = [
-        Row("E2", "D1", "DISC", D(2), "High", ("NEWTECH", "NEWTECH"), "SA", D("28.8")),
-        Row("E2", "D1", "DISC", D(2), "High", ("NEWTECH",), "DEV", D(3)),  # not a DISC role
-    ]
-    got = deliveries_from_rows(catalog, rows, {"E2": date(2026, 2, 2)})
+def test_delivered_takes_each_risk_code_once_and_only_the_skus_roles(catalog: Catalog) -> None:
+    e2 = scope(
+        "E2",
+        date(2026, 2, 2),
+        [dlv("D1", "DISC", "2", "High", risks=["NEWTECH", " NEWTECH"])],
+        risks=("NEWTECH",),
+    )
+    hours = {("E2", "D1", "SA"): D("28.8"), ("E2", "D1", "DEV"): D(3)}  # DEV: not a DISC role
+    got = delivered(catalog, [e2], hours)
     assert [(d.role, d.normalised, d.start_date) for d in got] == [("SA", D(8), date(2026, 2, 2))]
+    assert (got[0].complexity, got[0].risks) == ("High", ("NEWTECH",))
+
+
+def test_delivered_from_a_literal(catalog: Catalog) -> None:
+    """Every field of the rows calibration learns from, for a small literal firm."""
+    scopes = [
+        scope("B", date(2026, 3, 2), [dlv("B1", "BUILD", "2", "Low")], risks=("NEWTECH",)),
+        scope("A", date(2026, 1, 5), [dlv("A1", "DISC"), dlv("A2", "DISC", "3")]),
+    ]
+    hours = {
+        ("A", "A1", "PM"): D(5),
+        ("A", "A1", "SA"): D("9.5"),
+        ("A", "A2", "SA"): D(36),
+        ("B", "B1", "QA"): D("7.2"),
+        ("B", "B1", "DEV"): D("48.6"),
+        ("A", "A9", "SA"): D(7),  # no such deliverable
+        ("C", "C1", "SA"): D(7),  # no such scope
+    }
+    got = delivered(catalog, scopes, hours)
+    assert got == [
+        # scope order as given, then deliverable order, then the SKU's Services order
+        Delivery("B", date(2026, 3, 2), "B1", "BUILD", "DEV", D(2), D("0.75"), D("0.20"),
+                 D("48.6"), D(20), "Low", ("NEWTECH",)),
+        Delivery("B", date(2026, 3, 2), "B1", "BUILD", "QA", D(2), D("0.75"), D("0.20"),
+                 D("7.2"), D(5), "Low", ("NEWTECH",)),
+        Delivery("A", date(2026, 1, 5), "A1", "DISC", "SA", D(1), D(1), D(0),
+                 D("9.5"), D(10), "Medium", ()),
+        Delivery("A", date(2026, 1, 5), "A1", "DISC", "PM", D(1), D(1), D(0),
+                 D(5), D(4), "Medium", ()),
+        Delivery("A", date(2026, 1, 5), "A2", "DISC", "SA", D(3), D(1), D(0),
+                 D(36), D(10), "Medium", ()),
+    ]  # fmt: skip
+    assert [d.normalised for d in got] == [D(27), D(4), D("9.5"), D(5), D(12)]
 
 
 def test_a_delivery_refuses_what_cannot_be_normalised() -> None:
@@ -483,7 +506,7 @@ def test_learning_finds_the_demo_firms_overruns() -> None:
     for _, entry in firm.entries():
         key = (entry.engagement, entry.deliverable, entry.role)
         hours[key] = hours.get(key, D(0)) + entry.hours
-    deliveries = deliveries_from(firm.catalog, firm.scopes.values(), hours)
+    deliveries = delivered(firm.catalog, firm.scopes.values(), hours)
     assert {d.engagement for d in deliveries} == {
         s.info.engagement for s in firm.scopes.values() if s.info.status is Status.COMPLETED
     }

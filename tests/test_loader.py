@@ -183,7 +183,7 @@ def codes(issues: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 
 def found(issues: list[Issue]) -> set[tuple[str, str]]:
-    return {(str(i.code), i.location) for i in issues}
+    return {(str(i.code), str(i.location)) for i in issues}
 
 
 # --- validate and sync agree -----------------------------------------------------------

@@ -7,11 +7,12 @@ without soffice or pdftotext those tests are skipped with the package that provi
 from __future__ import annotations
 
 import copy
+import dataclasses
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,46 @@ def test_the_pricing_sheet_holds_live_cells_and_empty_snapshot_tables(
     # rebuilding keeps one Pricing sheet in place
     ps.build_pricing_sheet(wb, read_scope(scope_path)[0])  # type: ignore[arg-type]
     assert wb.sheetnames.count("Pricing") == 1
+
+
+def test_the_snapshot_rows_are_laid_out_by_the_pricing_sheet(scope_path: Path) -> None:
+    quote, _ = price_file(scope_path, today=TODAY)
+    when = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+    info, lines = ps.snapshot_rows(quote, "ab" * 32, when)
+    assert info == [
+        ["PricedAt", "2026-01-15T09:30:00+00:00"],
+        ["CatalogSha256", "ab" * 32],
+        ["Engagement", "ACME-01"],
+        ["BillingModel", "Milestone"],
+        ["Basis", "Catalog"],
+        ["Currency", "EUR"],
+        ["Hours", quote.hours],
+        ["Cost", quote.cost],
+        ["List", quote.list],
+        ["Discount", Decimal("0.05")],
+        ["Price", quote.price],
+        [
+            "Margin",
+            quote.margin.quantize(Decimal("0.0001"), ROUND_HALF_UP) if quote.margin else None,
+        ],
+    ]
+    assert [row[0] for row in info] == list(ps.INFO_FIELDS)
+    first = quote.lines[0]
+    assert lines[0] == [
+        first.deliverable, first.sku, first.role, "Catalog", first.hours, first.rate_from,
+        first.cost_rate, first.bill_rate, first.cost, first.list,
+    ]  # fmt: skip
+    assert len(lines) == len(quote.lines) and {len(r) for r in lines} == {10}
+    # priced both ways: the usual rows, then the two bases' prices and hours
+    on_p50 = dataclasses.replace(quote, price=Decimal("1234.56"), hours=Decimal("78.5"))
+    both, same_lines = ps.snapshot_rows(quote, "ab" * 32, when, both_ways=(quote, on_p50))
+    assert both[: len(info)] == info and same_lines == lines
+    assert both[len(info) :] == [
+        ["PriceCatalog", quote.price],
+        ["PriceCalibrated", Decimal("1234.56")],
+        ["HoursCatalog", quote.hours],
+        ["HoursCalibrated", Decimal("78.5")],
+    ]
 
 
 def _scope_with_pricing_sheet(source: Path, target: Path, workspace: str = "") -> Path:

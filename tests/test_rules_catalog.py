@@ -48,7 +48,7 @@ def check(catalog: Catalog) -> list[Issue]:
 
 
 def found(issues: list[Issue]) -> set[tuple[Code, str]]:
-    return {(i.code, i.location) for i in issues}
+    return {(i.code, str(i.location)) for i in issues}
 
 
 def test_the_fixture_catalog_is_clean(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_every_rule_says_what_it_checks() -> None:
 def test_a_role_rated_twice_on_the_same_date_names_both_rows(tmp_path: Path) -> None:
     catalog = read(tmp_path, tables(Roles=[["SA", "Architect", 105, 210, "EUR", "2026-01-01"]]))
     [issue] = rules.unique_rates(catalog, RuleContext())
-    assert (issue.code, issue.location) == (Code.DUPLICATE_RATE, "catalog.xlsx!Roles!F6")
+    assert (issue.code, str(issue.location)) == (Code.DUPLICATE_RATE, "catalog.xlsx!Roles!F6")
     assert "'SA'" in issue.message and "rows 3 and 6" in issue.message
     assert "2026-01-01" in issue.message
 
@@ -85,7 +85,7 @@ def test_negative_rates_are_flagged_at_each_cell(tmp_path: Path) -> None:
 def test_billing_below_cost_is_a_warning_at_the_bill_rate(tmp_path: Path) -> None:
     catalog = read(tmp_path, tables(Roles=[["JR", "Junior", 80, 60, "EUR", "2025-01-01"]]))
     [issue] = check(catalog)
-    assert (issue.code, issue.location) == (Code.BILL_BELOW_COST, "catalog.xlsx!Roles!D6")
+    assert (issue.code, str(issue.location)) == (Code.BILL_BELOW_COST, "catalog.xlsx!Roles!D6")
     assert issue.severity is Severity.WARNING
     assert "60" in issue.message and "80" in issue.message
 
@@ -93,7 +93,7 @@ def test_billing_below_cost_is_a_warning_at_the_bill_rate(tmp_path: Path) -> Non
 def test_a_role_in_another_currency_is_a_warning(tmp_path: Path) -> None:
     catalog = read(tmp_path, tables(Roles=[["US", "US architect", 90, 180, "USD", "2025-01-01"]]))
     [issue] = check(catalog)
-    assert (issue.code, issue.location) == (Code.CURRENCY_MISMATCH, "catalog.xlsx!Roles!E6")
+    assert (issue.code, str(issue.location)) == (Code.CURRENCY_MISMATCH, "catalog.xlsx!Roles!E6")
     assert issue.severity is Severity.WARNING
     assert "USD" in issue.message and "EUR" in issue.message
 
@@ -101,21 +101,24 @@ def test_a_role_in_another_currency_is_a_warning(tmp_path: Path) -> None:
 def test_services_must_name_defined_roles(tmp_path: Path) -> None:
     catalog = read(tmp_path, tables(Services=[["DISC", "Discovery", "sa", 3]]))
     [issue] = check(catalog)
-    assert (issue.code, issue.location) == (Code.UNKNOWN_ROLE, "catalog.xlsx!Services!C6")
+    assert (issue.code, str(issue.location)) == (Code.UNKNOWN_ROLE, "catalog.xlsx!Services!C6")
     assert "'sa'" in issue.message and "did you mean 'SA'" in issue.message
 
 
 def test_a_sku_listing_a_role_twice(tmp_path: Path) -> None:
     catalog = read(tmp_path, tables(Services=[["DISC", "Discovery", "SA", 2]]))
     [issue] = check(catalog)
-    assert (issue.code, issue.location) == (Code.DUPLICATE_SERVICE_ROLE, "catalog.xlsx!Services!C6")
+    assert (issue.code, str(issue.location)) == (
+        Code.DUPLICATE_SERVICE_ROLE,
+        "catalog.xlsx!Services!C6",
+    )
     assert "rows 2 and 6" in issue.message
 
 
 def test_negative_base_hours(tmp_path: Path) -> None:
     catalog = read(tmp_path, tables(Services=[["RUN", "Run", "DEV", -4]]))
     [issue] = check(catalog)
-    assert (issue.code, issue.location) == (Code.HOURS_NEGATIVE, "catalog.xlsx!Services!D6")
+    assert (issue.code, str(issue.location)) == (Code.HOURS_NEGATIVE, "catalog.xlsx!Services!D6")
     assert "-4" in issue.message
 
 
@@ -140,7 +143,7 @@ def test_risk_uplifts_stay_between_minus_half_and_two(tmp_path: Path) -> None:
         (Code.UPLIFT_OUT_OF_RANGE, "catalog.xlsx!Risks!C7"),
         (Code.UPLIFT_OUT_OF_RANGE, "catalog.xlsx!Risks!C8"),
     }
-    by_cell = {i.location: i.message for i in issues}
+    by_cell = {str(i.location): i.message for i in issues}
     assert "enter a fraction (0.15 for +15 %)" in by_cell["catalog.xlsx!Risks!C6"]
     assert "fraction" not in by_cell["catalog.xlsx!Risks!C8"]
 
@@ -166,7 +169,9 @@ def test_codes_defined_twice(tmp_path: Path) -> None:
         (Code.DUPLICATE_CODE, "catalog.xlsx!Settings!A7"),
         (Code.DUPLICATE_CODE, "catalog.xlsx!People!A3"),
     }
-    assert "rows 3 and 5" in {i.location: i.message for i in issues}["catalog.xlsx!Complexity!A5"]
+    assert (
+        "rows 3 and 5" in {str(i.location): i.message for i in issues}["catalog.xlsx!Complexity!A5"]
+    )
 
 
 def test_missing_and_blank_settings_say_which_default_applies(tmp_path: Path) -> None:
@@ -183,7 +188,7 @@ def test_missing_and_blank_settings_say_which_default_applies(tmp_path: Path) ->
         (Code.SETTING_MISSING, "catalog.xlsx!Settings!A2"),
         (Code.SETTING_MISSING, "catalog.xlsx!Settings!B4"),
     }
-    by_cell = {i.location: i for i in issues}
+    by_cell = {str(i.location): i for i in issues}
     assert "'TargetMargin' is missing; the default 0.35 is used" in (
         by_cell["catalog.xlsx!Settings!A2"].message
     )
@@ -195,7 +200,7 @@ def test_missing_and_blank_settings_say_which_default_applies(tmp_path: Path) ->
 
 def test_without_a_settings_table_every_setting_is_missing_at_the_sheet() -> None:
     issues = rules.settings_present(Catalog(workbook="catalog.xlsx"), RuleContext())
-    assert {i.location for i in issues} == {"catalog.xlsx!Settings"}
+    assert {str(i.location) for i in issues} == {"catalog.xlsx!Settings"}
     assert len(issues) == 5
     assert any("'Currency' is missing; the default EUR is used" in i.message for i in issues)
 
@@ -222,7 +227,7 @@ def test_people_rows_are_checked(tmp_path: Path) -> None:
         (Code.PERSON_INVALID, "catalog.xlsx!People!E5"),
         (Code.PERSON_INVALID, "catalog.xlsx!People!G5"),
     }
-    by_cell = {i.location: i.message for i in issues}
+    by_cell = {str(i.location): i.message for i in issues}
     assert "enter a fraction (0.8 for 80 %)" in by_cell["catalog.xlsx!People!E4"]
     assert "200" in by_cell["catalog.xlsx!People!D4"]
 

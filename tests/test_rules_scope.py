@@ -57,7 +57,7 @@ def check(scope: Scope, catalog: Catalog | None, reader: list[Issue] | None = No
 
 
 def found(issues: list[Issue]) -> set[tuple[Code, str]]:
-    return {(i.code, i.location) for i in issues}
+    return {(i.code, str(i.location)) for i in issues}
 
 
 def test_the_fixture_scope_is_clean(tmp_path: Path, catalog: Catalog) -> None:
@@ -77,7 +77,7 @@ def test_without_a_catalog_one_warning_says_what_was_skipped(tmp_path: Path) -> 
     scope, _ = read(tmp_path, tabs)
     ctx = RuleContext(catalog=None, catalog_note="no catalog at catalog.xlsx")
     [issue] = run_rules(rules.RULES, scope, ctx)
-    assert (issue.code, issue.location) == (Code.CATALOG_NOT_FOUND, "scope.xlsx")
+    assert (issue.code, str(issue.location)) == (Code.CATALOG_NOT_FOUND, "scope.xlsx")
     assert issue.severity is Severity.WARNING
     assert "no catalog at catalog.xlsx" in issue.message
     assert "SKUs" in issue.message and "rates in force" in issue.message
@@ -107,7 +107,7 @@ def test_a_field_the_reader_rejected_is_not_also_missing(tmp_path: Path, catalog
 def test_end_before_start(tmp_path: Path, catalog: Catalog) -> None:
     scope, _ = read(tmp_path, with_info(SCOPE_TABLES, EndDate="2026-01-31"))
     [issue] = check(scope, catalog)
-    assert (issue.code, issue.location) == (Code.DATES_REVERSED, "scope.xlsx!ScopeInfo!B6")
+    assert (issue.code, str(issue.location)) == (Code.DATES_REVERSED, "scope.xlsx!ScopeInfo!B6")
     assert "2026-01-31" in issue.message and "2026-02-01" in issue.message
 
 
@@ -120,7 +120,10 @@ def test_discount_out_of_range(
 ) -> None:
     scope, _ = read(tmp_path, with_info(SCOPE_TABLES, Discount=discount))
     [issue] = check(scope, catalog)
-    assert (issue.code, issue.location) == (Code.DISCOUNT_OUT_OF_RANGE, "scope.xlsx!ScopeInfo!B8")
+    assert (issue.code, str(issue.location)) == (
+        Code.DISCOUNT_OUT_OF_RANGE,
+        "scope.xlsx!ScopeInfo!B8",
+    )
     assert (hint in issue.message) if hint else ("fraction" not in issue.message)
 
 
@@ -148,7 +151,7 @@ def test_deliverables_are_checked_against_the_catalog(tmp_path: Path, catalog: C
         (Code.UNKNOWN_RISK, "scope.xlsx!Deliverables!F6"),
         (Code.QUANTITY_NOT_POSITIVE, "scope.xlsx!Deliverables!D7"),
     }
-    by_cell = {i.location: i.message for i in issues}
+    by_cell = {str(i.location): i.message for i in issues}
     assert "rows 2 and 4" in by_cell["scope.xlsx!Deliverables!A4"]
     assert "'DISCO'" in by_cell["scope.xlsx!Deliverables!B5"]
     assert "did you mean 'DISC'" in by_cell["scope.xlsx!Deliverables!B5"]
@@ -181,7 +184,7 @@ def test_overrides_are_checked(tmp_path: Path, catalog: Catalog) -> None:
         (Code.HOURS_NEGATIVE, "scope.xlsx!Overrides!C5"),
         (Code.DUPLICATE_OVERRIDE, "scope.xlsx!Overrides!B6"),
     }
-    assert "rows 2 and 6" in {i.location: i.message for i in issues}["scope.xlsx!Overrides!B6"]
+    assert "rows 2 and 6" in {str(i.location): i.message for i in issues}["scope.xlsx!Overrides!B6"]
 
 
 def test_a_needed_role_without_a_rate_at_the_start_date(tmp_path: Path, catalog: Catalog) -> None:
@@ -198,7 +201,7 @@ def test_a_needed_role_without_a_rate_at_the_start_date(tmp_path: Path, catalog:
         (Code.NO_RATE_IN_FORCE, "scope.xlsx!Deliverables!B4"),
         (Code.NO_RATE_IN_FORCE, "scope.xlsx!Deliverables!B6"),
     }
-    by_cell = {i.location: i.message for i in issues}
+    by_cell = {str(i.location): i.message for i in issues}
     assert "'QA'" in by_cell["scope.xlsx!Deliverables!B4"]
     assert "2026-02-01" in by_cell["scope.xlsx!Deliverables!B4"]
     assert "first rate starts 2026-06-01" in by_cell["scope.xlsx!Deliverables!B4"]
@@ -224,7 +227,7 @@ def test_no_assumptions_is_a_warning_at_the_table(tmp_path: Path, catalog: Catal
     tabs["Assumptions"] = [tabs["Assumptions"][0]]
     scope, _ = read(tmp_path, tabs)
     [issue] = check(scope, catalog)
-    assert (issue.code, issue.location) == (Code.NO_ASSUMPTIONS, "scope.xlsx!Assumptions!A1")
+    assert (issue.code, str(issue.location)) == (Code.NO_ASSUMPTIONS, "scope.xlsx!Assumptions!A1")
     assert issue.severity is Severity.WARNING
 
     del tabs["Assumptions"]
@@ -245,7 +248,7 @@ def test_no_deliverables_is_a_warning_at_the_table(tmp_path: Path, catalog: Cata
     tabs["Overrides"] = [["Deliverable", "Role", "Hours"]]
     scope, _ = read(tmp_path, tabs)
     [issue] = check(scope, catalog)
-    assert (issue.code, issue.location) == (Code.NO_DELIVERABLES, "scope.xlsx!Deliverables!A1")
+    assert (issue.code, str(issue.location)) == (Code.NO_DELIVERABLES, "scope.xlsx!Deliverables!A1")
     assert issue.severity is Severity.WARNING
 
 
@@ -263,7 +266,7 @@ def test_rows_the_reader_rejected_are_not_also_no_deliverables(
 def test_a_scope_in_another_currency_is_a_warning(tmp_path: Path, catalog: Catalog) -> None:
     scope, _ = read(tmp_path, with_info(SCOPE_TABLES, Currency="usd"))
     [issue] = check(scope, catalog)
-    assert (issue.code, issue.location) == (Code.CURRENCY_MISMATCH, "scope.xlsx!ScopeInfo!B12")
+    assert (issue.code, str(issue.location)) == (Code.CURRENCY_MISMATCH, "scope.xlsx!ScopeInfo!B12")
     assert issue.severity is Severity.WARNING
 
 

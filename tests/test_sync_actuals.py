@@ -1,4 +1,6 @@
-"""Actuals over the store: hours, billable split, cost at the rate in force per entry."""
+"""Actuals over the store: hours, billable split, cost at the rate in force per entry
+(:func:`psos_xl.pricing.booked.actual_lines` over :func:`psos_xl.store.queries.bookings`),
+and the deliveries calibration learns from (:func:`psos_xl.learning.delivered`)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ from test_sync_engine import make_workspace, scope_tables, timesheet
 from wb import make_workbook
 
 from psos_xl import store as st
+from psos_xl.learning import Delivery, delivered
+from psos_xl.models import Status
+from psos_xl.pricing.booked import ActualLine, actual_lines
 from psos_xl.store import open_store
+from psos_xl.store import queries as q
 from psos_xl.sync import run_sync
-from psos_xl.sync.actuals import ActualLine, deliverable_actuals, delivered, engagement_actuals
 
 # BETA-01 starts 2026-01-05; SA costs 95 until 2025-12-31 and 100 from 2026-01-01
 OLD_WEEK = date(2025, 12, 29)
@@ -48,6 +53,27 @@ def synced(tmp_path: Path) -> Path:
     result = run_sync(root)
     assert [str(i.code) for i in result.issues if i.is_error] == ["DATE_BEFORE_START"]
     return root
+
+
+def engagement_actuals(store: st.Store) -> list[ActualLine]:
+    """Every engagement × deliverable × role with time booked, sorted."""
+    with store.connect() as conn:
+        return actual_lines(q.load_catalog(conn), q.bookings(conn))
+
+
+def deliverable_actuals(store: st.Store, engagement: str) -> list[ActualLine]:
+    """One engagement's lines, per deliverable × role."""
+    with store.connect() as conn:
+        return actual_lines(q.load_catalog(conn), q.bookings(conn, engagement))
+
+
+def completed_deliveries(store: st.Store) -> list[Delivery]:
+    with store.connect() as conn:
+        catalog = q.load_catalog(conn)
+        scopes = q.load_scopes(conn, (Status.COMPLETED.value,))
+        hours = q.booked_hours(conn)
+    assert catalog is not None
+    return delivered(catalog, scopes.values(), hours)
 
 
 def line(lines: list[ActualLine], eng: str, dlv: str, role: str) -> ActualLine:
@@ -97,17 +123,25 @@ def test_deliverable_actuals_of_one_engagement(tmp_path: Path) -> None:
 def test_delivered_gives_calibration_its_inputs(tmp_path: Path) -> None:
     store = open_store(st.default_url(synced(tmp_path)))
     try:
-        rows = delivered(store)
+        rows = completed_deliveries(store)
+        with store.connect() as conn:
+            booked = q.booked_hours(conn, ["BETA-01"])
     finally:
         store.close()
+    assert booked == {
+        ("BETA-01", "B1", "DEV"): Decimal(2),
+        ("BETA-01", "B1", "SA"): Decimal("1.514"),
+        ("BETA-01", "B2", "SA"): Decimal(3),
+    }
+    # DEV's 2 hours on B1 are booked, but DISC lists no DEV: nothing to calibrate
     assert {(r.engagement, r.deliverable, r.role, r.actual_hours) for r in rows} == {
-        ("BETA-01", "B1", "DEV", Decimal(2)),
         ("BETA-01", "B1", "SA", Decimal("1.514")),
         ("BETA-01", "B2", "SA", Decimal(3)),
     }
     first = rows[0]
     assert (first.sku, first.quantity, first.complexity) == ("DISC", Decimal(1), "Medium")
     assert first.risks == ("REMOTE",)  # the scope's codes join the deliverable's
+    assert (first.multiplier, first.uplift) == (Decimal(1), Decimal("0.05"))
 
 
 def test_hours_without_a_rate_in_force_are_not_costed_at_zero(tmp_path: Path) -> None:

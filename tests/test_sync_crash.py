@@ -38,10 +38,12 @@ CHILD = textwrap.dedent(
     from psos_xl.errors import PsosError
     from psos_xl.sync import run_sync
     root, workers = Path(sys.argv[1]), int(sys.argv[2])
-    timeout, slow = float(sys.argv[3]), float(sys.argv[4])
+    timeout, slow, hold = float(sys.argv[3]), float(sys.argv[4]), sys.argv[5] == "hold"
     def tick(done, total, path):
         if done == 1:
             print("reading", flush=True)
+            if hold:  # inside the run, lock held: wait until the test lets go
+                sys.stdin.readline()
         time.sleep(slow)
     print("go", flush=True)
     try:
@@ -115,10 +117,19 @@ def use_version(root: Path, corpus: dict[str, Path], version: str) -> None:
 
 
 def child(
-    root: Path, workers: int = 1, timeout: float = 30, slow: float = 0
+    root: Path, workers: int = 1, timeout: float = 30, slow: float = 0, hold: bool = False
 ) -> subprocess.Popen[str]:
+    """A sync in a process of its own; with ``hold`` it stops at its first read, holding
+    the lock, until a line is written to its stdin."""
     args = [sys.executable, "-c", CHILD, str(root), str(workers), str(timeout), str(slow)]
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args.append("hold" if hold else "")
+    return subprocess.Popen(
+        args,
+        stdin=subprocess.PIPE if hold else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def runs(root: Path) -> list[Any]:
@@ -189,14 +200,15 @@ def test_two_syncs_at_once_never_write_together(corpus: dict[str, Path], tmp_pat
     root = tmp_path / "work"
     shutil.copytree(corpus["a"], root)
 
-    first = child(root, slow=0.05)  # holds the lock for 33 × 0.05 s at least
+    first = child(root, hold=True)  # stops at its first read, holding the lock
     assert first.stdout is not None and first.stdout.readline().strip() == "go"
     assert first.stdout.readline().strip() == "reading"
     impatient = child(root, timeout=0.2)
+    out_impatient, _ = impatient.communicate(timeout=60)  # gave up while first holds it
     patient = child(root, timeout=30)
-    out_impatient, _ = impatient.communicate(timeout=60)
+    assert patient.stdout is not None and patient.stdout.readline().strip() == "go"
+    out_first, _ = first.communicate("\n", timeout=60)  # let go
     out_patient, _ = patient.communicate(timeout=60)
-    out_first, _ = first.communicate(timeout=60)
 
     assert impatient.returncode == 2
     assert json.loads(out_impatient.splitlines()[-1])["error"] == "SyncBusyError"

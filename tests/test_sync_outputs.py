@@ -167,7 +167,7 @@ def workbooks(root: Path) -> dict[str, tuple[int, bytes]]:
 
 
 def by_code(result: SyncResult) -> set[tuple[str, str]]:
-    return {(str(i.code), i.location) for i in result.issues}
+    return {(str(i.code), str(i.location)) for i in result.issues}
 
 
 def test_first_sync_writes_exactly_the_valid_hours(firm: Path) -> None:

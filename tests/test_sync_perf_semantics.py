@@ -63,7 +63,7 @@ def test_new_copies_count_the_first_path_whatever_the_read_order(tmp_path: Path)
     timesheet(ws / "timesheets" / "alm.xlsx", [entry(0, "ACME-01", "D1", "SA", 7)])
     result = run_sync(ws)
     (issue,) = [i for i in result.issues]
-    assert (issue.code, issue.location) == (Code.CONFLICTED_COPY, "scopes/acme.xlsx")
+    assert (issue.code, str(issue.location)) == (Code.CONFLICTED_COPY, "scopes/acme.xlsx")
     assert "a-acme.xlsx is counted" in issue.message
     assert {r.path for r in rows_of(ws, "scopes")} == {"a-acme.xlsx", "scopes/beta.xlsx"}
     assert [r.engagement for r in rows_of(ws)] == ["ACME-01"]

@@ -110,6 +110,6 @@ def test_the_macro_enabled_scope_is_an_xlsm_that_reads_like_the_xlsx(
     xlsx, xlsx_issues = read_scope(generated["scope.xlsx"])
     assert xlsm is not None and xlsx is not None
     assert xlsm.model_dump(exclude={"workbook"}) == xlsx.model_dump(exclude={"workbook"})
-    assert [(i.code, i.location.split("!", 1)[1]) for i in xlsm_issues] == [
-        (i.code, i.location.split("!", 1)[1]) for i in xlsx_issues
+    assert [(i.code, str(i.location).split("!", 1)[1]) for i in xlsm_issues] == [
+        (i.code, str(i.location).split("!", 1)[1]) for i in xlsx_issues
     ]

@@ -77,7 +77,7 @@ def test_an_open_workbook_is_not_written(scope: Path, lock: str) -> None:
     assert snapshot(scope) == before
     issue = result.issue("scopes/acme-portal.xlsx")
     assert issue is not None and issue.code is Code.WORKBOOK_OPEN
-    assert issue.location == "scopes/acme-portal.xlsx!Delivery"
+    assert str(issue.location) == "scopes/acme-portal.xlsx!Delivery"
     assert leftovers(scope.parent) == []
 
 

@@ -3,11 +3,12 @@
 **Accuracy** (``psos report accuracy``, :func:`workspace_accuracy`) is read from the
 workspace's **store**, so sync must have run; nothing is read from the workbooks:
 
-- deliveries: :func:`psos_xl.sync.actuals.delivered` (per deliverable × role of the
-  Completed engagements, with the SKU, quantity, complexity and risks as stored);
-- the catalog as stored (:func:`psos_xl.store.load_catalog`): its Services hours
+- deliveries: :func:`psos_xl.learning.delivered` over the stored Completed scopes
+  (:func:`psos_xl.store.queries.load_scopes`) and the hours booked on them
+  (:func:`psos_xl.store.queries.booked_hours`): the same rows sync calibrates from;
+- the catalog as stored (:func:`psos_xl.store.queries.load_catalog`): its Services hours
   are the static estimate, its CalibrationPrior the k of the calibrated one;
-- each engagement's StartDate from the stored scopes: the order of the time-ordered
+- each engagement's StartDate from its stored scope: the order of the time-ordered
   backtest (:func:`psos_xl.learning.accuracy`).
 
 The store is what sync validated, so a row sync rejected is not counted, and the figures
@@ -18,9 +19,11 @@ are the ones the catalog's Actuals table was calibrated from.
 (:func:`psos_xl.learning.memory.like_scope`), written with the workspace's catalog (dropdowns
 filled), then priced twice against that catalog, whose Actuals sync filled: on the
 **Catalog** basis and on **P50** (calibrated hours). The scope's Pricing sheet gets the
-usual snapshot (the scope's own basis, P50) plus four PricingInfo rows, PriceCatalog,
-PriceCalibrated, HoursCatalog and HoursCalibrated, so both figures show without the
-add-in; its live cells show both bases side by side where the add-in runs.
+usual snapshot (the scope's own basis) plus four PricingInfo rows, PriceCatalog,
+PriceCalibrated, HoursCatalog and HoursCalibrated
+(:func:`psos_xl.workbook.pricing_sheet.snapshot_rows` lays them out), so both figures
+show without the add-in; its live cells show both bases side by side where the add-in
+runs.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from psos_xl.learning import (
     Delivery,
     accuracy,
     accuracy_curve,
-    deliveries_from_rows,
+    delivered,
 )
 from psos_xl.learning.memory import Match, like_scope, rank_closest
 from psos_xl.models import RESERVED_ENGAGEMENTS, Catalog, EstimateBasis, Scope, Status
@@ -50,7 +53,6 @@ from psos_xl.workspace import Workspace
 if TYPE_CHECKING:
     from psos_xl.store import Store
     from psos_xl.sync.writeback import WriteResult
-    from psos_xl.workbook.patch import CellValue
 
 _UNSAFE = set('/\\:*?"<>|')
 
@@ -107,22 +109,17 @@ def open_existing_store(ws: Workspace, override: str | None = None) -> Store:
 
 def store_deliveries(store: Store) -> tuple[Catalog, list[Delivery]]:
     """The stored catalog and the deliveries of Completed engagements, in StartDate order
-    (then engagement, deliverable and role). StoreMissingError without a stored catalog."""
-    from sqlalchemy import select
-
-    from psos_xl import store as st
-    from psos_xl.sync.actuals import delivered
+    (then engagement, deliverable, and role in the catalog's Services order).
+    StoreMissingError without a stored catalog."""
+    from psos_xl.store import queries as q
 
     with store.connect() as conn:
-        catalog = st.load_catalog(conn)
-        starts: dict[str, date | None] = {
-            row.engagement: row.start_date
-            for row in conn.execute(select(st.scopes.c.engagement, st.scopes.c.start_date))
-        }
+        catalog = q.load_catalog(conn)
+        scopes = q.load_scopes(conn, (Status.COMPLETED.value,))
+        hours = q.booked_hours(conn, list(scopes))
     if catalog is None:
         raise StoreMissingError("the store holds no catalog: run psos sync first")
-    rows = delivered(store)
-    deliveries = deliveries_from_rows(catalog, rows, starts)
+    deliveries = delivered(catalog, scopes.values(), hours)
     deliveries.sort(key=lambda d: (d.start_date or date.max, d.engagement))
     return catalog, deliveries
 
@@ -183,14 +180,6 @@ class BothWays:
             f"history says {self.calibrated_price:,.2f}{unit}{delta}"
         )
 
-    def info_rows(self) -> list[list[CellValue]]:
-        return [
-            ["PriceCatalog", self.catalog_price],
-            ["PriceCalibrated", self.calibrated_price],
-            ["HoursCatalog", self.catalog_hours],
-            ["HoursCalibrated", self.calibrated_hours],
-        ]
-
     def to_json(self) -> dict[str, Any]:
         change = self.change
         return {
@@ -242,25 +231,13 @@ def write_both_ways(
 ) -> tuple[BothWays, WriteResult]:
     """Price ``scope`` both ways and store the snapshot (its own basis) with the four
     comparison rows in the Pricing sheet of the scope workbook at ``path``."""
-    from psos_xl.app.price import snapshot_rows
-    from psos_xl.sync.writeback import write_table
-    from psos_xl.workbook import spec
+    from psos_xl.app.price import write_snapshot
 
     prices, on_catalog, on_p50 = both_ways(catalog, scope)
     own = on_catalog if scope.info.estimate_basis is EstimateBasis.CATALOG else on_p50
     if scope.info.estimate_basis is EstimateBasis.P80:
         own = price(catalog, scope)
-    info, lines = snapshot_rows(own, catalog_sha256)
-    first = write_table(path, spec.PRICED_LINES.name, spec.PRICED_LINES.headers, lines)
-    if not first.ok:
-        return prices, first
-    result = write_table(
-        path,
-        spec.PRICING_INFO.name,
-        spec.PRICING_INFO.headers,
-        [*info, *prices.info_rows()],
-        expected_sha256=first.sha256,
-    )
+    result = write_snapshot(path, own, catalog_sha256, both_ways=(on_catalog, on_p50))
     return prices, result
 
 

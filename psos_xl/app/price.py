@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,14 +22,12 @@ from psos_xl.errors import Code, Issue, WorkbookError, dedupe_issues, has_errors
 from psos_xl.models import Catalog, EstimateBasis, Scope
 from psos_xl.pricing import Quote, QuoteLine, price
 from psos_xl.pricing.money import percent
-from psos_xl.pricing.quote import MARGIN_PLACES
 from psos_xl.workbook import spec
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from psos_xl.sync.writeback import WriteResult
-    from psos_xl.workbook.patch import CellValue
 
 
 def find_catalog(scope_path: Path) -> Path:
@@ -169,10 +166,9 @@ def render_quote(quote: Quote, issues: Sequence[Issue] = ()) -> RenderableType:
         parts.append(Text(""))
         for issue in issues:
             style = "red" if issue.is_error else "yellow"
+            where = escape(str(issue.location))
             parts.append(
-                Text.from_markup(
-                    f"{escape(issue.location)}: [{style}]{issue.code}[/] {escape(issue.message)}"
-                )
+                Text.from_markup(f"{where}: [{style}]{issue.code}[/] {escape(issue.message)}")
             )
     return Group(*parts)
 
@@ -213,61 +209,26 @@ def _schedule(quote: Quote) -> RenderableType | None:
 # --- the snapshot ---------------------------------------------------------------------
 
 
-def snapshot_rows(
-    quote: Quote, catalog_sha256: str, priced_at: datetime | None = None
-) -> tuple[list[list[CellValue]], list[list[CellValue]]]:
-    """The PricingInfo (Field/Value) and PricedLines rows of a snapshot."""
-    when = (priced_at or datetime.now(UTC)).isoformat(timespec="seconds")
-    margin = (
-        quote.margin.quantize(MARGIN_PLACES, rounding=ROUND_HALF_UP)
-        if quote.margin is not None
-        else None
-    )
-    info: list[list[CellValue]] = [
-        ["PricedAt", when],
-        ["CatalogSha256", catalog_sha256],
-        ["Engagement", quote.engagement],
-        ["BillingModel", str(quote.billing_model) if quote.billing_model else ""],
-        ["Basis", str(quote.basis)],
-        ["Currency", quote.currency],
-        ["Hours", quote.hours],
-        ["Cost", quote.cost],
-        ["List", quote.list],
-        ["Discount", quote.discount],
-        ["Price", quote.price],
-        ["Margin", margin],
-    ]
-    lines: list[list[CellValue]] = [
-        [
-            line.deliverable,
-            line.sku,
-            line.role,
-            str(line.basis),
-            line.hours,
-            line.rate_from,
-            line.cost_rate,
-            line.bill_rate,
-            line.cost,
-            line.list,
-        ]
-        for line in quote.lines
-    ]
-    return info, lines
-
-
 def write_snapshot(
-    scope_path: Path, quote: Quote, catalog_sha256: str, priced_at: datetime | None = None
+    scope_path: Path,
+    quote: Quote,
+    catalog_sha256: str,
+    priced_at: datetime | None = None,
+    both_ways: tuple[Quote, Quote] | None = None,
 ) -> WriteResult:
     """Store the priced snapshot in the scope's Pricing sheet (PricedLines, then
-    PricingInfo, whose PricedAt dates the pair), touching nothing else.
+    PricingInfo, whose PricedAt dates the pair), touching nothing else; its rows are
+    :func:`psos_xl.workbook.pricing_sheet.snapshot_rows` (``both_ways``: the scope
+    priced on the Catalog and P50 bases, shown beside it).
 
     Returns the first result that is not ``written``/``unchanged``, else PricingInfo's.
     The lines go first: if PricingInfo then fails, its older PricedAt still says the
     snapshot is not the one just priced.
     """
     from psos_xl.sync.writeback import write_table
+    from psos_xl.workbook.pricing_sheet import snapshot_rows
 
-    info, lines = snapshot_rows(quote, catalog_sha256, priced_at)
+    info, lines = snapshot_rows(quote, catalog_sha256, priced_at, both_ways)
     first = write_table(scope_path, spec.PRICED_LINES.name, spec.PRICED_LINES.headers, lines)
     if not first.ok:
         return first

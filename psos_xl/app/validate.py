@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from psos_xl import loader
-from psos_xl.errors import Code, Issue, sort_issues
+from psos_xl.errors import Code, Issue, has_errors, sort_issues
 from psos_xl.models import Catalog, Kind
 from psos_xl.rules import RuleContext
 from psos_xl.sync.result import conflicted_copy
@@ -145,3 +146,22 @@ class _Run:
         kind = "is not a catalog" if loaded.model is not None else "cannot be used"
         note = f"{name} {kind}" + (f" ({reasons})" if reasons else "")
         return RuleContext(catalog_note=note)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``psos validate`` found: every issue, sorted by location."""
+
+    issues: list[Issue]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if has_errors(self.issues) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"issues": [i.to_dict() for i in self.issues]}
+
+
+def validate(paths: Sequence[Path], catalog_path: Path | None = None) -> Validation:
+    """``psos validate PATH… [--catalog PATH]``: :func:`validate_paths`, as a result."""
+    return Validation(validate_paths(paths, catalog_path))

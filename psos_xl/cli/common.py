@@ -47,7 +47,9 @@ def print_issues(issues: list[Issue]) -> None:
     out = console()
     for issue in issues:
         style = _STYLE[issue.severity]
-        out.print(f"{escape(issue.location)}: [{style}]{issue.code}[/] {escape(issue.message)}")
+        out.print(
+            f"{escape(str(issue.location))}: [{style}]{issue.code}[/] {escape(issue.message)}"
+        )
 
 
 def summary(issues: list[Issue]) -> str:

@@ -1,9 +1,10 @@
 """Learning: delivered hours → the catalog's Actuals, and how accurate estimates were.
 
-Pure domain (DESIGN §5): no store, no workbook library. Sync hands in what was delivered;
-this package hands back rows of the catalog's ``Actuals`` table and accuracy reports.
+Pure domain (DESIGN §5): no store, no workbook library. Sync hands in what was delivered
+(the scopes and the booked hours, read by :mod:`psos_xl.store.queries`); this package
+hands back rows of the catalog's ``Actuals`` table and accuracy reports.
 
-    deliveries = deliveries_from(catalog, scopes, actual_hours)   # Completed scopes only
+    deliveries = delivered(catalog, scopes, booked_hours)          # Completed scopes only
     rows = calibrate(catalog, deliveries, updated_at="2026-10-12T08:00:00Z")
     report = accuracy(catalog, deliveries)                         # MMRE, PRED(25), bias
     curve = accuracy_curve(deliveries, catalog)                    # by history length
@@ -35,12 +36,7 @@ from psos_xl.learning.calibrate import (
     quantile,
     round4,
 )
-from psos_xl.learning.deliveries import (
-    DeliveredLike,
-    Delivery,
-    deliveries_from,
-    deliveries_from_rows,
-)
+from psos_xl.learning.deliveries import Delivery, delivered
 
 __all__ = [
     "ALL",
@@ -49,7 +45,6 @@ __all__ = [
     "AccuracyReport",
     "AccuracyRow",
     "CurvePoint",
-    "DeliveredLike",
     "Delivery",
     "Judged",
     "accuracy",
@@ -58,8 +53,7 @@ __all__ = [
     "backtest",
     "calibrate",
     "calibrated_hours",
-    "deliveries_from",
-    "deliveries_from_rows",
+    "delivered",
     "mean",
     "median",
     "quantile",

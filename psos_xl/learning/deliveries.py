@@ -26,9 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
 
-from psos_xl.models import Catalog, Scope, Status
+from psos_xl.models import Catalog, Deliverable, Scope, ScopeInfo, Status
 from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
 from psos_xl.pricing.money import ONE, ZERO
 
@@ -51,6 +50,8 @@ class Delivery:
     uplift: Decimal
     actual_hours: Decimal
     catalog_hours: Decimal
+    complexity: str = ""  # as the scope names it; ``multiplier`` is its value
+    risks: tuple[str, ...] = ()  # the deliverable's codes ∪ the scope's, each once
 
     def __post_init__(self) -> None:
         if self.factor <= ZERO:
@@ -88,27 +89,6 @@ class Delivery:
         return (actual - estimate) / actual
 
 
-class DeliveredLike(Protocol):
-    """What the store hands over per deliverable × role (``psos_xl.sync.actuals.Delivered``)."""
-
-    @property
-    def engagement(self) -> str: ...
-    @property
-    def deliverable(self) -> str: ...
-    @property
-    def sku(self) -> str: ...
-    @property
-    def quantity(self) -> Decimal: ...
-    @property
-    def complexity(self) -> str: ...
-    @property
-    def risks(self) -> tuple[str, ...]: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def actual_hours(self) -> Decimal: ...
-
-
 @dataclass(frozen=True, slots=True)
 class _Resolver:
     """The catalog indexed once: Services hours, complexity multipliers, risk uplifts.
@@ -137,54 +117,45 @@ class _Resolver:
         unique = dict.fromkeys(c.strip() for c in codes if c.strip())
         return sum((self.uplifts[c] for c in unique if c in self.uplifts), ZERO)
 
-    def delivery(self, row: DeliveredLike, start: date | None) -> Delivery | None:
-        catalog_hours = self.hours.get((row.sku, row.role))
-        multiplier = self.multiplier(row.complexity)
-        if (
-            catalog_hours is None
-            or multiplier is None
-            or row.quantity <= ZERO
-            or row.actual_hours <= ZERO
-        ):
+    def delivery(
+        self, scope: ScopeInfo, d: Deliverable, role: str, hours: Decimal
+    ) -> Delivery | None:
+        catalog_hours = self.hours.get((d.sku, role))
+        multiplier = self.multiplier(d.complexity)
+        if catalog_hours is None or multiplier is None or d.quantity <= ZERO or hours <= ZERO:
             return None
-        uplift = self.uplift(row.risks)
-        if row.quantity * multiplier * (ONE + uplift) <= ZERO:
+        risks = tuple(dict.fromkeys(c.strip() for c in (*d.risks, *scope.risks) if c.strip()))
+        uplift = self.uplift(risks)
+        if d.quantity * multiplier * (ONE + uplift) <= ZERO:
             return None
         return Delivery(
-            engagement=row.engagement,
-            start_date=start,
-            deliverable=row.deliverable,
-            sku=row.sku,
-            role=row.role,
-            quantity=row.quantity,
+            engagement=scope.engagement,
+            start_date=scope.start_date,
+            deliverable=d.deliverable,
+            sku=d.sku,
+            role=role,
+            quantity=d.quantity,
             multiplier=multiplier,
             uplift=uplift,
-            actual_hours=row.actual_hours,
+            actual_hours=hours,
             catalog_hours=catalog_hours,
+            complexity=d.complexity,
+            risks=risks,
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    engagement: str
-    deliverable: str
-    sku: str
-    quantity: Decimal
-    complexity: str
-    risks: tuple[str, ...]
-    role: str
-    actual_hours: Decimal
-
-
-def deliveries_from(
+def delivered(
     catalog: Catalog,
     scopes: Iterable[Scope],
-    actual_hours: Mapping[tuple[str, str, str], Decimal],
+    hours: Mapping[tuple[str, str, str], Decimal],
 ) -> list[Delivery]:
-    """Deliveries of the Completed ``scopes``, from hours keyed (engagement, deliverable, role).
+    """What calibration learns from: one :class:`Delivery` per deliverable × role of the
+    Completed ``scopes`` with hours booked, from ``hours`` keyed (engagement,
+    deliverable, role) (:func:`psos_xl.store.queries.booked_hours`).
 
-    In scope order, then deliverable order, then role in the catalog's Services order.
-    Other statuses are ignored; see the module docstring for what is left out.
+    In the order of ``scopes``, then of their deliverables, then of the roles in the
+    catalog's Services rows for the SKU. Other statuses are ignored; see the module
+    docstring for what is left out.
     """
     resolver = _Resolver.of(catalog)
     roles: dict[str, list[str]] = {}
@@ -201,38 +172,11 @@ def deliveries_from(
             if d.deliverable in seen:
                 continue
             seen.add(d.deliverable)
-            risks = (*d.risks, *info.risks)
             for role in roles.get(d.sku, []):
-                hours = actual_hours.get((info.engagement, d.deliverable, role))
-                if hours is None:
+                booked = hours.get((info.engagement, d.deliverable, role))
+                if booked is None:
                     continue
-                row = _Row(
-                    engagement=info.engagement,
-                    deliverable=d.deliverable,
-                    sku=d.sku,
-                    quantity=d.quantity,
-                    complexity=d.complexity,
-                    risks=risks,
-                    role=role,
-                    actual_hours=hours,
-                )
-                delivery = resolver.delivery(row, info.start_date)
+                delivery = resolver.delivery(info, d, role, booked)
                 if delivery is not None:
                     out.append(delivery)
-    return out
-
-
-def deliveries_from_rows(
-    catalog: Catalog,
-    rows: Iterable[DeliveredLike],
-    start_dates: Mapping[str, date | None],
-) -> list[Delivery]:
-    """Deliveries from the store's per deliverable × role rows (already Completed only),
-    with each engagement's StartDate from ``start_dates``; row order is kept."""
-    resolver = _Resolver.of(catalog)
-    out: list[Delivery] = []
-    for row in rows:
-        delivery = resolver.delivery(row, start_dates.get(row.engagement))
-        if delivery is not None:
-            out.append(delivery)
     return out

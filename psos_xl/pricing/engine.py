@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from psos_xl.errors import Code, Issue, Severity
+from psos_xl.errors import Code, Issue, Location, Severity
 from psos_xl.models import BillingModel, Catalog, EstimateBasis, RoleRate, Scope
 from psos_xl.pricing.estimate import HoursLine, estimate
 from psos_xl.pricing.money import ONE, ZERO, percent, round2
@@ -166,7 +166,7 @@ def _line(h: HoursLine, rate: RoleRate | None, cost: Decimal, list_: Decimal) ->
         milestone=h.milestone,
         rate_role=rate.role if rate else None,
         rate_from=rate.effective_from if rate else None,
-        rate_at=(rate.src.at_row if rate.src else "") if rate else "",
+        rate_at=str(rate.src.at_row) if rate and rate.src else "",
         cost_rate=rate.cost_rate if rate else None,
         bill_rate=rate.bill_rate if rate else None,
         cost=cost,
@@ -234,7 +234,7 @@ def _months(scope: Scope, total: Decimal, issues: list[Issue]) -> tuple[MonthSha
     return tuple(months)
 
 
-def _info_at(scope: Scope, field_name: str) -> str:
+def _info_at(scope: Scope, field_name: str) -> Location:
     return scope.info.at(field_name, f"{scope.workbook}!ScopeInfo")
 
 

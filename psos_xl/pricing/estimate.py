@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from psos_xl.errors import Code, Issue
+from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import (
     ActualRow,
     Catalog,
@@ -84,7 +84,7 @@ class HoursLine:
     hours: Decimal
     basis: LineBasis
     milestone: str
-    location: str  # the deliverable's cell, where issues about this line point
+    location: Location  # the deliverable's cell, where issues about this line point
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +261,7 @@ def _scope_uplift(scope: Scope, base: _Base, issues: list[Issue]) -> dict[str, D
 
 def _deliverable_lines(
     d: Deliverable,
-    where: str,
+    where: Location,
     base: _Base,
     scope_uplift: dict[str, Decimal],
     overrides: dict[str, Override],
@@ -295,7 +295,7 @@ def _deliverable_lines(
 
 def _factor(
     d: Deliverable,
-    where: str,
+    where: Location,
     base: _Base,
     scope_uplift: dict[str, Decimal],
     issues: list[Issue],
@@ -341,7 +341,9 @@ def _factor(
     return d.quantity * multiplier * (ONE + sum(uplifts.values(), ZERO))
 
 
-def _line(d: Deliverable, role: str, hours: Decimal, basis: LineBasis, where: str) -> HoursLine:
+def _line(
+    d: Deliverable, role: str, hours: Decimal, basis: LineBasis, where: Location
+) -> HoursLine:
     return HoursLine(
         deliverable=d.deliverable,
         sku=d.sku,

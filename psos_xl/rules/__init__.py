@@ -3,9 +3,9 @@
 A rule is ``rule(model, ctx) -> list[Issue]``: it looks at one model (a catalog, a
 scope or a timesheet), may consult the :class:`RuleContext` (the catalog a scope is
 priced against, the engagements a timesheet books to), and returns every problem it
-finds, each at its exact cell. Rules
-never raise on purpose; :func:`run_rules` turns a rule that crashes anyway into one
-``RULE_FAILED`` issue naming the rule, and runs the others.
+finds, each at its exact cell. Rules never raise on purpose; :func:`run_rules` turns a
+rule that crashes anyway into one ``RULE_FAILED`` issue naming the rule, and runs the
+others.
 
 The rules of each kind live in :mod:`psos_xl.rules.catalog`, :mod:`psos_xl.rules.scope`
 and :mod:`psos_xl.rules.timesheet`, each as a tuple ``RULES``.
@@ -16,38 +16,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
-from psos_xl.errors import Code, Issue, Severity
-from psos_xl.models import Catalog, Scope, Status
+from psos_xl.errors import Code, Issue, Location, Severity
+from psos_xl.models import Catalog, Engagement, Status
 
 # the statuses whose engagements take time and expenses
 BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
-
-
-@dataclass(frozen=True)
-class Engagement:
-    """What the timesheet rules know of one engagement: its scope's status, StartDate
-    and deliverables, and the workbook that defines it."""
-
-    engagement: str
-    status: str
-    start_date: date | None
-    deliverables: frozenset[str]
-    workbook: str = ""
-
-    @classmethod
-    def of(cls, scope: Scope, workbook: str = "") -> Engagement:
-        info = scope.info
-        return cls(
-            info.engagement,
-            info.status.value if info.status is not None else "",
-            info.start_date,
-            frozenset(d.deliverable for d in scope.deliverables),
-            workbook or scope.workbook,
-        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +42,7 @@ class RuleContext:
     catalog: Catalog | None = None
     catalog_note: str = ""
     engagements: Mapping[str, Engagement] | None = None
-    reported: frozenset[str] = field(default_factory=frozenset)
+    reported: frozenset[Location] = field(default_factory=frozenset)
 
 
 class HasWorkbook(Protocol):

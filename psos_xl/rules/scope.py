@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from psos_xl.errors import Code, Issue
+from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Row, Scope
 from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
@@ -24,14 +24,16 @@ def _rows(first: Row, later: Row) -> str:
     return "two rows"
 
 
-def _table(scope: Scope, name: str) -> str:
-    return scope.table_cells.get(name, f"{scope.workbook}!{name}")
+def _table(scope: Scope, name: str) -> Location:
+    return scope.table_cells.get(name) or Location(scope.workbook, name)
 
 
-def _reported_on_sheet(where: str, ctx: RuleContext) -> bool:
+def _reported_on_sheet(where: Location, ctx: RuleContext) -> bool:
     """Whether the reader already flagged a cell on the sheet of ``where``."""
-    sheet = where.rsplit("!", 1)[0] if where.count("!") > 1 else where
-    return any(loc.startswith(sheet + "!") for loc in ctx.reported)
+    return any(
+        (loc.workbook, loc.sheet) == (where.workbook, where.sheet) and loc.cell
+        for loc in ctx.reported
+    )
 
 
 def catalog_available(scope: Scope, ctx: RuleContext) -> list[Issue]:
@@ -281,7 +283,7 @@ def rates_in_force(scope: Scope, ctx: RuleContext) -> list[Issue]:
     if catalog is None or start is None:
         return []
     defined = catalog.role_codes()
-    needed: dict[str, tuple[str, str]] = {}  # role → (cell, why)
+    needed: dict[str, tuple[Location, str]] = {}  # role → (cell, why)
     for d in scope.deliverables:
         for line in catalog.service_lines(d.sku):
             needed.setdefault(line.role, (d.at("SKU"), f"SKU {d.sku!r} of {d.deliverable!r}"))

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from psos_xl.errors import Code, Issue
-from psos_xl.models import RESERVED_ENGAGEMENTS, Expense, TimeEntry, Timesheet
-from psos_xl.rules import BOOKABLE, Engagement, RuleContext, catalog_missing, fmt, unknown
+from psos_xl.errors import Code, Issue, Location
+from psos_xl.models import RESERVED_ENGAGEMENTS, Engagement, Expense, TimeEntry, Timesheet
+from psos_xl.rules import BOOKABLE, RuleContext, catalog_missing, fmt, unknown
 
 DAY_HOURS = Decimal(24)
 _SKIPPED = "roles"
@@ -47,7 +47,7 @@ def week_is_monday(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
     return [
         Issue.make(
             Code.WEEK_NOT_MONDAY,
-            sheet.marker_cells.get("week", f"{sheet.workbook}!_psos"),
+            sheet.marker_cells.get("week") or Location(sheet.workbook, "_psos"),
             f"the week {week.isoformat()} is a {_WEEKDAYS[week.weekday()]}; weeks start on "
             f"Monday ({monday.isoformat()} for this one)",
         )

@@ -37,13 +37,23 @@ if TYPE_CHECKING:
     from psos_xl.store.db import engine_url as engine_url
     from psos_xl.store.db import open_store as open_store
     from psos_xl.store.db import shown as shown
+    from psos_xl.store.queries import Hours as Hours
+    from psos_xl.store.queries import Target as Target
+    from psos_xl.store.queries import booked_hours as booked_hours
+    from psos_xl.store.queries import bookings as bookings
+    from psos_xl.store.queries import expense_items as expense_items
     from psos_xl.store.queries import load_catalog as load_catalog
+    from psos_xl.store.queries import load_engagements as load_engagements
+    from psos_xl.store.queries import load_scopes as load_scopes
+    from psos_xl.store.queries import writeback_targets as writeback_targets
     from psos_xl.store.rows import Fact as Fact
     from psos_xl.store.rows import Model as Model
     from psos_xl.store.rows import facts_of as facts_of
     from psos_xl.store.rows import joined as joined
+    from psos_xl.store.rows import model_of as model_of
     from psos_xl.store.rows import plain as plain
     from psos_xl.store.rows import ref_of_cell as ref_of_cell
+    from psos_xl.store.rows import split as split
     from psos_xl.store.schema import FACT_TABLES as FACT_TABLES
     from psos_xl.store.schema import KIND_TABLES as KIND_TABLES
     from psos_xl.store.schema import DecimalText as DecimalText
@@ -115,7 +125,17 @@ _WHERE = {
     "plain": "rows",
     "joined": "rows",
     "ref_of_cell": "rows",
+    "model_of": "rows",
+    "split": "rows",
+    "Hours": "queries",
+    "Target": "queries",
     "load_catalog": "queries",
+    "load_scopes": "queries",
+    "load_engagements": "queries",
+    "booked_hours": "queries",
+    "bookings": "queries",
+    "expense_items": "queries",
+    "writeback_targets": "queries",
 }
 
 

@@ -1,17 +1,21 @@
 """Models ↔ rows: what a workbook's model stores, each row with the RowRef it came from.
 
-The writers (:mod:`psos_xl.store.writer`) insert these; the read side
-(:mod:`psos_xl.store.queries`) builds models back from them.
+The writers (:mod:`psos_xl.store.writer`) insert these (:func:`facts_of`, :func:`plain`);
+the read side (:mod:`psos_xl.store.queries`) builds models back from them
+(:func:`model_of`, the inverse of :func:`plain`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, get_origin
 
+from pydantic import BaseModel
 from sqlalchemy import Table
 
 from psos_xl import models as m
+from psos_xl.errors import Location
 from psos_xl.settings import CATALOG_SETTINGS
 from psos_xl.store.schema import (
     assumptions,
@@ -30,20 +34,23 @@ from psos_xl.store.schema import (
 
 Model = m.Catalog | m.Scope | m.Timesheet
 Fact = tuple[Table, "m.RowRef | None", dict[str, Any]]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def ref_of_cell(cell: str) -> m.RowRef | None:
+def ref_of_cell(cell: Location) -> m.RowRef | None:
     """``a.xlsx!ScopeInfo!B7`` → RowRef(a.xlsx, ScopeInfo, 7)."""
-    parts = cell.rsplit("!", 2)
-    if len(parts) != 3:
-        return None
-    digits = "".join(ch for ch in parts[2] if ch.isdigit())
-    return m.RowRef(parts[0], parts[1], int(digits)) if digits else None
+    row = cell.row
+    return m.RowRef(cell.workbook, cell.sheet, row) if row is not None and cell.sheet else None
 
 
 def joined(value: Any) -> Any:
     """A list field (codes) as the store keeps it: comma-separated."""
     return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+def split(text: str | None) -> list[str]:
+    """A list field as the store keeps it (``"A, B"``), back as its codes."""
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 def plain(row: m.Row, rename: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -52,6 +59,31 @@ def plain(row: m.Row, rename: Mapping[str, str] | None = None) -> dict[str, Any]
     for old, new in (rename or {}).items():
         values[new] = values.pop(old)
     return values
+
+
+@functools.cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """A model's fields other than ``src``, each with whether it is a list."""
+    return tuple(
+        (name, get_origin(info.annotation) is list)
+        for name, info in model.model_fields.items()
+        if name != "src"
+    )
+
+
+def model_of(row: Any, model: type[ModelT], rename: Mapping[str, str] | None = None) -> ModelT:
+    """The model a stored row was made from (the inverse of :func:`plain`): its fields
+    by column (``rename``: field → column), list fields split, a NULL left to the
+    field's default, and for a row model the RowRef of the row's lineage."""
+    columns = row._mapping
+    values: dict[str, Any] = {}
+    for name, is_list in _fields(model):
+        value = columns.get((rename or {}).get(name, name))
+        if value is not None:
+            values[name] = split(value) if is_list else value
+    if "src" in model.model_fields:
+        values["src"] = m.RowRef(row.path, row.sheet, row.row_num)
+    return model(**values)
 
 
 def _catalog_facts(cat: m.Catalog) -> list[Fact]:

@@ -20,7 +20,7 @@ from psos_xl.errors import Code
 from psos_xl.loader import NO_CATALOG
 from psos_xl.models import Kind
 from psos_xl.rules import BOOKABLE as BOOKABLE
-from psos_xl.rules import Engagement, RuleContext
+from psos_xl.rules import RuleContext
 
 
 def load_context(conn: Connection, kind: str) -> RuleContext:
@@ -31,28 +31,7 @@ def load_context(conn: Connection, kind: str) -> RuleContext:
     note = "" if catalog is not None else NO_CATALOG
     if kind == Kind.SCOPE.value:
         return RuleContext(catalog=catalog, catalog_note=note)
-    return RuleContext(catalog=catalog, catalog_note=note, engagements=load_engagements(conn))
-
-
-def load_engagements(conn: Connection) -> dict[str, Engagement]:
-    """Every stored scope, as the checks see it."""
-    owned: dict[str, set[str]] = {}
-    for row in conn.execute(select(st.deliverables.c.engagement, st.deliverables.c.deliverable)):
-        owned.setdefault(row.engagement, set()).add(row.deliverable)
-    out: dict[str, Engagement] = {}
-    query = select(st.scopes).order_by(st.scopes.c.path, st.scopes.c.id)
-    for row in conn.execute(query):
-        out.setdefault(
-            row.engagement,
-            Engagement(
-                row.engagement,
-                row.status or "",
-                row.start_date,
-                frozenset(owned.get(row.engagement, ())),
-                row.path,
-            ),
-        )
-    return out
+    return RuleContext(catalog=catalog, catalog_note=note, engagements=st.load_engagements(conn))
 
 
 # --- what the checks depend on ----------------------------------------------------------

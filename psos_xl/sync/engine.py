@@ -600,11 +600,11 @@ class _Run:
             {
                 "workbook_id": workbook_id,
                 "path": rel,
-                "location": i.location,
+                "location": str(i.location),
                 "code": str(i.code),
                 "severity": str(i.severity),
                 "message": i.message,
-                "first_seen_run": first.get((i.location, str(i.code), i.message), self.run_id),
+                "first_seen_run": first.get((str(i.location), str(i.code), i.message), self.run_id),
                 "last_seen_run": self.run_id,
             }
             for i in issues

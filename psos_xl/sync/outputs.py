@@ -40,19 +40,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import select, update
 
 from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.errors import Code, Issue, sort_issues
-from psos_xl.learning import calibrate, deliveries_from_rows
+from psos_xl.learning import Delivery, calibrate, delivered
 from psos_xl.pricing import estimate_hours
-from psos_xl.sync.actuals import Delivered
+from psos_xl.store import queries as q
+from psos_xl.store.queries import Hours, Target
 from psos_xl.sync.checks import BOOKABLE
 from psos_xl.sync.engine import AfterStore, Progress, SyncResult, run_sync
 from psos_xl.sync.quick import quick_sync
@@ -72,8 +73,6 @@ THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
 )
 NO_ESTIMATE = "no estimate"
 _NO_TABLE = "no table named"  # patch.py's message when the table is missing
-
-Hours = dict[tuple[str, str, str], Decimal]  # (engagement, deliverable, role) → hours
 
 
 def alert(burn: Decimal | None, actual: Decimal) -> str:
@@ -102,143 +101,35 @@ def timestamp(now: datetime | None = None) -> str:
 # --- what the store holds ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    """A workbook to write into: its path in the store and the hash sync read."""
-
-    rel: str
-    sha256: str
-
-
 @dataclass
 class Snapshot:
-    """What the write-back needs from the store, read in one connection."""
+    """What the write-back needs from the store (read in one connection through
+    :mod:`psos_xl.store.queries`), and the deliveries calibration learns from."""
 
     catalog: m.Catalog | None = None
     catalog_target: Target | None = None
     scopes: list[tuple[Target, m.Scope]] = field(default_factory=list)
     hours: Hours = field(default_factory=dict)
-    delivered: list[Delivered] = field(default_factory=list)
-    start_dates: dict[str, date | None] = field(default_factory=dict)
-
-
-def _targets(conn: Connection) -> dict[str, Target]:
-    wb = st.workbooks
-    rows = conn.execute(select(wb.c.path, wb.c.sha256).where(wb.c.status == "ok"))
-    return {r.path: Target(r.path, r.sha256) for r in rows if r.sha256}
-
-
-def _codes(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
-
-
-def _scope_models(conn: Connection) -> dict[str, m.Scope]:
-    """The stored scopes of bookable engagements, keyed by engagement."""
-    s, d, o = st.scopes, st.deliverables, st.overrides
-    out: dict[str, m.Scope] = {}
-    for row in conn.execute(select(s).where(s.c.status.in_(BOOKABLE)).order_by(s.c.id)):
-        info = m.ScopeInfo(
-            engagement=row.engagement,
-            client=row.client or "",
-            title=row.title or "",
-            start_date=row.start_date,
-            end_date=row.end_date,
-            billing_model=row.billing_model or None,
-            discount=row.discount if row.discount is not None else ZERO,
-            status=row.status,
-            estimate_basis=row.estimate_basis or m.EstimateBasis.CATALOG,
-            risks=_codes(row.risks),
-            currency=row.currency or "",
-        )
-        out[row.engagement] = m.Scope(workbook=row.path, info=info)
-    if not out:
-        return out
-    wanted = list(out)
-    for row in conn.execute(select(d).where(d.c.engagement.in_(wanted)).order_by(d.c.id)):
-        out[row.engagement].deliverables.append(
-            m.Deliverable(
-                src=m.RowRef(row.path, row.sheet, row.row_num),
-                deliverable=row.deliverable,
-                sku=row.sku,
-                description=row.description or "",
-                quantity=row.quantity,
-                complexity=row.complexity,
-                risks=_codes(row.risks),
-                milestone=row.milestone or "",
-            )
-        )
-    for row in conn.execute(select(o).where(o.c.engagement.in_(wanted)).order_by(o.c.id)):
-        out[row.engagement].overrides.append(
-            m.Override(
-                src=m.RowRef(row.path, row.sheet, row.row_num),
-                deliverable=row.deliverable,
-                role=row.role,
-                hours=row.hours,
-            )
-        )
-    return out
-
-
-def _hours(conn: Connection, engagements: Sequence[str]) -> Hours:
-    """Booked hours per engagement × deliverable × role (valid rows only are stored)."""
-    t = st.time_entries
-    out: Hours = {}
-    if not engagements:
-        return out
-    # summed in Python (the hours are exact decimal text, which SQL would sum as floats),
-    # from one row per distinct value: a few hundred rows for tens of thousands of entries
-    keys = (t.c.engagement, t.c.deliverable, t.c.role, t.c.hours)
-    query = (
-        select(*keys, func.count())
-        .where(t.c.engagement.in_(list(engagements)))
-        .group_by(*keys)
-        .order_by(*keys)
-    )
-    for eng, dlv, role, hours, times in conn.execute(query):
-        key = (eng, dlv, role)
-        out[key] = out.get(key, ZERO) + hours * times
-    return out
-
-
-def _delivered(scopes: dict[str, m.Scope], hours: Hours) -> list[Delivered]:
-    """Per deliverable × role of the Completed scopes: what calibration learns from
-    (the same rows as :func:`psos_xl.sync.actuals.delivered`, from hours already summed)."""
-    by_deliverable: dict[tuple[str, str], dict[str, Decimal]] = {}
-    for (eng, dlv, role), h in hours.items():
-        by_deliverable.setdefault((eng, dlv), {})[role] = h
-    out: list[Delivered] = []
-    for eng in sorted(scopes):
-        scope = scopes[eng]
-        if scope.info.status is not m.Status.COMPLETED:
-            continue
-        for d in scope.deliverables:
-            risks = tuple(dict.fromkeys([*d.risks, *scope.info.risks]))
-            for role, actual in sorted(by_deliverable.get((eng, d.deliverable), {}).items()):
-                out.append(
-                    Delivered(
-                        eng, d.deliverable, d.sku, d.quantity, d.complexity, risks, role, actual
-                    )
-                )
-    return out
+    deliveries: list[Delivery] = field(default_factory=list)
 
 
 def snapshot(store: st.Store) -> Snapshot:
-    """Read what the write-back needs from the store."""
+    """Read what the write-back needs from the store: the catalog, the bookable scopes,
+    the hours booked on them, and where each may be written."""
     with store.connect() as conn:
-        targets = _targets(conn)
-        catalog = st.load_catalog(conn)
-        scopes = _scope_models(conn)
-        hours = _hours(conn, list(scopes))
+        targets = q.writeback_targets(conn)
+        catalog = q.load_catalog(conn)
+        scopes = q.load_scopes(conn, BOOKABLE)
+        hours = q.booked_hours(conn, list(scopes))
     snap = Snapshot(catalog=catalog, hours=hours)
     if catalog is not None:
         snap.catalog_target = targets.get(catalog.workbook)
-    for eng, scope in scopes.items():
-        snap.start_dates[eng] = scope.info.start_date
+        snap.deliveries = delivered(catalog, scopes.values(), hours)
+    for scope in scopes.values():
         target = targets.get(scope.workbook)
         if target is not None:
             snap.scopes.append((target, scope))
     snap.scopes.sort(key=lambda pair: pair[0].rel)
-    snap.delivered = _delivered(scopes, hours)
     return snap
 
 
@@ -275,17 +166,6 @@ def _old_actuals(path: Path) -> list[m.ActualRow]:
         return _build(m.ActualRow, book.table(spec.ACTUALS, issues))
     except Exception:  # a hand-edited row the model rejects: rewritten with fresh stamps
         return []
-
-
-def actuals_rows(
-    catalog: m.Catalog,
-    delivered: Sequence[Delivered],
-    start_dates: dict[str, date | None],
-    stamp: str,
-) -> list[m.ActualRow]:
-    """The catalog's Actuals rows from the delivered hours of Completed engagements."""
-    deliveries = deliveries_from_rows(catalog, delivered, start_dates)
-    return calibrate(catalog, deliveries, stamp)
 
 
 def delivery_rows(catalog: m.Catalog, scope: m.Scope, hours: Hours) -> list[m.DeliveryRow]:
@@ -395,7 +275,7 @@ class WriteBack:
             result.writeback_pending = False  # a catalog arriving is read, and written
             return
         stamp = timestamp(self.now())
-        rows = actuals_rows(catalog, snap.delivered, snap.start_dates, stamp)
+        rows = calibrate(catalog, snap.deliveries, stamp)
         target = snap.catalog_target
         if target is not None:
             rows = keep_updated_at(rows, _old_actuals(self.root / target.rel))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from psos_xl.errors import Code, Issue, Severity, sort_issues
+from psos_xl.errors import Code, Issue, Location, Severity, sort_issues
 from psos_xl.store.base import ConflictRow as ConflictRow
 from psos_xl.store.base import RejectRow as RejectRow
 
@@ -93,7 +93,7 @@ def report(
     """Set ``result``'s issues, conflicts and rejected rows: every standing reject and
     conflict (in the order stored), plus this run's own issues."""
     found = [
-        Issue(_code(code), Severity(severity), location, message)
+        Issue(_code(code), Severity(severity), Location.parse(location), message)
         for code, severity, location, message in rejects
     ]
     standing = list(conflicts)

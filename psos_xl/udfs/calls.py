@@ -65,7 +65,7 @@ def priced(
 def trusted(args: ScopeArgs, basis: Any, workspace: Any, ranges: CatalogRanges) -> Quote:
     """The quote, or the first error that makes it untrustworthy, raised."""
     quote, issues = priced(args, basis, workspace, ranges)
-    error = first_error([i for i in issues if not i.location.startswith("catalog!")])
+    error = first_error([i for i in issues if i.location.workbook != "catalog"])
     if error is not None:
         raise UdfError.of(error)
     return quote
@@ -160,13 +160,11 @@ def line_value(
 
 def _about(issue: Issue, d: m.Deliverable, scope: m.Scope) -> bool:
     """Whether a reader issue concerns this deliverable: ScopeInfo, its row, its overrides."""
-    parts = issue.location.split("!")
-    sheet = parts[1] if len(parts) > 2 else ""
-    row = "".join(ch for ch in parts[-1] if ch.isdigit())
+    where = issue.location
     rows = [r.src for r in [d, *scope.overrides] if r.src is not None]
-    if sheet == spec.SCOPE_INFO.sheet:
+    if where.sheet == spec.SCOPE_INFO.sheet:
         return True
-    return any((s.sheet, str(s.row)) == (sheet, row) for s in rows)
+    return any((s.sheet, s.row) == (where.sheet, where.row) for s in rows)
 
 
 def validate_rows(args: ScopeArgs, workspace: Any, ranges: CatalogRanges) -> list[Row]:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from psos_xl import models as m
-from psos_xl.errors import Code, Issue, PsosError, WorkbookError, dedupe_issues
+from psos_xl.errors import Code, Issue, Location, PsosError, WorkbookError, dedupe_issues
 from psos_xl.loader import counted_catalog, load
 from psos_xl.workbook import cells
 from psos_xl.workbook.reader import Book
@@ -66,11 +66,12 @@ class UdfError(PsosError):
         return cls(str(issue.code), f"{short_location(issue.location)}: {issue.message}")
 
 
-def short_location(location: str) -> str:
+def short_location(location: Location) -> str:
     """``scope!Deliverables!D5`` → ``Deliverables!D5``: the scope's ranges are the
     caller's own workbook. Catalog ranges keep their ``catalog!`` prefix."""
-    prefix = f"{SCOPE_DISPLAY}!"
-    return location[len(prefix) :] if location.startswith(prefix) else location
+    if location.workbook == SCOPE_DISPLAY and location.sheet:
+        return str(Location(location.sheet, location.cell))
+    return str(location)
 
 
 def error_text(code: str, message: str) -> str:

@@ -21,12 +21,18 @@ firm's catalog without reaching into the workbook through COM.
 
 The snapshot tables sit side by side with nothing below them: ``psos price --write``
 replaces their rows in the package (they may grow downwards freely). Each starts with one
-blank row; new rows take that row's number formats.
+blank row; new rows take that row's number formats. What rows they get is decided here
+too (:func:`snapshot_rows`): PricingInfo holds :data:`INFO_FIELDS`, then, for a scope
+priced both ways (``psos new scope --like``), :data:`BOTH_WAYS_FIELDS`; PricedLines holds
+one row per priced line, in ``spec.PRICED_LINES`` column order.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -36,8 +42,13 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from psos_xl import models as m
+from psos_xl.pricing.quote import MARGIN_PLACES
 from psos_xl.workbook import spec
 from psos_xl.workbook import styles as st
+
+if TYPE_CHECKING:
+    from psos_xl.pricing import Quote, QuoteLine
+    from psos_xl.workbook.patch import CellValue
 
 SHEET = "Pricing"
 CONF_SHEET = "xlwings.conf"
@@ -66,6 +77,8 @@ INFO_FIELDS = (
     "Price",
     "Margin",
 )
+# PricingInfo fields a scope priced both ways adds: (catalog basis, P50 basis) × (price, hours)
+BOTH_WAYS_FIELDS = ("PriceCatalog", "PriceCalibrated", "HoursCatalog", "HoursCalibrated")
 _LINE_FORMATS = {
     "Hours": st.HOURS_FORMAT,
     "RateFrom": st.DATE_FORMAT,
@@ -99,6 +112,52 @@ def live_formula(function: str, field: str, basis: str = "") -> str:
 def checks_formula() -> str:
     call = f"PSOS_VALIDATE({_SCOPE_ARGS},Assumptions[#All],{WORKSPACE_NAME})"
     return f'=IFERROR({call},"Checks need the psos functions (docs/excel-setup.md)")'
+
+
+def snapshot_rows(
+    quote: Quote,
+    catalog_sha256: str,
+    priced_at: datetime | None = None,
+    both_ways: tuple[Quote, Quote] | None = None,
+) -> tuple[list[list[CellValue]], list[list[CellValue]]]:
+    """The PricingInfo (Field, Value) and PricedLines rows of the snapshot of ``quote``.
+
+    ``priced_at`` defaults to now (UTC, to the second); ``both_ways`` is the scope priced
+    on the Catalog and on the P50 basis, whose prices and hours follow the usual fields.
+    """
+    when = (priced_at or datetime.now(UTC)).isoformat(timespec="seconds")
+    margin = quote.margin
+    if margin is not None:
+        margin = margin.quantize(MARGIN_PLACES, rounding=ROUND_HALF_UP)
+    values: dict[str, CellValue] = {
+        "PricedAt": when,
+        "CatalogSha256": catalog_sha256,
+        "Engagement": quote.engagement,
+        "BillingModel": str(quote.billing_model) if quote.billing_model else "",
+        "Basis": str(quote.basis),
+        "Currency": quote.currency,
+        "Hours": quote.hours,
+        "Cost": quote.cost,
+        "List": quote.list,
+        "Discount": quote.discount,
+        "Price": quote.price,
+        "Margin": margin,
+    }
+    info: list[list[CellValue]] = [[f, values[f]] for f in INFO_FIELDS]
+    if both_ways is not None:
+        on_catalog, on_p50 = both_ways
+        compared = (on_catalog.price, on_p50.price, on_catalog.hours, on_p50.hours)
+        info.extend([f, v] for f, v in zip(BOTH_WAYS_FIELDS, compared, strict=True))
+    return info, [line_cells(line) for line in quote.lines]
+
+
+def line_cells(line: QuoteLine) -> list[CellValue]:
+    """One priced line as a PricedLines row (``spec.PRICED_LINES`` column order)."""
+    cells: list[CellValue] = []
+    for column in spec.PRICED_LINES.columns:
+        value = getattr(line, column.field)
+        cells.append(str(value) if isinstance(value, Enum) else value)
+    return cells
 
 
 def build_pricing_sheet(wb: Workbook, scope: m.Scope, workspace: str = "") -> Worksheet:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from psos_xl.errors import Code, Issue
+from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Kind, RowRef
 from psos_xl.workbook import cells
 from psos_xl.workbook.sheetxml import col_letters
@@ -148,7 +148,7 @@ class TableRows:
     sheet: str
     header_row: int  # 1-based
     columns: dict[str, str]  # casefolded header → column letter
-    location: str = ""  # workbook!sheet!cell of the table's first header
+    location: Location = field(default_factory=lambda: Location(""))  # first header's cell
     rows: list[tuple[RowRef, dict[str, Any]]] = field(default_factory=list)
     rejected: int = 0
 
@@ -167,10 +167,10 @@ class Book:
     def kind(self) -> str:
         return self.marker.get("kind", "")
 
-    def loc(self, sheet: str, cell: str = "") -> str:
-        return f"{self.display}!{sheet}!{cell}" if cell else f"{self.display}!{sheet}"
+    def loc(self, sheet: str, cell: str = "") -> Location:
+        return Location(self.display, sheet, cell)
 
-    def marker_loc(self, key: str) -> str:
+    def marker_loc(self, key: str) -> Location:
         row = self.marker_rows.get(key)
         return self.loc(MARKER_SHEET, f"B{row}") if row else self.loc(MARKER_SHEET)
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from psos_xl import models as m
-from psos_xl.errors import Code, Issue
+from psos_xl.errors import Code, Issue, Location
 from psos_xl.settings import CATALOG_SETTINGS, CATALOG_SETTINGS_BY_KEY
 from psos_xl.workbook import cells, spec
 from psos_xl.workbook.reader import Book, TableRows, convert, read_marker
@@ -120,7 +120,7 @@ def _scope_info(table: TableRows | None, issues: list[Issue]) -> m.ScopeInfo:
         return m.ScopeInfo()
     known = {name.casefold(): (name, fld, typ) for name, fld, typ, _req in spec.SCOPE_FIELDS}
     values: dict[str, Any] = {}
-    where: dict[str, str] = {}
+    where: dict[str, Location] = {}
     for ref, row in table.rows:
         key = str(row.get("field", "")).casefold()
         if key not in known:

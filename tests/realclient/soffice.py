@@ -298,7 +298,7 @@ def reading(path: Path, display: str) -> Reading:
     model, issues = read_any(path, display)
     return (
         model.model_dump() if model is not None else None,
-        [(i.code.value, i.severity.value, i.location, i.message) for i in issues],
+        [(i.code.value, i.severity.value, str(i.location), i.message) for i in issues],
     )
 
 
