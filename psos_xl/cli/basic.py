@@ -13,7 +13,6 @@ from psos_xl.cli.common import (
     JsonOpt,
     WorkspaceOpt,
     console,
-    fail,
     find_workspace,
     parse_date,
     parse_enum,
@@ -34,10 +33,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         """Create a workspace: psos.toml, a sample catalog, scopes/ and timesheets/."""
         from psos_xl.demo.sample import init_workspace
 
-        try:
-            ws = init_workspace(directory, name=name, force=force)
-        except PsosError as err:
-            raise fail(err, False) from err
+        ws = init_workspace(directory, name=name, force=force)
         out = console()
         out.print(f"Workspace [bold]{ws.name}[/] created in {ws.root}")
         out.print(f"  catalog:    {ws.display(ws.catalog_path)}")
@@ -69,11 +65,8 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
             return
         from psos_xl.app.demo import run_demo
 
-        try:
-            with progress() as step:
-                run = run_demo(directory, force=force, step=step)
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        with progress() as step:
+            run = run_demo(directory, force=force, step=step)
         if as_json:
             print_json(run.to_json())
             return
@@ -83,15 +76,12 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         from psos_xl.cli.demo_view import progress
         from psos_xl.demo.simulate import run_simulation
 
-        try:
-            with progress() as step:
-                result = run_simulation(
-                    directory,
-                    force=force,
-                    progress=lambda done, total, code: step(f"Engagement {done}/{total} ({code})"),
-                )
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        with progress() as step:
+            result = run_simulation(
+                directory,
+                force=force,
+                progress=lambda done, total, code: step(f"Engagement {done}/{total} ({code})"),
+            )
         if as_json:
             print_json(result.to_json())
             return
@@ -108,10 +98,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         """A fresh catalog workbook, like the template."""
         from psos_xl.app.new import new_catalog as build
 
-        try:
-            written = build(path, overwrite=force)
-        except PsosError as err:
-            raise fail(err, False) from err
+        written = build(path, overwrite=force)
         console().print(f"Catalog written: {written}")
 
     @new_app.command("scope")
@@ -146,32 +133,26 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         if like or closest:
             from psos_xl.cli.learn import new_scope_from_memory
 
-            try:
-                first, last = parse_date(start, "--start"), parse_date(end, "--end")
-            except PsosError as err:
-                raise fail(err, False) from err
+            first, last = parse_date(start, "--start"), parse_date(end, "--end")
             new_scope_from_memory(
                 workspace, engagement, like, closest, skus, client, title, first, last, out, force
             )
             return
-        try:
-            if not engagement.strip():
-                raise PsosError("--engagement is required (or use --like ENG / --closest)")
-            ws = find_workspace(workspace)
-            model = parse_enum(BillingModel, billing_model, "--billing-model")
-            path = build(
-                ws,
-                engagement,
-                client=client,
-                title=title,
-                start=parse_date(start, "--start"),
-                end=parse_date(end, "--end"),
-                billing_model=model,
-                out=out,
-                overwrite=force,
-            )
-        except PsosError as err:
-            raise fail(err, False) from err
+        if not engagement.strip():
+            raise PsosError("--engagement is required (or use --like ENG / --closest)")
+        ws = find_workspace(workspace)
+        model = parse_enum(BillingModel, billing_model, "--billing-model")
+        path = build(
+            ws,
+            engagement,
+            client=client,
+            title=title,
+            start=parse_date(start, "--start"),
+            end=parse_date(end, "--end"),
+            billing_model=model,
+            out=out,
+            overwrite=force,
+        )
         console().print(f"Scope written: {path}")
 
     @new_app.command("timesheet")
@@ -185,13 +166,10 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         """A weekly timesheet with dropdowns of roles, engagements and deliverables."""
         from psos_xl.app.new import new_timesheet as build
 
-        try:
-            ws = find_workspace(workspace)
-            monday = parse_date(week, "--week")
-            assert monday is not None
-            path = build(ws, person, monday, out=out, overwrite=force)
-        except PsosError as err:
-            raise fail(err, False) from err
+        ws = find_workspace(workspace)
+        monday = parse_date(week, "--week")
+        assert monday is not None
+        path = build(ws, person, monday, out=out, overwrite=force)
         console().print(f"Timesheet written: {path}")
 
     @app.command()
@@ -205,10 +183,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         """Check workbooks of any kind; print every issue as workbook!sheet!cell: CODE message."""
         from psos_xl.app.validate import validate_paths
 
-        try:
-            issues = validate_paths(paths, catalog_path=catalog)
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        issues = validate_paths(paths, catalog_path=catalog)
         if as_json:
             print_json({"issues": [i.to_dict() for i in issues]})
         else:

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
-from psos_xl.cli.common import JsonOpt, console, fail, find_workspace, print_json
+from psos_xl.cli.common import JsonOpt, PsosTyper, console, find_workspace, print_json
 from psos_xl.errors import PsosError
 
-report_app = typer.Typer(
+report_app = PsosTyper(
     help="Reports over the workspace's store (run psos sync first).", no_args_is_help=True
 )
 
@@ -38,10 +38,7 @@ def register(app: typer.Typer, new_app: typer.Typer | None = None) -> None:
         """Estimation accuracy per SKU and SKU × role: catalog vs calibrated (backtest)."""
         from psos_xl.app.accuracy import workspace_accuracy
 
-        try:
-            result = workspace_accuracy(directory, store)
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        result = workspace_accuracy(directory, store)
         if as_json:
             print_json(result.to_json())
             return
@@ -144,32 +141,27 @@ def new_scope_from_memory(
     from psos_xl.app.new import workspace_catalog
 
     screen = console()
-    try:
-        ws = find_workspace(workspace)
-        if closest:
-            matches = rank(ws, workspace_catalog(ws), skus, client)
-            if not matches:
-                raise PsosError(f"{ws.root} has no Completed engagement to start from")
-            screen.print("Closest Completed engagements:")
-            for line in describe_matches(matches):
-                screen.print(line)
-            if not engagement.strip():
-                screen.print(
-                    f"Pass --engagement CODE to start a scope from {matches[0].engagement}."
-                )
-                return
-            like = matches[0].engagement
-            made: MemoryScope = scope_like(
-                ws, like, engagement, start, end, client or None, title or None, out, force, matches
-            )
-        else:
-            if not engagement.strip():
-                raise PsosError("--like needs --engagement for the new scope's code")
-            made = scope_like(
-                ws, like, engagement, start, end, client or None, title or None, out, force
-            )
-    except PsosError as err:
-        raise fail(err, False) from err
+    ws = find_workspace(workspace)
+    if closest:
+        matches = rank(ws, workspace_catalog(ws), skus, client)
+        if not matches:
+            raise PsosError(f"{ws.root} has no Completed engagement to start from")
+        screen.print("Closest Completed engagements:")
+        for line in describe_matches(matches):
+            screen.print(line)
+        if not engagement.strip():
+            screen.print(f"Pass --engagement CODE to start a scope from {matches[0].engagement}.")
+            return
+        like = matches[0].engagement
+        made: MemoryScope = scope_like(
+            ws, like, engagement, start, end, client or None, title or None, out, force, matches
+        )
+    else:
+        if not engagement.strip():
+            raise PsosError("--like needs --engagement for the new scope's code")
+        made = scope_like(
+            ws, like, engagement, start, end, client or None, title or None, out, force
+        )
     screen.print(f"Scope written: {made.path} (like {made.source})")
     screen.print(made.prices.sentence())
     if made.snapshot not in ("written", "unchanged"):

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from psos_xl.cli.common import JsonOpt, console, fail
-from psos_xl.errors import PsosError
+from psos_xl.cli.common import JsonOpt, console
 
 CatalogOpt = Annotated[
     Path | None, typer.Option(help="Catalog to price against (default: the workspace's).")
@@ -29,10 +28,7 @@ def register(app: typer.Typer) -> None:
         """Price a scope: lines, totals, price, margin and schedule; exit 1 on an error."""
         from psos_xl.app.price import price_command
 
-        try:
-            code = price_command(scope, catalog, as_json=as_json, write=write)
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        code = price_command(scope, catalog, as_json=as_json, write=write)
         raise typer.Exit(code)
 
     @app.command()
@@ -53,12 +49,9 @@ def register(app: typer.Typer) -> None:
         """Write the client quote workbook (and with --pdf its PDF) for a scope."""
         from psos_xl.app.quote import build_quote
 
-        try:
-            files = build_quote(
-                scope, out or scope.parent, catalog_path=catalog, pdf=pdf, show_hours=hours
-            )
-        except PsosError as err:
-            raise fail(err, False) from err
+        files = build_quote(
+            scope, out or scope.parent, catalog_path=catalog, pdf=pdf, show_hours=hours
+        )
         screen = console()
         screen.print(f"Quote written: {files.xlsx}")
         if files.pdf is not None:

@@ -5,7 +5,8 @@ options: a tenth of a second, as long as a sync with nothing to do takes in all
 (:func:`psos_xl.sync.quick.quick_sync`). :func:`answer` recognises the plain forms of
 the command, ``psos sync [DIR] [--store URL] [--workers N] [--json]``, and runs them
 itself, through the very function the Typer command calls
-(:func:`psos_xl.cli.output.sync_command`). Anything else (help, another command,
+(:func:`psos_xl.cli.output.sync_command`); a PsosError is reported by the same
+:func:`psos_xl.cli.output.print_error` as every command's. Anything else (help, another command,
 an option it does not know, a folder that is not there) is left to the command line.
 """
 
@@ -59,6 +60,10 @@ def answer(argv: list[str]) -> int | None:
     args = parse(argv)
     if args is None or not args.directory.is_dir():
         return None
-    from psos_xl.cli.output import sync_command
+    from psos_xl.cli.output import print_error, sync_command
+    from psos_xl.errors import PsosError
 
-    return sync_command(args.directory, args.store, args.workers, args.as_json)
+    try:
+        return sync_command(args.directory, args.store, args.workers, args.as_json)
+    except PsosError as err:
+        return print_error(err, args.as_json)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from psos_xl.cli.common import JsonOpt, console, fail
+from psos_xl.cli.common import JsonOpt, console
 from psos_xl.cli.output import SHOWN, sync_command
 from psos_xl.cli.output import one_line as one_line
 from psos_xl.cli.output import summary_lines as summary_lines
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
 
         out = console()
         if not directory.is_dir():
-            raise fail(PsosError(f"{directory}: no such folder"), False)
+            raise PsosError(f"{directory}: no such folder")
 
         def report(result: SyncResult) -> None:
             out.print(one_line(result), markup=False)
@@ -90,10 +90,7 @@ def register(app: typer.Typer) -> None:
 
         how = f"polling every {poll:g} s" if poll else "on file events"
         out.print(f"Watching {directory.resolve()} ({how}); Ctrl-C stops.", markup=False)
-        try:
-            watch_folder(
-                directory, store, poll=poll, debounce=debounce, on_result=report, on_error=error
-            )
-        except PsosError as err:
-            raise fail(err, False) from err
+        watch_folder(
+            directory, store, poll=poll, debounce=debounce, on_result=report, on_error=error
+        )
         out.print("Stopped.", markup=False)
