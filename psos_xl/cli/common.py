@@ -9,6 +9,7 @@ command with the error's exit code. Commands do not catch it themselves. The app
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from psos_xl.cli.output import console as console
 from psos_xl.cli.output import interactive as interactive
 from psos_xl.cli.output import print_error
 from psos_xl.cli.output import print_json as print_json
+from psos_xl.cli.spec import JSON_HELP, Command, Param
 from psos_xl.errors import Issue, PsosError, Severity
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -54,11 +56,43 @@ app = PsosTyper(
 new_app = PsosTyper(help="Create a catalog, scope or timesheet workbook.", no_args_is_help=True)
 app.add_typer(new_app, name="new")
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite what is there.")]
 WorkspaceOpt = Annotated[
     Path, typer.Option("--workspace", "-w", help="The workspace folder.", file_okay=False)
 ]
+
+
+def typer_type(param: Param) -> Any:
+    """The annotation Typer reads ``param`` from: ``Annotated[kind, Option(...)]``."""
+    kind: Any = param.kind
+    if param.default is None:
+        kind = kind | None
+    info: Any
+    if param.flags:
+        info = typer.Option(*param.flags, help=param.help, min=param.minimum)
+    else:
+        info = typer.Argument(help=param.help, file_okay=not param.folder)
+    return Annotated[kind, info]
+
+
+def add_command(app: typer.Typer, command: Command, run: Callable[..., int]) -> None:
+    """Register ``command`` (declared in :mod:`psos_xl.cli.spec`) on ``app``: Typer parses
+    its parameters, then ``run(**values)`` runs and its result is the exit code."""
+
+    def body(**values: Any) -> None:
+        raise typer.Exit(run(**values))
+
+    params = [
+        inspect.Parameter(
+            p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default, annotation=typer_type(p)
+        )
+        for p in command.params
+    ]
+    body.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    body.__annotations__ = {p.name: p.annotation for p in params}
+    body.__doc__ = command.help
+    app.command(command.name)(body)
 
 
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
