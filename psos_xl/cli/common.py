@@ -114,16 +114,6 @@ def summary(issues: list[Issue]) -> str:
     return f"{errors} error(s), {warnings} warning(s)"
 
 
-def find_workspace(folder: Path) -> Any:
-    from psos_xl.errors import WorkspaceError
-    from psos_xl.workspace import Workspace
-
-    ws = Workspace.find(folder)
-    if ws is None:
-        raise WorkspaceError(f"{folder} is not inside a psos workspace (run 'psos init' first)")
-    return ws
-
-
 def parse_date(text: str, option: str) -> date | None:
     if not text:
         return None
