@@ -72,7 +72,7 @@ def test_a_psos_error_from_any_command_is_its_message_and_exit_2(
         "  scopes/acme.xlsx: FILE_NOT_FOUND no such file",
     ]
 
-    if "as_json" not in {p.name for p in command.params}:
+    if not any("--json" in p.opts for p in command.params):
         return
     code = GROUP.main([*args, "--json"], prog_name="psos", standalone_mode=False)
     out, err = capsys.readouterr()

@@ -56,6 +56,7 @@ app = PsosTyper(
 new_app = PsosTyper(help="Create a catalog, scope or timesheet workbook.", no_args_is_help=True)
 app.add_typer(new_app, name="new")
 
+# the handler prints a command's error as JSON when its parameter ``as_json`` is set
 JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite what is there.")]
 WorkspaceOpt = Annotated[
