@@ -13,8 +13,9 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from psos_xl.errors import Code, Issue, Location, sort_issues
+from psos_xl.errors import Code, Issue, Location, has_errors, sort_issues
 from psos_xl.models import Catalog, Scope, Timesheet
 from psos_xl.rules import RuleContext, run_rules
 from psos_xl.rules import catalog as catalog_rules
@@ -133,3 +134,22 @@ class _Run:
         reasons = "; ".join(f"{i.code}: {i.message}" for i in issues if i.is_error)
         kind = "is not a catalog" if model is not None else "cannot be used"
         return None, f"{name} {kind}" + (f" ({reasons})" if reasons else "")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``psos validate`` found: every issue, sorted by location."""
+
+    issues: list[Issue]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if has_errors(self.issues) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"issues": [i.to_dict() for i in self.issues]}
+
+
+def validate(paths: Sequence[Path], catalog_path: Path | None = None) -> Validation:
+    """``psos validate PATH… [--catalog PATH]``: :func:`validate_paths`, as a result."""
+    return Validation(validate_paths(paths, catalog_path))
