@@ -60,15 +60,14 @@ from psos_xl import store as st
 from psos_xl.errors import Code, Issue, WorkspaceError
 from psos_xl.rules import RuleContext
 from psos_xl.store import fast as sql
+from psos_xl.store.dependents import mark_dependents, signature
 from psos_xl.sync.checks import (
     Key,
     SyncContext,
     drop_rejected,
     identity,
     load_engagements,
-    mark_dependents,
     rejected_rows,
-    signature,
     validate,
 )
 from psos_xl.sync.lock import SyncLock
