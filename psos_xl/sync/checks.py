@@ -15,10 +15,9 @@ carries the stored scopes). Handed a plain RuleContext they check nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -175,33 +174,6 @@ def identity(model: st.Model) -> Key | None:
 
 # the role check is the timesheet rules' known_roles, which sync runs with the stored catalog
 CHECKS = (engagement_exists, deliverable_of_engagement, date_not_before_start)
-
-
-def rejected_rows(issues: Iterable[Issue]) -> set[tuple[str, int]]:
-    """(sheet, row) of every row an error issue points at."""
-    out: set[tuple[str, int]] = set()
-    for issue in issues:
-        if issue.is_error:
-            ref = st.ref_of_cell(issue.location)
-            if ref is not None:
-                out.add((ref.sheet, ref.row))
-    return out
-
-
-def drop_rejected(model: st.Model, bad: set[tuple[str, int]]) -> st.Model:
-    """The model without the rows in ``bad``."""
-
-    def keep(rows: Sequence[m.Row]) -> list[Any]:
-        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
-
-    names: tuple[str, ...]
-    if isinstance(model, m.Catalog):
-        names = ("roles", "services", "complexity", "risks", "people")
-    elif isinstance(model, m.Scope):
-        names = ("deliverables", "assumptions", "overrides")
-    else:
-        names = ("entries", "expenses")
-    return model.model_copy(update={n: keep(getattr(model, n)) for n in names})
 
 
 def validate(model: st.Model, reader_issues: list[Issue], ctx: RuleContext) -> list[Issue]:
