@@ -15,12 +15,9 @@ carries the stored scopes). Handed a plain RuleContext they check nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-from sqlalchemy import Connection, select, union, update
 
 from psos_xl import models as m
 from psos_xl import store as st
@@ -29,7 +26,6 @@ from psos_xl.models import (
     RESERVED_ENGAGEMENTS,
     Engagement,
     Expense,
-    Kind,
     Status,
     TimeEntry,
     Timesheet,
@@ -153,33 +149,6 @@ def identity(model: st.Model) -> Key | None:
 CHECKS = (engagement_exists, deliverable_of_engagement, date_not_before_start)
 
 
-def rejected_rows(issues: Iterable[Issue]) -> set[tuple[str, int]]:
-    """(sheet, row) of every row an error issue points at."""
-    out: set[tuple[str, int]] = set()
-    for issue in issues:
-        if issue.is_error:
-            ref = st.ref_of_cell(issue.location)
-            if ref is not None:
-                out.add((ref.sheet, ref.row))
-    return out
-
-
-def drop_rejected(model: st.Model, bad: set[tuple[str, int]]) -> st.Model:
-    """The model without the rows in ``bad``."""
-
-    def keep(rows: Sequence[m.Row]) -> list[Any]:
-        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
-
-    names: tuple[str, ...]
-    if isinstance(model, m.Catalog):
-        names = ("roles", "services", "complexity", "risks", "people")
-    elif isinstance(model, m.Scope):
-        names = ("deliverables", "assumptions", "overrides")
-    else:
-        names = ("entries", "expenses")
-    return model.model_copy(update={n: keep(getattr(model, n)) for n in names})
-
-
 def validate(model: st.Model, reader_issues: list[Issue], ctx: RuleContext) -> list[Issue]:
     """Reader issues + the foundation rules + (timesheets) the store-aware checks."""
     ctx = dataclasses.replace(ctx, reported=frozenset(i.location for i in reader_issues))
@@ -191,88 +160,3 @@ def validate(model: st.Model, reader_issues: list[Issue], ctx: RuleContext) -> l
     else:
         found = run_rules(timesheet_rules.RULES, model, ctx) + run_rules(CHECKS, model, ctx)
     return list(dict.fromkeys([*reader_issues, *found]))
-
-
-# --- what the checks depend on ----------------------------------------------------------
-
-# rejects that a change of the scopes, or of the catalog, may clear
-ENGAGEMENT_CODES = tuple(
-    str(c)
-    for c in (
-        Code.UNKNOWN_ENGAGEMENT,
-        Code.ENGAGEMENT_NOT_BOOKABLE,
-        Code.DELIVERABLE_NOT_IN_ENGAGEMENT,
-        Code.DATE_BEFORE_START,
-    )
-)
-ROLE_CODES = (str(Code.UNKNOWN_ROLE), str(Code.CATALOG_NOT_FOUND))
-
-
-def signature(conn: Connection, workbook_id: int, kind: str) -> dict[str, Any]:
-    """What other workbooks are checked against, as one workbook's stored rows say it:
-    a scope's engagement (status, StartDate, deliverables), the catalog's codes."""
-    if kind == Kind.SCOPE.value:
-        s, d = st.scopes, st.deliverables
-        owned = conn.execute(
-            select(d.c.engagement, d.c.deliverable).where(d.c.workbook_id == workbook_id)
-        ).all()
-        heads = conn.execute(
-            select(s.c.engagement, s.c.status, s.c.start_date).where(s.c.workbook_id == workbook_id)
-        ).all()
-        return {
-            h.engagement: (
-                h.status,
-                h.start_date,
-                sorted(o.deliverable for o in owned if o.engagement == h.engagement),
-            )
-            for h in heads
-        }
-    if kind == Kind.CATALOG.value:
-        out: dict[str, Any] = {}
-        for table, col in (
-            (st.roles, st.roles.c.role),
-            (st.services, st.services.c.sku),
-            (st.complexity, st.complexity.c.level),
-            (st.risks, st.risks.c.code),
-        ):
-            query = select(col).where(table.c.workbook_id == workbook_id).distinct()
-            out[table.name] = sorted(conn.execute(query).scalars())
-        return out
-    return {}
-
-
-def mark_dependents(
-    conn: Connection, kind: str, before: dict[str, Any], after: dict[str, Any]
-) -> None:
-    """Mark ``dirty`` (read again) the workbooks whose checks a change may turn.
-
-    A scope's change: timesheets with rows on its engagement, or with an engagement
-    reject. The catalog's: every scope, and timesheets with a role the catalog no longer
-    has or with a role reject. Called in the transaction that stores the change, so a
-    crash cannot lose the mark.
-    """
-    if before == after:
-        return
-    wb, t, x, r = st.workbooks, st.time_entries, st.expenses, st.rejects
-    if kind == Kind.SCOPE.value:
-        touched = set(before) | set(after)
-        ids = union(
-            select(t.c.workbook_id).where(t.c.engagement.in_(touched)),
-            select(x.c.workbook_id).where(x.c.engagement.in_(touched)),
-            select(r.c.workbook_id).where(r.c.code.in_(ENGAGEMENT_CODES)),
-        )
-        kinds = [Kind.TIMESHEET.value]
-    elif kind == Kind.CATALOG.value:
-        ids = union(
-            select(t.c.workbook_id).where(t.c.role.not_in(after.get("roles", []))),
-            select(r.c.workbook_id).where(r.c.code.in_(ROLE_CODES)),
-            select(wb.c.id).where(wb.c.kind == Kind.SCOPE.value),
-        )
-        kinds = [Kind.TIMESHEET.value, Kind.SCOPE.value]
-    else:
-        return
-    conn.execute(
-        update(wb)
-        .where(wb.c.id.in_(ids.scalar_subquery()), wb.c.kind.in_(kinds), wb.c.status == "ok")
-        .values(dirty=True)
-    )
