@@ -22,15 +22,15 @@ whose path sorts first.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from psos_xl import models as m
 from psos_xl.errors import Issue
-from psos_xl.rules import RuleContext, run_rules
+from psos_xl.rules import RuleContext, run_rules, without_rejected
 from psos_xl.rules import catalog as catalog_rules
 from psos_xl.rules import scope as scope_rules
 from psos_xl.rules import timesheet as timesheet_rules
@@ -39,7 +39,6 @@ from psos_xl.workbook.readers import OK, Loaded, parse, read
 from psos_xl.workspace import workbooks_below
 
 Model = m.Catalog | m.Scope | m.Timesheet
-M = TypeVar("M", bound=Model)
 NO_CATALOG = "no catalog workbook in the workspace"
 
 __all__ = [
@@ -51,16 +50,14 @@ __all__ = [
     "Model",
     "Report",
     "check",
-    "count",
     "counted_catalog",
-    "drop_rejected",
     "engagement_of",
     "identity",
     "load",
     "parse",
     "read",
-    "rejected_rows",
     "rules_of",
+    "without_rejected",
 ]
 
 
@@ -94,47 +91,13 @@ def check(model: Model, context: RuleContext, read: Sequence[Issue] = ()) -> lis
     return list(dict.fromkeys([*read, *found])) if read else found
 
 
-# --- what counts of a checked model ---------------------------------------------------
-
-
-def rejected_rows(issues: Iterable[Issue]) -> set[tuple[str, int]]:
-    """(sheet, row) of every row an error issue points at."""
-    out: set[tuple[str, int]] = set()
-    for issue in issues:
-        if issue.is_error:
-            where = issue.location
-            row = where.row
-            if row is not None and where.sheet:
-                out.add((where.sheet, row))
-    return out
-
-
-def drop_rejected(model: M, bad: set[tuple[str, int]]) -> M:
-    """The model without the rows in ``bad``."""
-
-    def keep(rows: Sequence[m.Row]) -> list[Any]:
-        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
-
-    names: tuple[str, ...]
-    if isinstance(model, m.Catalog):
-        names = ("roles", "services", "complexity", "risks", "people")
-    elif isinstance(model, m.Scope):
-        names = ("deliverables", "assumptions", "overrides")
-    else:
-        names = ("entries", "expenses")
-    return cast(M, model.model_copy(update={n: keep(getattr(model, n)) for n in names}))
-
-
-def count(model: M, issues: Iterable[Issue]) -> M:
-    """What of a checked model counts (and what sync stores): its rows without an error."""
-    bad = rejected_rows(issues)
-    return drop_rejected(model, bad) if bad else model
+# --- what counts of a checked model (rules.without_rejected) --------------------------
 
 
 def counted_catalog(catalog: m.Catalog, read: Sequence[Issue] = ()) -> m.Catalog:
     """A catalog as everything is checked and priced against it: its rows with an
     error (the reader's or its rules') left out, as sync stores it."""
-    return count(catalog, check(catalog, RuleContext(), read))
+    return without_rejected(catalog, check(catalog, RuleContext(), read))
 
 
 # --- what makes two workbooks copies of each other -----------------------------------
@@ -251,7 +214,7 @@ class Folder:
             catalog: m.Catalog | None = None
             model = self.load(whole[0]).model if whole else None
             if isinstance(model, m.Catalog):
-                catalog = count(model, self.checked(whole[0]))
+                catalog = without_rejected(model, self.checked(whole[0]))
             elif catalogs:
                 # a catalog that does not read whole counts with none of its rows
                 catalog = m.Catalog(workbook=catalogs[0])
@@ -346,5 +309,5 @@ class Folder:
                     continue
                 key = identity(loaded.model)
                 if key is not None and self.holder(key, rel) == rel:
-                    self._scopes.append((rel, count(loaded.model, self.checked(rel))))
+                    self._scopes.append((rel, without_rejected(loaded.model, self.checked(rel))))
         return self._scopes

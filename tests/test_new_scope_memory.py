@@ -21,6 +21,8 @@ import pytest
 from test_report_cli import build_firm, psos, scope_of
 
 from psos_xl import models as m
+from psos_xl.app.memory import new_scope_from_memory
+from psos_xl.errors import PsosError
 from psos_xl.workbook.readers import read_scope
 
 
@@ -114,6 +116,20 @@ def test_closest_without_an_engagement_only_ranks(firm: Path) -> None:
     assert done.stdout.splitlines()[1].startswith("1. CHR-01 (Charlie)")
     assert "Pass --engagement CODE to start a scope from CHR-01." in done.stdout
     assert sorted(p.name for p in (firm / "scopes").iterdir()) == before
+
+
+def test_the_use_case_returns_the_ranking_and_prints_nothing(
+    firm: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.name for p in (firm / "scopes").iterdir())
+    ranked = new_scope_from_memory(firm / "scopes", "", nearest=True, client="Charlie")
+    assert capsys.readouterr() == ("", "")
+    assert ranked.scope is None
+    assert ranked.matches[0].engagement == "CHR-01"
+    assert ranked.to_json()["scope"] is None
+    assert sorted(p.name for p in (firm / "scopes").iterdir()) == before
+    with pytest.raises(PsosError, match="--like needs --engagement"):
+        new_scope_from_memory(firm, "", like="ACM-01")
 
 
 def test_closest_needs_something_to_compare(firm: Path) -> None:

@@ -256,7 +256,7 @@ def test_a_killed_sync_leaves_no_worker_behind(
     """Killed while its pool starts, or while it reads: its workers end too."""
     root = Path(shutil.copytree(corpus["a"], tmp_path / "work"))
     mark = f"{os.getpid()}-{when}"
-    args = [sys.executable, "-c", CHILD, str(root), "2", "30", "0.05"]
+    args = [sys.executable, "-c", CHILD, str(root), "2", "30", "0.05", ""]
     env = {**os.environ, "PSOS_TEST_MARK": mark}
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"go"

@@ -10,14 +10,18 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from sqlalchemy import select
 from test_sync_engine import entry, timesheet
 from test_sync_outputs import build_firm
 
 from psos_xl import store as st
+from psos_xl.cli.main import app
 from psos_xl.cli.quick import parse
+from psos_xl.cli.spec import SYNC
 from psos_xl.store import open_store
 from psos_xl.store.base import SCHEMA_VERSION, sqlite_file
 from psos_xl.sync import sync_workspace
@@ -125,15 +129,22 @@ def test_only_a_plain_sqlite_store(ws: Path, tmp_path: Path) -> None:
     assert sqlite_file("sqlite://") is None
 
 
+def plain(directory: Path, store: str | None, workers: int | None, as_json: bool) -> object:
+    """The values the fast start passes to the sync, by the command's parameter names."""
+    return {"directory": directory, "store": store, "workers": workers, "as_json": as_json}
+
+
 def test_only_the_plain_forms_of_the_command_are_parsed() -> None:
-    assert parse(["sync"]) == (Path(), None, None, False)
-    assert parse(["sync", "ws", "--json", "--workers", "2", "--store", "sqlite:///s"]) == (
+    assert parse(["sync"]) == plain(Path(), None, None, False)
+    assert parse(["sync", "ws", "--json", "--workers", "2", "--store", "sqlite:///s"]) == plain(
         Path("ws"),
         "sqlite:///s",
         2,
         True,
     )
-    assert parse(["sync", "--store=sqlite:///s", "ws"]) == (Path("ws"), "sqlite:///s", None, False)
+    assert parse(["sync", "--store=sqlite:///s", "ws"]) == plain(
+        Path("ws"), "sqlite:///s", None, False
+    )
     for other in (
         [],
         ["watch"],
@@ -145,6 +156,81 @@ def test_only_the_plain_forms_of_the_command_are_parsed() -> None:
         ["sync", "--jsn"],
     ):
         assert parse(other) is None, other
+
+
+def full_sync() -> Any:
+    """The click command the full command line runs for ``psos sync``."""
+    return typer.main.get_command(app).commands["sync"]  # type: ignore[attr-defined]
+
+
+def click_reads(command: Any, args: list[str]) -> dict[str, Any] | None:
+    """The values click passes to the command for ``args``; None when it refuses them."""
+    try:
+        return dict(command.make_context("sync", list(args)).params)
+    except Exception:  # a usage error, or help: the command would not run
+        return None
+
+
+def test_every_parameter_of_the_command_is_read_by_the_fast_start(tmp_path: Path) -> None:
+    """Whatever click reads for ``psos sync``, the fast start reads the same: every
+    parameter alone and in the --name=value form, all of them together."""
+    command = full_sync()
+    params = [p for p in command.params if p.name != "help"]
+    assert {p.name for p in params} == {p.name for p in SYNC.params}
+    together: list[str] = []
+    for param in params:
+        forms: list[list[str]] = []
+        if param.param_type_name == "argument":
+            forms.append([str(tmp_path)])
+        for flag in [*param.opts, *param.secondary_opts]:
+            if param.param_type_name != "option":
+                continue
+            if param.is_flag:
+                forms.append([flag])
+                continue
+            value = next(v for v in ("1", "0.5", "x") if click_reads(command, [flag, v]))
+            forms.append([flag, value])
+            if flag.startswith("--"):
+                forms.append([f"{flag}={value}"])
+        assert forms, param.name
+        for args in forms:
+            read = click_reads(command, args)
+            assert read is not None, args
+            assert parse(["sync", *args]) == read, args
+        together += forms[0]
+    for args in (together, together[::-1]):
+        assert parse(["sync", *args]) == click_reads(command, args), args
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--store", "--json"],
+        ["--store", "a", "--store", "b"],
+        ["--json", "--json"],
+        ["--workers", "+2"],
+        ["--workers", " 2 "],
+        ["--workers", "2.0"],
+        ["--workers", "-1"],
+        ["--workers=0"],
+        ["--workers", "1"],
+        ["--json=yes"],
+        ["--store="],
+        ["-"],
+        ["--", "ws"],
+        ["-x"],
+        ["ws", "--json", "other"],
+        ["--JSON"],
+        ["--js"],
+    ],
+)
+def test_the_fast_start_never_reads_a_command_line_otherwise_than_click(
+    args: list[str],
+) -> None:
+    """Where the fast start answers, it answers what click reads; the rest it leaves."""
+    read = parse(["sync", *args])
+    if read is not None:
+        assert read == click_reads(full_sync(), args)
 
 
 def _psos(*args: str) -> subprocess.CompletedProcess[str]:

@@ -13,11 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psos_xl.demo.build import DemoSummary, build_demo
 from psos_xl.errors import Issue, PsosError
 from psos_xl.models import ActualRow, DeliveryRow, Status
+
+if TYPE_CHECKING:
+    from psos_xl.demo.simulate import Progress as SimProgress
+    from psos_xl.demo.simulate import SimResult
 
 Step = Callable[[str], None]
 QUOTES_DIR = "quotes"
@@ -164,3 +168,13 @@ def _read_back(run: DemoRun, root: Path) -> None:
         scope, _issues = read_scope(active[0].path)
         if scope is not None:
             run.burn = list(scope.delivery)
+
+
+def simulate_firm(
+    root: Path, force: bool = False, progress: SimProgress | None = None
+) -> SimResult:
+    """``psos demo --simulate``: two years of a simulated firm through the whole loop, in
+    ``root`` (:func:`psos_xl.demo.simulate.run_simulation`)."""
+    from psos_xl.demo.simulate import run_simulation
+
+    return run_simulation(root, force=force, progress=progress)

@@ -1,11 +1,10 @@
-"""``psos price``: find the catalog, price a scope file, show it, store the snapshot.
+"""``psos price``: find the catalog, price a scope file, store the snapshot.
 
-    quote, issues = price_file(Path("scopes/acme.xlsx"))
-    console.print(render_quote(quote, issues))
-    write_snapshot(Path("scopes/acme.xlsx"), quote, catalog_sha256)
+    priced = price_scope(Path("scopes/acme.xlsx"), write=True)
+    priced.quote, priced.issues, priced.to_json()
 
 The arithmetic is the engine's (:func:`psos_xl.pricing.price`); this module only reads
-files, merges issues, renders, and writes the Pricing sheet's two snapshot tables
+files, merges issues, and writes the Pricing sheet's two snapshot tables
 through the safe write-back (:func:`psos_xl.sync.writeback.write_table`), which touches
 nothing else in the workbook and refuses a workbook that is open.
 """
@@ -14,19 +13,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Code, Issue, WorkbookError, dedupe_issues, has_errors
 from psos_xl.models import Catalog, EstimateBasis, Scope
-from psos_xl.pricing import Quote, QuoteLine, price
-from psos_xl.pricing.money import percent
+from psos_xl.pricing import Quote, price
 from psos_xl.workbook import spec
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from psos_xl.sync.writeback import WriteResult
 
 
@@ -104,108 +101,6 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# --- the terminal view ------------------------------------------------------------------
-
-
-def _money(value: Any, currency: str = "") -> str:
-    text = f"{value:,.2f}"
-    return f"{text} {currency}".strip()
-
-
-def render_quote(quote: Quote, issues: Sequence[Issue] = ()) -> RenderableType:
-    """A readable view of the quote: lines, totals, price, margin, schedule, issues."""
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
-
-    title = " · ".join(x for x in (quote.engagement, quote.client, quote.title) if x)
-    lines = Table(title=title or "Quote", title_justify="left", show_edge=False)
-    for header, justify in (
-        ("Deliverable", "left"),
-        ("SKU", "left"),
-        ("Role", "left"),
-        ("Basis", "left"),
-        ("Hours", "right"),
-        ("Rate from", "left"),
-        ("Cost", "right"),
-        ("List", "right"),
-    ):
-        lines.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for line in quote.lines:
-        lines.add_row(*_line_cells(line))
-    lines.add_section()
-    lines.add_row(
-        "Total", "", "", "", f"{quote.hours:,.2f}", "", _money(quote.cost), _money(quote.list)
-    )
-
-    totals = Table.grid(padding=(0, 2))
-    totals.add_column(style="bold")
-    totals.add_column(justify="right")
-    billing = str(quote.billing_model) if quote.billing_model else "(none)"
-    totals.add_row("Billing model", billing)
-    totals.add_row("Estimate basis", str(quote.basis))
-    totals.add_row("Rates in force on", quote.rates_on.isoformat())
-    totals.add_row("List", _money(quote.list, quote.currency))
-    if quote.contingency:
-        totals.add_row("Contingency", percent(quote.contingency))
-    if quote.discount:
-        totals.add_row("Discount", percent(quote.discount))
-    totals.add_row("Price", Text(_money(quote.price, quote.currency), style="bold green"))
-    totals.add_row("Cost", _money(quote.cost, quote.currency))
-    margin = percent(quote.margin) if quote.margin is not None else "undefined"
-    low = quote.margin is None or quote.margin < quote.target_margin
-    target = f" (target {percent(quote.target_margin)})"
-    totals.add_row("Margin", Text(margin + target, style="yellow" if low else ""))
-
-    parts: list[RenderableType] = [lines, Text(""), totals]
-    schedule = _schedule(quote)
-    if schedule is not None:
-        parts += [Text(""), schedule]
-    if issues:
-        parts.append(Text(""))
-        for issue in issues:
-            style = "red" if issue.is_error else "yellow"
-            where = escape(str(issue.location))
-            parts.append(
-                Text.from_markup(f"{where}: [{style}]{issue.code}[/] {escape(issue.message)}")
-            )
-    return Group(*parts)
-
-
-def _line_cells(line: QuoteLine) -> list[str]:
-    return [
-        line.deliverable,
-        line.sku,
-        line.role,
-        str(line.basis),
-        f"{line.hours:,.2f}",
-        line.rate_from.isoformat() if line.rate_from else "no rate",
-        _money(line.cost),
-        _money(line.list),
-    ]
-
-
-def _schedule(quote: Quote) -> RenderableType | None:
-    from rich.table import Table
-
-    if quote.milestones:
-        table = Table(title="Payment schedule", title_justify="left", show_edge=False)
-        table.add_column("Milestone")
-        table.add_column("Price", justify="right")
-        for ms in quote.milestones:
-            table.add_row(ms.milestone, _money(ms.price, quote.currency))
-        return table
-    if quote.months:
-        table = Table(title="Monthly schedule", title_justify="left", show_edge=False)
-        table.add_column("Month")
-        table.add_column("Amount", justify="right")
-        for month in quote.months:
-            table.add_row(month.month, _money(month.amount, quote.currency))
-        return table
-    return None
-
-
 # --- the snapshot ---------------------------------------------------------------------
 
 
@@ -244,30 +139,34 @@ def write_snapshot(
 # --- the command ------------------------------------------------------------------------
 
 
-def price_command(
-    scope: Path, catalog: Path | None = None, as_json: bool = False, write: bool = False
-) -> int:
-    """The body of ``psos price SCOPE [--catalog PATH] [--json] [--write]``: prints the
-    quote (a table, or JSON) and returns the exit code (1 when there is an error).
-    Raises PsosError when the command cannot run; the CLI turns it into a message."""
-    import json
-    import sys
+@dataclass(frozen=True)
+class Priced:
+    """What ``psos price`` found: the quote, every issue, and with ``--write`` how the
+    snapshot went (its status when stored; when not, the reason is among the issues)."""
 
-    from rich.console import Console
+    scope: Path
+    quote: Quote
+    issues: list[Issue]
+    snapshot: str | None = None
 
+    @property
+    def exit_code(self) -> int:
+        return 1 if has_errors(self.issues) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return quote_json(self.quote, self.issues)
+
+
+def price_scope(scope: Path, catalog: Path | None = None, write: bool = False) -> Priced:
+    """``psos price SCOPE [--catalog PATH] [--write]``: the scope priced against its
+    catalog and, with ``write``, the snapshot stored in its Pricing sheet. Raises
+    PsosError when the command cannot run."""
     catalog_path = catalog or find_catalog(scope)
     quote, issues = price_file(scope, catalog_path)
-    if write:
-        result = write_snapshot(scope, quote, sha256_file(catalog_path))
-        issue = result.issue(_display(scope))
-        if issue is not None:
-            issues = [*issues, issue]
-        elif not as_json:
-            Console(stderr=True, highlight=False).print(
-                f"Snapshot {result.status}: {scope} (Pricing sheet)"
-            )
-    if as_json:
-        sys.stdout.write(json.dumps(quote_json(quote, issues), indent=2) + "\n")
-    else:
-        Console(highlight=False, soft_wrap=True).print(render_quote(quote, issues))
-    return 1 if has_errors(issues) else 0
+    if not write:
+        return Priced(scope, quote, issues)
+    result = write_snapshot(scope, quote, sha256_file(catalog_path))
+    issue = result.issue(_display(scope))
+    if issue is not None:
+        return Priced(scope, quote, [*issues, issue])
+    return Priced(scope, quote, issues, result.status)

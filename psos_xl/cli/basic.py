@@ -13,15 +13,13 @@ from psos_xl.cli.common import (
     JsonOpt,
     WorkspaceOpt,
     console,
-    fail,
-    find_workspace,
     parse_date,
     parse_enum,
     print_issues,
     print_json,
     summary,
 )
-from psos_xl.errors import PsosError, has_errors
+from psos_xl.errors import PsosError
 
 
 def register(app: typer.Typer, new_app: typer.Typer) -> None:
@@ -32,12 +30,9 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         force: ForceOpt = False,
     ) -> None:
         """Create a workspace: psos.toml, a sample catalog, scopes/ and timesheets/."""
-        from psos_xl.demo.sample import init_workspace
+        from psos_xl.app.init import create_workspace
 
-        try:
-            ws = init_workspace(directory, name=name, force=force)
-        except PsosError as err:
-            raise fail(err, False) from err
+        ws = create_workspace(directory, name=name, force=force)
         out = console()
         out.print(f"Workspace [bold]{ws.name}[/] created in {ws.root}")
         out.print(f"  catalog:    {ws.display(ws.catalog_path)}")
@@ -69,29 +64,23 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
             return
         from psos_xl.app.demo import run_demo
 
-        try:
-            with progress() as step:
-                run = run_demo(directory, force=force, step=step)
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        with progress() as step:
+            run = run_demo(directory, force=force, step=step)
         if as_json:
             print_json(run.to_json())
             return
         render(run)
 
     def _simulate(directory: Path, force: bool, as_json: bool) -> None:
+        from psos_xl.app.demo import simulate_firm
         from psos_xl.cli.demo_view import progress
-        from psos_xl.demo.simulate import run_simulation
 
-        try:
-            with progress() as step:
-                result = run_simulation(
-                    directory,
-                    force=force,
-                    progress=lambda done, total, code: step(f"Engagement {done}/{total} ({code})"),
-                )
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        with progress() as step:
+            result = simulate_firm(
+                directory,
+                force=force,
+                progress=lambda done, total, code: step(f"Engagement {done}/{total} ({code})"),
+            )
         if as_json:
             print_json(result.to_json())
             return
@@ -108,10 +97,7 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         """A fresh catalog workbook, like the template."""
         from psos_xl.app.new import new_catalog as build
 
-        try:
-            written = build(path, overwrite=force)
-        except PsosError as err:
-            raise fail(err, False) from err
+        written = build(path, overwrite=force)
         console().print(f"Catalog written: {written}")
 
     @new_app.command("scope")
@@ -140,38 +126,44 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
     ) -> None:
         """A new scope workbook with dropdowns filled from the workspace's catalog;
         --like ENG or --closest start it from a delivered engagement, priced both ways."""
+        from psos_xl.app.init import find_workspace
         from psos_xl.app.new import new_scope as build
         from psos_xl.models import BillingModel
 
         if like or closest:
-            from psos_xl.cli.learn import new_scope_from_memory
+            from psos_xl.app.memory import new_scope_from_memory
+            from psos_xl.cli.learn import show_from_memory
 
-            try:
-                first, last = parse_date(start, "--start"), parse_date(end, "--end")
-            except PsosError as err:
-                raise fail(err, False) from err
-            new_scope_from_memory(
-                workspace, engagement, like, closest, skus, client, title, first, last, out, force
-            )
-            return
-        try:
-            if not engagement.strip():
-                raise PsosError("--engagement is required (or use --like ENG / --closest)")
-            ws = find_workspace(workspace)
-            model = parse_enum(BillingModel, billing_model, "--billing-model")
-            path = build(
-                ws,
+            made = new_scope_from_memory(
+                workspace,
                 engagement,
+                like=like,
+                nearest=closest,
+                skus=skus,
                 client=client,
                 title=title,
                 start=parse_date(start, "--start"),
                 end=parse_date(end, "--end"),
-                billing_model=model,
                 out=out,
                 overwrite=force,
             )
-        except PsosError as err:
-            raise fail(err, False) from err
+            show_from_memory(made)
+            return
+        if not engagement.strip():
+            raise PsosError("--engagement is required (or use --like ENG / --closest)")
+        ws = find_workspace(workspace)
+        model = parse_enum(BillingModel, billing_model, "--billing-model")
+        path = build(
+            ws,
+            engagement,
+            client=client,
+            title=title,
+            start=parse_date(start, "--start"),
+            end=parse_date(end, "--end"),
+            billing_model=model,
+            out=out,
+            overwrite=force,
+        )
         console().print(f"Scope written: {path}")
 
     @new_app.command("timesheet")
@@ -183,15 +175,13 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         force: ForceOpt = False,
     ) -> None:
         """A weekly timesheet with dropdowns of roles, engagements and deliverables."""
+        from psos_xl.app.init import find_workspace
         from psos_xl.app.new import new_timesheet as build
 
-        try:
-            ws = find_workspace(workspace)
-            monday = parse_date(week, "--week")
-            assert monday is not None
-            path = build(ws, person, monday, out=out, overwrite=force)
-        except PsosError as err:
-            raise fail(err, False) from err
+        ws = find_workspace(workspace)
+        monday = parse_date(week, "--week")
+        assert monday is not None
+        path = build(ws, person, monday, out=out, overwrite=force)
         console().print(f"Timesheet written: {path}")
 
     @app.command()
@@ -203,16 +193,14 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Check workbooks of any kind; print every issue as workbook!sheet!cell: CODE message."""
-        from psos_xl.app.validate import validate_paths
+        from psos_xl.app.validate import validate
 
-        try:
-            issues = validate_paths(paths, catalog_path=catalog)
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        checked = validate(paths, catalog_path=catalog)
+        issues = checked.issues
         if as_json:
-            print_json({"issues": [i.to_dict() for i in issues]})
+            print_json(checked.to_json())
         else:
             print_issues(issues)
             if sys.stdout.isatty() or not issues:
                 console().print("OK" if not issues else summary(issues))
-        raise typer.Exit(1 if has_errors(issues) else 0)
+        raise typer.Exit(checked.exit_code)

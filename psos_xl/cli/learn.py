@@ -1,4 +1,5 @@
-"""Learning-loop commands: ``psos report accuracy``, and the memory half of ``psos new scope``.
+"""Learning-loop commands: ``psos report accuracy``, and what the memory half of
+``psos new scope`` shows.
 
 ``report`` is a sub-app (:data:`report_app`) so further reports (utilization, margin,
 burn) register their commands on it: ``@report_app.command("burn")``.
@@ -6,25 +7,26 @@ burn) register their commands on it: ``@report_app.command("burn")``.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from psos_xl.cli.common import JsonOpt, console, fail, find_workspace, print_json
-from psos_xl.errors import PsosError
+from psos_xl.cli.common import JsonOpt, PsosTyper, console, print_json
 
-report_app = typer.Typer(
+if TYPE_CHECKING:
+    from psos_xl.app.memory import FromMemory
+
+report_app = PsosTyper(
     help="Reports over the workspace's store (run psos sync first).", no_args_is_help=True
 )
 
 
 def register(app: typer.Typer, new_app: typer.Typer | None = None) -> None:
     """Add ``psos report`` (with ``accuracy``) to ``app``. ``new_app`` is unused: the
-    ``--like``/``--closest`` options live on ``psos new scope`` and call
-    :func:`new_scope_from_memory`."""
+    ``--like``/``--closest`` options live on ``psos new scope``, which shows what they did
+    with :func:`show_from_memory`."""
     app.add_typer(report_app, name="report")
 
     @report_app.command("accuracy")
@@ -38,10 +40,7 @@ def register(app: typer.Typer, new_app: typer.Typer | None = None) -> None:
         """Estimation accuracy per SKU and SKU × role: catalog vs calibrated (backtest)."""
         from psos_xl.app.accuracy import workspace_accuracy
 
-        try:
-            result = workspace_accuracy(directory, store)
-        except PsosError as err:
-            raise fail(err, as_json) from err
+        result = workspace_accuracy(directory, store)
         if as_json:
             print_json(result.to_json())
             return
@@ -123,54 +122,21 @@ def render_accuracy(result: Any) -> None:
     )
 
 
-def new_scope_from_memory(
-    workspace: Path,
-    engagement: str,
-    like: str,
-    closest: bool,
-    skus: str,
-    client: str,
-    title: str,
-    start: date | None,
-    end: date | None,
-    out: Path | None,
-    force: bool,
-) -> None:
-    """The body of ``psos new scope --like ENG`` / ``--closest``: prints what it did.
-
-    ``--closest`` without ``--engagement`` only prints the ranking."""
-    from psos_xl.app.accuracy import MemoryScope, describe_matches, scope_like
-    from psos_xl.app.accuracy import closest as rank
-    from psos_xl.app.new import workspace_catalog
+def show_from_memory(made: FromMemory) -> None:
+    """What ``psos new scope --like ENG`` / ``--closest`` did: the ranking, then the scope
+    written and its two prices (or, with no engagement code, how to start one)."""
+    from psos_xl.app.accuracy import describe_matches
 
     screen = console()
-    try:
-        ws = find_workspace(workspace)
-        if closest:
-            matches = rank(ws, workspace_catalog(ws), skus, client)
-            if not matches:
-                raise PsosError(f"{ws.root} has no Completed engagement to start from")
-            screen.print("Closest Completed engagements:")
-            for line in describe_matches(matches):
-                screen.print(line)
-            if not engagement.strip():
-                screen.print(
-                    f"Pass --engagement CODE to start a scope from {matches[0].engagement}."
-                )
-                return
-            like = matches[0].engagement
-            made: MemoryScope = scope_like(
-                ws, like, engagement, start, end, client or None, title or None, out, force, matches
-            )
-        else:
-            if not engagement.strip():
-                raise PsosError("--like needs --engagement for the new scope's code")
-            made = scope_like(
-                ws, like, engagement, start, end, client or None, title or None, out, force
-            )
-    except PsosError as err:
-        raise fail(err, False) from err
-    screen.print(f"Scope written: {made.path} (like {made.source})")
-    screen.print(made.prices.sentence())
-    if made.snapshot not in ("written", "unchanged"):
-        screen.print(f"[yellow]Pricing snapshot not stored: {made.snapshot}[/]")
+    if made.matches:
+        screen.print("Closest Completed engagements:", markup=False)
+        for line in describe_matches(made.matches):
+            screen.print(line, markup=False)
+    if made.scope is None:
+        best = made.matches[0].engagement
+        screen.print(f"Pass --engagement CODE to start a scope from {best}.", markup=False)
+        return
+    screen.print(f"Scope written: {made.scope.path} (like {made.scope.source})", markup=False)
+    screen.print(made.scope.prices.sentence(), markup=False)
+    if made.scope.snapshot not in ("written", "unchanged"):
+        screen.print(f"[yellow]Pricing snapshot not stored: {made.scope.snapshot}[/]")

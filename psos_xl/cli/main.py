@@ -1,9 +1,11 @@
 """The `psos` command line: a thin layer over the library.
 
-Commands parse arguments, call one library function, and print its result: a readable
-table on a terminal, the same data as JSON with ``--json``. Heavy libraries (openpyxl,
-pandas) are imported inside the commands that need them, so start-up stays light.
-Exit codes: 0 clean, 1 issues were reported, 2 the command could not run.
+Commands parse arguments, call one use-case of :mod:`psos_xl.app`, and print its result:
+a readable table on a terminal, the same data as JSON with ``--json``. Heavy libraries
+(openpyxl, pandas) are imported inside the commands that need them, so start-up stays
+light. Exit codes: 0 clean, 1 issues were reported, 2 the command could not run; a
+PsosError from any command is reported by one handler
+(:class:`psos_xl.cli.common.PsosCommand`).
 
 Each area's commands live in a module of :mod:`psos_xl.cli` with a ``register``
 function; this module only assembles them.

@@ -114,16 +114,19 @@ def print_result(result: SyncResult, as_json: bool) -> None:
         out.print(line, markup=False)
 
 
-def print_error(err: PsosError, as_json: bool) -> None:
-    """``err`` (and its issues): as JSON on stdout, or in red on stderr."""
+def print_error(err: PsosError, as_json: bool) -> int:
+    """The one place a PsosError becomes what the user sees: ``err`` and its issues, as
+    ``{"error", "issues"}`` on stdout with ``as_json``, else in red on stderr. Returns
+    the exit code (2: the command could not run)."""
     issues = getattr(err, "issues", [])
     if as_json:
         print_json({"error": str(err), "issues": [i.to_dict() for i in issues]})
-        return
-    out = console(stderr=True)
-    out.print(f"[bold red]error:[/] {err}")
-    for issue in issues:
-        out.print(f"  {issue}")
+    else:
+        out = console(stderr=True)
+        out.print(f"[bold red]error:[/] {err}")
+        for issue in issues:
+            out.print(f"  {issue}")
+    return err.exit_code
 
 
 @contextmanager
@@ -154,22 +157,18 @@ def sync_command(directory: Path, store: str | None, workers: int | None, as_jso
 
     A sync with nothing to do is answered without starting the engine (whose imports
     cost more than the answer); a progress bar shows on a terminal unless ``as_json``.
+    Raises PsosError when the sync cannot run (:func:`print_error` reports it).
     """
-    from psos_xl.errors import PsosError
     from psos_xl.sync.quick import quick_sync
 
-    try:
-        result = quick_sync(directory, store)
-        if result is None:
-            from psos_xl.sync.outputs import sync_workspace
+    result = quick_sync(directory, store)
+    if result is None:
+        from psos_xl.sync.outputs import sync_workspace
 
-            if interactive() and not as_json:
-                with progress_bar() as tick:
-                    result = sync_workspace(directory, store, workers, tick, quick=False)
-            else:
-                result = sync_workspace(directory, store, workers, quick=False)
-    except PsosError as err:
-        print_error(err, as_json)
-        return err.exit_code
+        if interactive() and not as_json:
+            with progress_bar() as tick:
+                result = sync_workspace(directory, store, workers, tick, quick=False)
+        else:
+            result = sync_workspace(directory, store, workers, quick=False)
     print_result(result, as_json)
     return result.exit_code

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from psos_xl.cli.common import JsonOpt, console, fail
-from psos_xl.errors import PsosError
+from psos_xl.cli.common import JsonOpt, console, print_json
 
 CatalogOpt = Annotated[
     Path | None, typer.Option(help="Catalog to price against (default: the workspace's).")
@@ -27,13 +26,19 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Price a scope: lines, totals, price, margin and schedule; exit 1 on an error."""
-        from psos_xl.app.price import price_command
+        from psos_xl.app.price import price_scope
+        from psos_xl.cli.price_view import render_quote
 
-        try:
-            code = price_command(scope, catalog, as_json=as_json, write=write)
-        except PsosError as err:
-            raise fail(err, as_json) from err
-        raise typer.Exit(code)
+        priced = price_scope(scope, catalog, write=write)
+        if as_json:
+            print_json(priced.to_json())
+        else:
+            if priced.snapshot is not None:
+                console(stderr=True).print(
+                    f"Snapshot {priced.snapshot}: {scope} (Pricing sheet)", markup=False
+                )
+            console().print(render_quote(priced.quote, priced.issues))
+        raise typer.Exit(priced.exit_code)
 
     @app.command()
     def quote(
@@ -53,12 +58,9 @@ def register(app: typer.Typer) -> None:
         """Write the client quote workbook (and with --pdf its PDF) for a scope."""
         from psos_xl.app.quote import build_quote
 
-        try:
-            files = build_quote(
-                scope, out or scope.parent, catalog_path=catalog, pdf=pdf, show_hours=hours
-            )
-        except PsosError as err:
-            raise fail(err, False) from err
+        files = build_quote(
+            scope, out or scope.parent, catalog_path=catalog, pdf=pdf, show_hours=hours
+        )
         screen = console()
         screen.print(f"Quote written: {files.xlsx}")
         if files.pdf is not None:

@@ -2,58 +2,35 @@
 
 ``psos sync`` shows a progress bar on a terminal (on stderr) and prints a summary a PM
 can read; in a pipe it prints the summary only; ``--json`` prints exactly
-``SyncResult.to_json()``. ``psos watch`` prints one line per run. Nothing here imports
-openpyxl or pandas: the sync reads with python-calamine and writes back with the
-package patcher.
+``SyncResult.to_json()``. Its parameters are declared in :data:`psos_xl.cli.spec.SYNC`,
+which the fast start (:mod:`psos_xl.cli.quick`) reads too. ``psos watch`` prints one line
+per run. Nothing here imports openpyxl or pandas: the sync reads with python-calamine and
+writes back with the package patcher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from psos_xl.cli.common import JsonOpt, console, fail
+from psos_xl.cli.common import add_command, console
 from psos_xl.cli.output import SHOWN, sync_command
 from psos_xl.cli.output import one_line as one_line
 from psos_xl.cli.output import summary_lines as summary_lines
+from psos_xl.cli.spec import SYNC
 from psos_xl.errors import PsosError, Severity
 
 if TYPE_CHECKING:
     from psos_xl.sync.result import SyncResult
 
-DirArg = Annotated[
-    Path, typer.Argument(help="The workspace folder (default: here).", file_okay=False)
-]
-StoreOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--store", help="Store URL (default: psos.toml's store, else .psos/store.sqlite)."
-    ),
-]
-Progress = Callable[[int, int, str], None]
+DirArg = Annotated[Path, typer.Argument(help=SYNC.param("directory").help, file_okay=False)]
+StoreOpt = Annotated[str | None, typer.Option("--store", help=SYNC.param("store").help)]
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def sync(
-        directory: DirArg = Path(),
-        store: StoreOpt = None,
-        workers: Annotated[
-            int | None,
-            typer.Option(
-                "--workers",
-                min=1,
-                help="Processes reading workbooks, this one included (default: one per "
-                "CPU, at most 4).",
-            ),
-        ] = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Consolidate the folder's workbooks into the store and write the actuals back."""
-        raise typer.Exit(sync_command(directory, store, workers, as_json))
+    add_command(app, SYNC, sync_command)
 
     @app.command()
     def watch(
@@ -77,7 +54,7 @@ def register(app: typer.Typer) -> None:
 
         out = console()
         if not directory.is_dir():
-            raise fail(PsosError(f"{directory}: no such folder"), False)
+            raise PsosError(f"{directory}: no such folder")
 
         def report(result: SyncResult) -> None:
             out.print(one_line(result), markup=False)
@@ -90,10 +67,7 @@ def register(app: typer.Typer) -> None:
 
         how = f"polling every {poll:g} s" if poll else "on file events"
         out.print(f"Watching {directory.resolve()} ({how}); Ctrl-C stops.", markup=False)
-        try:
-            watch_folder(
-                directory, store, poll=poll, debounce=debounce, on_result=report, on_error=error
-            )
-        except PsosError as err:
-            raise fail(err, False) from err
+        watch_folder(
+            directory, store, poll=poll, debounce=debounce, on_result=report, on_error=error
+        )
         out.print("Stopped.", markup=False)

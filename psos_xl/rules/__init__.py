@@ -17,10 +17,10 @@ import difflib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from psos_xl.errors import Code, Issue, Location, Severity
-from psos_xl.models import Catalog, Engagement, Status
+from psos_xl.models import Catalog, Engagement, Row, Scope, Status, Timesheet
 
 # the statuses whose engagements take time and expenses
 BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
@@ -43,6 +43,36 @@ class RuleContext:
     catalog_note: str = ""
     engagements: Mapping[str, Engagement] | None = None
     reported: frozenset[Location] = field(default_factory=frozenset)
+
+
+# --- what of a checked model counts ---------------------------------------------------
+
+Checked = TypeVar("Checked", bound=Catalog | Scope | Timesheet)
+
+
+def without_rejected(model: Checked, issues: Iterable[Issue]) -> Checked:
+    """``model`` without the rows an error issue points at: what counts of it, and what
+    sync stores (the rows are kept apart as rejects)."""
+    bad: set[tuple[str, int]] = set()
+    for issue in issues:
+        where = issue.location
+        row = where.row if issue.is_error and where.sheet else None
+        if row is not None:
+            bad.add((where.sheet, row))
+    if not bad:
+        return model
+
+    def keep(rows: Sequence[Row]) -> list[Any]:
+        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
+
+    names: tuple[str, ...]
+    if isinstance(model, Catalog):
+        names = ("roles", "services", "complexity", "risks", "people")
+    elif isinstance(model, Scope):
+        names = ("deliverables", "assumptions", "overrides")
+    else:
+        names = ("entries", "expenses")
+    return cast(Checked, model.model_copy(update={n: keep(getattr(model, n)) for n in names}))
 
 
 class HasWorkbook(Protocol):

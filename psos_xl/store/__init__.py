@@ -6,7 +6,8 @@
 - :mod:`.rows`: models ↔ rows; :mod:`.queries`: the read side every report, check
   and write-back uses;
 - :mod:`.writer`: the one writer interface a sync stores through, with the SQLite
-  fast path (:mod:`.fast`) behind it;
+  fast path (:mod:`.fast`) behind it and what it marks to be read again
+  (:mod:`.dependents`);
 - :mod:`.quick`: the no-change answer, with the standard library's sqlite3.
 
 Importing this package costs nothing: a name is looked up in its module when first used
@@ -77,6 +78,9 @@ if TYPE_CHECKING:
     from psos_xl.store.schema import text_of as text_of
     from psos_xl.store.schema import time_entries as time_entries
     from psos_xl.store.schema import workbooks as workbooks
+    from psos_xl.store.writer import Writer as Writer
+    from psos_xl.store.writer import open_writer as open_writer
+    from psos_xl.store.writer import without_rejected as without_rejected
 
 _WHERE = {
     "STATE_DIR": "base",
@@ -119,6 +123,9 @@ _WHERE = {
     "engine_url": "db",
     "shown": "db",
     "dump": "db",
+    "Writer": "writer",
+    "open_writer": "writer",
+    "without_rejected": "writer",
     "Model": "rows",
     "Fact": "rows",
     "facts_of": "rows",

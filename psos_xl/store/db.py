@@ -1,5 +1,5 @@
 """Opening the store: the engine for a URL, the schema brought up to date by recorded
-migrations, and a dump of every table.
+migrations, the writer a sync stores through, and a dump of every table.
 
 SQLite by default (``<workspace>/.psos/store.sqlite``); PostgreSQL (``postgresql://…``,
 driven by psycopg 3) gets the same tables and the same migrations. The migrations take a
@@ -9,7 +9,8 @@ create it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from psos_xl.errors import PsosError
 from psos_xl.store.base import MIGRATION_LOCK_KEY, SCHEMA_VERSION
 from psos_xl.store.schema import metadata, now, schema_migrations, workbooks
+from psos_xl.store.writer import Writer, open_writer
 
 
 class StoreError(PsosError):
@@ -69,13 +71,21 @@ assert MIGRATIONS[-1].version == SCHEMA_VERSION, "psos_xl.store.base.SCHEMA_VERS
 
 @dataclass
 class Store:
-    """An open store: the engine and the URL it came from."""
+    """An open store: the engine and the URL it came from. ``fast``: its writer takes
+    the SQLite fast path where it applies (:mod:`psos_xl.store.writer`)."""
 
     engine: Engine
     url: str
+    fast: bool = True
 
     def connect(self) -> Connection:
         return self.engine.connect()
+
+    @contextmanager
+    def writer(self) -> Iterator[Writer]:
+        """A connection of its own and the writer on it, closed at the end."""
+        with self.connect() as conn:
+            yield open_writer(conn, self.fast)
 
     def begin(self) -> Any:
         """A transaction: ``with store.begin() as conn:`` commits or rolls back."""
@@ -123,8 +133,9 @@ def shown(url: str) -> str:
         return url
 
 
-def open_store(url: str, migrate: bool = True) -> Store:
-    """Open the store at ``url`` and bring its schema up to date."""
+def open_store(url: str, migrate: bool = True, *, fast: bool = True) -> Store:
+    """Open the store at ``url`` and bring its schema up to date. ``fast=False``: its
+    writer runs through SQLAlchemy Core even on SQLite (the plain path)."""
     try:
         target = engine_url(url)
         if target.get_backend_name() == "postgresql":
@@ -141,7 +152,7 @@ def open_store(url: str, migrate: bool = True) -> Store:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-    store = Store(engine, url)
+    store = Store(engine, url, fast)
     if migrate:
         try:
             apply_migrations(store)

@@ -1,13 +1,13 @@
-"""The statements the engine runs for every workbook, built once, and how they run.
+"""The SQLite fast path of the store's writer (:mod:`psos_xl.store.writer`).
 
-SQLAlchemy caches a statement's compiled form, but building the statement object (and
-its cache key) on every call costs more than running it on SQLite; these are built at
-import with bound parameters (``p_…``) and only executed per workbook. On SQLite a
-:class:`Runner` goes further: each statement is compiled once for the run and executed
-on the driver's cursor, with the type conversions SQLAlchemy would apply to its
-parameters and results (a workbook's handful of statements otherwise costs more in
-SQLAlchemy's execution machinery than in SQLite). Elsewhere it executes them through
-SQLAlchemy.
+A workbook's handful of statements costs more in SQLAlchemy's execution machinery than
+in SQLite. So on SQLite the writer runs through a :class:`SqliteDriver`: each of its
+statements is compiled once for the run and executed on the driver's cursor, and rows
+are inserted with the cursor's executemany, with the type conversions SQLAlchemy would
+apply to parameters and results re-implemented here, and only here (:func:`bind_convert`;
+tests/test_sync_runner.py holds the two paths equal). A timesheet's rows can even be
+converted in a pool worker, without a connection (:func:`prepare_timesheet`), and sent
+back as they are inserted.
 """
 
 from __future__ import annotations
@@ -31,66 +31,24 @@ from sqlalchemy import (
     Select,
     Table,
     Update,
-    bindparam,
-    delete,
     insert,
-    or_,
-    select,
 )
-from sqlalchemy import update as update_
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeEngine
 
 from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.store.rows import joined, plain
 
-wb, rj, cf = st.workbooks, st.rejects, st.conflicts
-
-RECORD: Select[tuple[object, ...]] = select(wb).where(wb.c.path == bindparam("p_path"))
-NEW_RECORD: Insert = (
-    insert(wb).values(path=bindparam("p_path"), status="new", dirty=False).returning(*wb.c)
+SQLITE = sqlite.dialect()  # what a pool worker converts for, with no connection
+# a timesheet's tables, and what every row of a timesheet shares beyond its own values:
+# the person and week, and the workbook's lineage (its id, path and hash)
+TIMESHEET_TABLES: tuple[tuple[Table, type[m.Row], str], ...] = (
+    (st.time_entries, m.TimeEntry, "entries"),
+    (st.expenses, m.Expense, "expenses"),
 )
-HOLDER: Select[tuple[object, ...]] = select(wb).where(
-    wb.c.ident == bindparam("p_ident"),
-    or_(*(wb.c.status == s for s in st.HOLDING)),  # not IN: compiled once, no expansion
-    wb.c.id != bindparam("p_id"),
-)
-# a workbook read and stored (ok) or set aside (conflict): everything about it at once
-READ_COLUMNS = (
-    "size",
-    "mtime_ns",
-    "sha256",
-    "last_read_at",
-    "last_read_run",
-    "dirty",
-    "retired_at",
-    "person",
-    "week",
-    "engagement",
-    "kind",
-    "ident",
-    "status",
-)
-SET_READ: Update = (
-    update_(wb)
-    .where(wb.c.id == bindparam("p_id"))
-    .values({name: bindparam(f"p_{name}") for name in READ_COLUMNS})
-)
-REJECTS_OF: Select[tuple[object, ...]] = select(rj).where(rj.c.workbook_id == bindparam("p_id"))
-DELETE_REJECTS: Delete = delete(rj).where(rj.c.workbook_id == bindparam("p_id"))
-DELETE_CONFLICT: Delete = delete(cf).where(cf.c.conflicting_path == bindparam("p_path"))
-DELETE_FACTS: dict[str, Delete] = {
-    t.name: delete(t).where(t.c.workbook_id == bindparam("p_id")) for t in st.FACT_TABLES
-}
-FACT_TABLE: dict[str, Table] = {t.name: t for t in st.FACT_TABLES}
-INSERT_FACTS: dict[str, Insert] = {t.name: insert(t) for t in st.FACT_TABLES}
-
-
-def read_params(workbook_id: int, values: dict[str, object]) -> dict[str, object]:
-    """The parameters of SET_READ: ``values`` names every column of READ_COLUMNS."""
-    params = {f"p_{name}": values[name] for name in READ_COLUMNS}
-    params["p_id"] = workbook_id
-    return params
+SHARED = ("person", "week", "workbook_id", "path", "sha256")
+Statement = Select[Any] | Insert | Update | Delete  # what the writer runs
 
 
 # --- bulk inserts through the driver ---------------------------------------------------
@@ -161,79 +119,6 @@ def bulk_of(table: Table, keys: Sequence[str], dialect: Dialect) -> Bulk | None:
         return None
     converts = [bind_convert(table.c[name].type, dialect) for name in order]
     return Bulk(compiled.string, tuple(order), tuple(converts))
-
-
-@dataclass
-class Inserter:
-    """Inserts many rows at once: on a positional driver (SQLite) through the DBAPI
-    cursor's executemany with the statement compiled once per set of columns, else
-    through SQLAlchemy."""
-
-    cache: dict[tuple[str, tuple[str, ...]], Bulk | None] = field(default_factory=dict)
-
-    def __call__(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        keys = tuple(rows[0])
-        slot = (table.name, keys)
-        if slot not in self.cache:
-            self.cache[slot] = bulk_of(table, keys, conn.dialect)
-        bulk = self.cache[slot]
-        if bulk is None or any(len(r) != len(keys) for r in rows):
-            conn.execute(INSERT_FACTS.get(table.name, insert(table)), list(rows))
-            return
-        _executemany(conn, bulk.sql, bulk.rows(rows))
-
-    def models(
-        self,
-        conn: Connection,
-        table: Table,
-        models: Sequence[m.Row],
-        shared: Mapping[str, Any],
-        rename: Mapping[str, str] | None = None,
-    ) -> int:
-        """Insert model rows (their fields named as ``table``'s columns, after
-        ``rename``) with the values they all share; the number of rows inserted."""
-        if not models:
-            return 0
-        kind = type(models[0])
-        plan = plan_of(table, kind, list(shared), conn.dialect, rename)
-        if plan is None or any(r.src is None or type(r) is not kind for r in models):
-            self(conn, table, [_as_dict(r, shared, rename or {}) for r in models])
-        else:
-            _executemany(conn, plan.sql, plan.rows(models, shared))
-        return len(models)
-
-    def heads(
-        self,
-        conn: Connection,
-        table: Table,
-        kind: type[m.Row],
-        heads: list[list[Any]],
-        shared: Mapping[str, Any],
-    ) -> int:
-        """Insert rows a pool worker made with :meth:`RowPlan.heads` (SQLite only)."""
-        if not heads:
-            return 0
-        plan = plan_of(table, kind, list(shared), conn.dialect)
-        assert plan is not None, "heads are made for a positional driver only"
-        _executemany(conn, plan.sql, plan.finish(heads, shared))
-        return len(heads)
-
-
-def _as_dict(row: m.Row, shared: Mapping[str, Any], rename: Mapping[str, str]) -> dict[str, Any]:
-    values = plain(row, rename)
-    values["sheet"] = row.src.sheet if row.src else ""
-    values["row_num"] = row.src.row if row.src else 0
-    return {**values, **shared}
-
-
-def _executemany(conn: Connection, statement: str, rows: Sequence[Any]) -> None:
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(statement, rows)
-    finally:
-        cursor.close()
 
 
 # --- model rows straight to a bulk insert ------------------------------------------------
@@ -339,8 +224,6 @@ def _then(first: Convert, second: Convert | None) -> Convert:
 
 # --- single statements through the driver ------------------------------------------------
 
-Statement = Select[Any] | Insert | Update | Delete
-
 
 @dataclass(frozen=True)
 class Prepared:
@@ -394,66 +277,148 @@ def prepare(stmt: Statement, dialect: Dialect) -> Prepared | None:
     return Prepared(compiled.string, tuple(order), constants, converts, row, results)
 
 
-class Runner:
-    """Runs the prebuilt statements on one connection (see the module's doc).
+def row_values(
+    row: m.Row, shared: Mapping[str, Any], rename: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The parameters of one model row as a dict: its columns, its source, ``shared``."""
+    values = plain(row, rename)
+    values["sheet"] = row.src.sheet if row.src else ""
+    values["row_num"] = row.src.row if row.src else 0
+    return {**values, **shared}
 
-    ``all``/``first`` return rows with attribute access (SQLAlchemy's Row, or a named
-    tuple of the same values on SQLite); ``savepoint`` is one workbook's transaction.
+
+# --- a timesheet's rows converted in a pool worker ---------------------------------------
+
+
+@dataclass
+class PreparedSheet:
+    """A timesheet's rows as :class:`SqliteDriver` inserts them, converted where it was
+    read (:meth:`RowPlan.heads`): per table, each row's own values, in plan order."""
+
+    person: str
+    week: date | None
+    heads: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(h) for h in self.heads.values())
+
+
+def prepare_timesheet(sheet: m.Timesheet) -> PreparedSheet:
+    """``sheet``'s rows converted for SQLite, with no connection (in a pool worker)."""
+    out = PreparedSheet(sheet.person, sheet.week)
+    for table, kind, name in TIMESHEET_TABLES:
+        plan = plan_of(table, kind, SHARED, SQLITE)
+        assert plan is not None  # SQLite's parameters are positional
+        out.heads[table.name] = plan.heads(getattr(sheet, name))
+    return out
+
+
+# --- the driver ----------------------------------------------------------------------------
+
+
+class SqliteDriver:
+    """The writer's statements on SQLite's own cursor (see the module's doc).
+
+    ``all`` returns named tuples holding what SQLAlchemy's rows would; ``savepoint`` is
+    one workbook's transaction. The statements it is handed are the writer's module
+    constants, each compiled on first use.
     """
+
+    prepares = True  # it inserts a PreparedSheet
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.raw = conn.dialect.name == "sqlite"
+        self.dialect = conn.dialect
         # the driver's connection, the same for the SQLAlchemy connection's whole life
-        self.dbapi: Any = conn.connection.driver_connection if self.raw else None
-        self.cache: dict[int, Prepared | None] = {}
+        self.dbapi: Any = conn.connection.driver_connection
+        self.statements: dict[int, tuple[Statement, Prepared]] = {}
+        self.bulks: dict[tuple[str, tuple[str, ...]], Bulk] = {}
         self.depth = 0
 
-    def _prepared(self, stmt: Statement) -> Prepared | None:
-        key = id(stmt)  # the statements are module constants: their ids are stable
-        if key not in self.cache:
-            self.cache[key] = prepare(stmt, self.conn.dialect) if self.raw else None
-        return self.cache[key]
+    def _prepared(self, stmt: Statement) -> Prepared:
+        held = self.statements.get(id(stmt))
+        if held is not None and held[0] is stmt:
+            return held[1]
+        prepared = prepare(stmt, self.dialect)
+        assert prepared is not None, "SQLite's parameters are positional"
+        self.statements[id(stmt)] = (stmt, prepared)
+        return prepared
 
-    def execute(self, stmt: Statement, params: Mapping[str, Any] | None = None) -> None:
+    def execute(self, stmt: Statement, params: Mapping[str, Any]) -> None:
         prepared = self._prepared(stmt)
-        if prepared is None:
-            self.conn.execute(stmt, dict(params or {}))
-            return
-        self.dbapi.execute(prepared.sql, prepared.params(params or {}))
+        self.dbapi.execute(prepared.sql, prepared.params(params))
 
-    def all(self, stmt: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
+    def all(self, stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
         """The rows of a select, or of an insert's RETURNING."""
         prepared = self._prepared(stmt)
-        if prepared is None:
-            return list(self.conn.execute(stmt, dict(params or {})).all())
-        raw = self.dbapi.execute(prepared.sql, prepared.params(params or {})).fetchall()
-        return prepared.rows(raw)
+        return prepared.rows(self.dbapi.execute(prepared.sql, prepared.params(params)).fetchall())
 
-    def first(self, stmt: Statement, params: Mapping[str, Any] | None = None) -> Any:
-        rows = self.all(stmt, params)
-        return rows[0] if rows else None
+    def insert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        keys = tuple(rows[0])
+        slot = (table.name, keys)
+        bulk = self.bulks.get(slot)
+        if bulk is None:
+            bulk = bulk_of(table, keys, self.dialect)
+            assert bulk is not None, "SQLite's parameters are positional"
+            self.bulks[slot] = bulk
+        if any(len(r) != len(keys) for r in rows):
+            self.conn.execute(insert(table), list(rows))  # rows of differing columns
+            return
+        self._executemany(bulk.sql, bulk.rows(rows))
+
+    def insert_models(
+        self,
+        table: Table,
+        models: Sequence[m.Row],
+        shared: Mapping[str, Any],
+        rename: Mapping[str, str] | None = None,
+    ) -> int:
+        """Insert model rows (their fields named as ``table``'s columns, after
+        ``rename``) with the values they all share; the number of rows inserted."""
+        if not models:
+            return 0
+        kind = type(models[0])
+        plan = plan_of(table, kind, list(shared), self.dialect, rename)
+        if plan is None or any(r.src is None or type(r) is not kind for r in models):
+            self.insert(table, [row_values(r, shared, rename) for r in models])
+        else:
+            self._executemany(plan.sql, plan.rows(models, shared))
+        return len(models)
+
+    def insert_prepared(self, sheet: PreparedSheet, lineage: Mapping[str, Any]) -> int:
+        """Insert a timesheet's rows converted by :func:`prepare_timesheet`."""
+        shared = {"person": sheet.person, "week": sheet.week, **lineage}
+        for table, kind, _name in TIMESHEET_TABLES:
+            heads = sheet.heads.get(table.name)
+            if heads:
+                plan = plan_of(table, kind, SHARED, self.dialect)
+                assert plan is not None
+                self._executemany(plan.sql, plan.finish(heads, shared))
+        return sheet.rows
+
+    def _executemany(self, statement: str, rows: Sequence[Any]) -> None:
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.executemany(statement, rows)
+        finally:
+            cursor.close()
 
     @contextmanager
-    def savepoint(self) -> Iterator[Connection]:
+    def savepoint(self) -> Iterator[None]:
         """A savepoint inside the connection's open transaction: released, or rolled
         back (and the error raised)."""
-        if not self.raw:
-            with self.conn.begin_nested():
-                yield self.conn
-            return
         self.depth += 1
         name = f"psos_{self.depth}"
-        self._run(f"SAVEPOINT {name}")
+        self.dbapi.execute(f"SAVEPOINT {name}")
         try:
-            yield self.conn
+            yield
         except BaseException:
-            self._run(f"ROLLBACK TO SAVEPOINT {name}")
-            self._run(f"RELEASE SAVEPOINT {name}")
+            self.dbapi.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.dbapi.execute(f"RELEASE SAVEPOINT {name}")
             raise
         finally:
             self.depth -= 1
-        self._run(f"RELEASE SAVEPOINT {name}")
-
-    def _run(self, text: str) -> None:
-        self.dbapi.execute(text)
+        self.dbapi.execute(f"RELEASE SAVEPOINT {name}")

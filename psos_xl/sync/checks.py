@@ -1,22 +1,17 @@
-"""What sync checks a workbook against, read from its store, and which workbooks a
-change of the catalog or of a scope sends to be checked again.
+"""What sync checks a workbook against: its store, as it stands.
 
 The checks themselves are the loader's (:func:`psos_xl.loader.check`): the rules of
 the workbook's kind against a :class:`~psos_xl.rules.RuleContext`. Sync's context is
-the store as it stands: nothing for a catalog, the stored catalog for a scope, the
-catalog and the stored engagements for a timesheet (:func:`load_context`), the same
-context ``psos validate`` builds from the workbooks themselves
-(:class:`psos_xl.loader.Folder`).
+the store: nothing for a catalog, the stored catalog for a scope, the catalog and the
+stored engagements for a timesheet (:func:`load_context`), the same context
+``psos validate`` builds from the workbooks themselves (:class:`psos_xl.loader.Folder`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Connection, select, union, update
+from sqlalchemy import Connection
 
 from psos_xl import store as st
-from psos_xl.errors import Code
 from psos_xl.loader import NO_CATALOG
 from psos_xl.models import Kind
 from psos_xl.rules import BOOKABLE as BOOKABLE
@@ -32,88 +27,3 @@ def load_context(conn: Connection, kind: str) -> RuleContext:
     if kind == Kind.SCOPE.value:
         return RuleContext(catalog=catalog, catalog_note=note)
     return RuleContext(catalog=catalog, catalog_note=note, engagements=st.load_engagements(conn))
-
-
-# --- what the checks depend on ----------------------------------------------------------
-
-# rejects that a change of the scopes, or of the catalog, may clear
-ENGAGEMENT_CODES = tuple(
-    str(c)
-    for c in (
-        Code.UNKNOWN_ENGAGEMENT,
-        Code.ENGAGEMENT_NOT_BOOKABLE,
-        Code.DELIVERABLE_NOT_IN_ENGAGEMENT,
-        Code.DATE_BEFORE_START,
-    )
-)
-ROLE_CODES = (str(Code.UNKNOWN_ROLE), str(Code.CATALOG_NOT_FOUND))
-
-
-def signature(conn: Connection, workbook_id: int, kind: str) -> dict[str, Any]:
-    """What other workbooks are checked against, as one workbook's stored rows say it:
-    a scope's engagement (status, StartDate, deliverables), the catalog's codes."""
-    if kind == Kind.SCOPE.value:
-        s, d = st.scopes, st.deliverables
-        owned = conn.execute(
-            select(d.c.engagement, d.c.deliverable).where(d.c.workbook_id == workbook_id)
-        ).all()
-        heads = conn.execute(
-            select(s.c.engagement, s.c.status, s.c.start_date).where(s.c.workbook_id == workbook_id)
-        ).all()
-        return {
-            h.engagement: (
-                h.status,
-                h.start_date,
-                sorted(o.deliverable for o in owned if o.engagement == h.engagement),
-            )
-            for h in heads
-        }
-    if kind == Kind.CATALOG.value:
-        out: dict[str, Any] = {}
-        for table, col in (
-            (st.roles, st.roles.c.role),
-            (st.services, st.services.c.sku),
-            (st.complexity, st.complexity.c.level),
-            (st.risks, st.risks.c.code),
-        ):
-            query = select(col).where(table.c.workbook_id == workbook_id).distinct()
-            out[table.name] = sorted(conn.execute(query).scalars())
-        return out
-    return {}
-
-
-def mark_dependents(
-    conn: Connection, kind: str, before: dict[str, Any], after: dict[str, Any]
-) -> None:
-    """Mark ``dirty`` (read again) the workbooks whose checks a change may turn.
-
-    A scope's change: timesheets with rows on its engagement, or with an engagement
-    reject. The catalog's: every scope, and timesheets with a role the catalog no longer
-    has or with a role reject. Called in the transaction that stores the change, so a
-    crash cannot lose the mark.
-    """
-    if before == after:
-        return
-    wb, t, x, r = st.workbooks, st.time_entries, st.expenses, st.rejects
-    if kind == Kind.SCOPE.value:
-        touched = set(before) | set(after)
-        ids = union(
-            select(t.c.workbook_id).where(t.c.engagement.in_(touched)),
-            select(x.c.workbook_id).where(x.c.engagement.in_(touched)),
-            select(r.c.workbook_id).where(r.c.code.in_(ENGAGEMENT_CODES)),
-        )
-        kinds = [Kind.TIMESHEET.value]
-    elif kind == Kind.CATALOG.value:
-        ids = union(
-            select(t.c.workbook_id).where(t.c.role.not_in(after.get("roles", []))),
-            select(r.c.workbook_id).where(r.c.code.in_(ROLE_CODES)),
-            select(wb.c.id).where(wb.c.kind == Kind.SCOPE.value),
-        )
-        kinds = [Kind.TIMESHEET.value, Kind.SCOPE.value]
-    else:
-        return
-    conn.execute(
-        update(wb)
-        .where(wb.c.id.in_(ids.scalar_subquery()), wb.c.kind.in_(kinds), wb.c.status == "ok")
-        .values(dirty=True)
-    )
