@@ -9,7 +9,7 @@ left it, books the true hours in weekly timesheets, marks it Completed and syncs
 the accuracy curve (median |RE| of the catalog's and the calibrated estimates by earlier
 deliveries of the SKU × role) and the summary after >= 5 deliveries, and writes
 ``OUT/accuracy.xlsx`` with the curve as a native Excel line chart. The same seed gives the
-same numbers. Not a test: no thresholds (tests/test_simulate.py runs a small firm).
+same numbers. Not a test: no thresholds (tests/demo/test_simulate.py runs a small firm).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ in SQLite. So on SQLite the writer runs through a :class:`SqliteDriver`: each of
 statements is compiled once for the run and executed on the driver's cursor, and rows
 are inserted with the cursor's executemany, with the type conversions SQLAlchemy would
 apply to parameters and results re-implemented here, and only here (:func:`bind_convert`;
-tests/test_sync_runner.py holds the two paths equal). A timesheet's rows can even be
+tests/store/test_fast_path.py holds the two paths equal). A timesheet's rows can even be
 converted in a pool worker, without a connection (:func:`prepare_timesheet`), and sent
 back as they are inserted.
 """

@@ -11,7 +11,7 @@ How the statements reach the database is chosen once, when the writer is made fo
 connection (:func:`open_writer`, through :meth:`psos_xl.store.db.Store.writer`): on
 SQLite the fast path, :class:`~psos_xl.store.fast.SqliteDriver`; elsewhere (or when
 asked) SQLAlchemy Core, :class:`CoreDriver`. The writer's logic is written once above
-either :class:`Driver`, and tests/test_sync_runner.py holds the two equal.
+either :class:`Driver`, and tests/store/test_fast_path.py holds the two equal.
 """
 
 from __future__ import annotations

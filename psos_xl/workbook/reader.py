@@ -73,7 +73,7 @@ def _read_any_way(raw: Any, label: str, conv: Callable[[Any, str], Any]) -> Any:
 
 # The cell readers below take the common raw type(s) of their column straight and hand
 # anything else to _read_any_way, with the same result as _read_any_way would give
-# (tests/test_reader_speed_equivalence.py). They test exact types: python-calamine
+# (tests/workbook/test_reader_fast_path.py). They test exact types: python-calamine
 # returns exact builtin types. They are chosen once per table, by column type (_READ).
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import openpyxl
 from python_calamine import CalamineWorkbook
-from test_patch import PSOS, ROWS, build_scope
+from workbook.test_patch import PSOS, ROWS, build_scope
 
 from psos_xl.workbook.patch import replace_table_rows
 from realclient.soffice import Soffice, error_cells

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_sync_outputs import build_firm
+from sync.test_write_back import build_firm
 
 KEYS = {
     "scanned",

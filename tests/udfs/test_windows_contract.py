@@ -6,7 +6,7 @@ stand-ins for pywin32 (``pythoncom``, ``pywintypes``, ``win32com.client``), its
 decorators are put in place of the no-ops, and a private copy of
 ``psos_xl.udfs.functions`` is executed with them. Then each function's ``__xlfunc__``
 (argument names, converter options, help texts) is checked, and the VBA module Import
-Functions writes is generated and compared with ``tests/snapshots/xlwings_udfs.bas``.
+Functions writes is generated and compared with ``tests/udfs/snapshots/xlwings_udfs.bas``.
 
 Regenerate the snapshot after a deliberate change with
 ``PSOS_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/test_udf_contract.py`` and review the diff.

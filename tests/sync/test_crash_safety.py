@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from test_sync_engine import make_workspace, timesheet
 
 from psos_xl import store as st
 from psos_xl.store import open_store
 from psos_xl.sync import run_sync
+from sync.test_engine import make_workspace, timesheet
 
 PERSONS = ("ALM", "BOB", "CAT", "DAN", "EVE", "FAY")
 WEEKS = tuple(date(2026, 2, 2) + timedelta(weeks=w) for w in range(5))

@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 import typer
 from sqlalchemy import select
-from test_sync_engine import entry, timesheet
-from test_sync_outputs import build_firm
 
 from psos_xl import store as st
 from psos_xl.cli.main import app
@@ -26,6 +24,8 @@ from psos_xl.store import open_store
 from psos_xl.store.base import SCHEMA_VERSION, sqlite_file
 from psos_xl.sync import sync_workspace
 from psos_xl.sync.quick import quick_sync
+from sync.test_engine import entry, timesheet
+from sync.test_write_back import build_firm
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, DateTime, Table, delete, insert, select
-from test_sync_engine import entry, scope_tables, timesheet
-from test_sync_perf_semantics import _busy_workspace, content
+from sync.test_engine import entry, scope_tables, timesheet
+from sync.test_read_order import _busy_workspace, content
 from wb import make_workbook
 
 from psos_xl import models as m

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_sync_engine import entry, facts, make_workspace, rows_of, timesheet
 from wb import make_workbook
 
 from psos_xl import models as m
@@ -16,6 +15,7 @@ from psos_xl import store as st
 from psos_xl.errors import Code
 from psos_xl.sync import engine, run_sync
 from psos_xl.sync.scan import ReadOutcome
+from sync.test_engine import entry, facts, make_workspace, rows_of, timesheet
 
 
 def test_every_fact_table_belongs_to_one_kind() -> None:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
-from test_patch import PSOS, ROWS, build_scope
 
 from psos_xl.errors import Code
 from psos_xl.sync.writeback import TEMP_PREFIX, lock_files, sha256_of, write_table
 from psos_xl.workbook.patch import replace_table_rows
 from psos_xl.workspace import is_workbook_name
+from workbook.test_patch import PSOS, ROWS, build_scope
 
 PAST = 1_600_000_000_000_000_000  # an mtime well before the test ran, in ns
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from test_sync_outputs import WEEK, build_firm, catalog, entry
 
 from psos_xl import models as m
 from psos_xl import store as st
@@ -16,6 +15,7 @@ from psos_xl.store import open_store
 from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.watch import Watcher
 from psos_xl.workbook.writers import Lists, write_timesheet
+from sync.test_write_back import WEEK, build_firm, catalog, entry
 
 DEBOUNCE = 0.3
 LIMIT = 10.0  # seconds any wait may take before the test fails

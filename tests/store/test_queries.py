@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from test_postgres import pg_server, pg_url  # noqa: F401  (fixtures)
-from test_sync_outputs import WEEK, build_firm, catalog, entry
+from sync.test_write_back import WEEK, build_firm, catalog, entry
 
 from psos_xl import models as m
 from psos_xl import store as st
@@ -29,6 +28,7 @@ from psos_xl.sync import run_sync
 from psos_xl.sync.checks import BOOKABLE
 from psos_xl.workbook.readers import read_catalog, read_scope
 from psos_xl.workbook.writers import Lists, write_timesheet
+from store.test_postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 D = Decimal
 NEXT_WEEK = WEEK + timedelta(days=7)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from test_sync_engine import make_workspace, scope_tables, timesheet
+from sync.test_engine import make_workspace, scope_tables, timesheet
 from wb import make_workbook
 
 from psos_xl import store as st

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_report_cli import build_firm, psos, scope_of
+from cli.test_report import build_firm, psos, scope_of
 
 from psos_xl import models as m
 from psos_xl.app.memory import new_scope_from_memory

@@ -14,7 +14,7 @@ from psos_xl.workbook.inspect import dropdown_lists, workbook_content
 from psos_xl.workbook.readers import read_catalog, read_scope
 from psos_xl.workbook.templates import build_templates, main
 
-CHECKED_IN = Path(__file__).resolve().parent.parent / "workbooks"
+CHECKED_IN = Path(__file__).resolve().parents[2] / "workbooks"
 
 
 @pytest.fixture(scope="module")
