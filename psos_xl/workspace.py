@@ -31,6 +31,18 @@ def is_workbook_name(name: str) -> bool:
     return name.lower().endswith(WORKBOOK_SUFFIXES) and not is_temp_name(name)
 
 
+def workbooks_below(folder: Path) -> Iterator[Path]:
+    """Every .xlsx/.xlsm below ``folder`` in a stable order (names sorted, folder by
+    folder), skipping Excel's and LibreOffice's temp and lock files and hidden folders
+    (the .psos state among them). The one walk of a workspace: sync's scan, validate
+    and ``psos new`` all list workbooks with it."""
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if is_workbook_name(name):
+                yield Path(parent) / name
+
+
 @dataclass
 class Workspace:
     root: Path
@@ -105,13 +117,8 @@ class Workspace:
             return path.name
 
     def workbooks(self) -> Iterator[Path]:
-        """Every workbook below the root, in a stable order, skipping temp/lock files
-        and the state folder."""
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if is_workbook_name(name):
-                    yield Path(folder) / name
+        """Every workbook below the root (:func:`workbooks_below`)."""
+        return workbooks_below(self.root)
 
 
 def _catalog_in(folder: Path) -> Path | None:

@@ -56,8 +56,9 @@ def _code(value: str, what: str) -> str:
 
 
 def workspace_catalog(ws: Workspace) -> m.Catalog:
-    """The workspace's catalog, or CatalogMissingError saying what to do."""
-    from psos_xl.workbook.readers import read_catalog
+    """The workspace's catalog as it counts (its rows with an error left out, as sync
+    stores it), or CatalogMissingError saying what to do."""
+    from psos_xl.loader import counted_catalog, load
 
     path = ws.catalog_path
     if not path.is_file():
@@ -65,30 +66,32 @@ def workspace_catalog(ws: Workspace) -> m.Catalog:
             f"the workspace {ws.root} has no catalog (looked for {path}): "
             "create one with 'psos new catalog'"
         )
-    catalog, issues = read_catalog(path, ws.display(path))
-    if catalog is None:
+    catalog, issues = load(path, ws.display(path), m.Kind.CATALOG)
+    if not isinstance(catalog, m.Catalog):
         reason = "; ".join(str(i) for i in issues) or "unreadable"
         raise CatalogMissingError(f"the workspace's catalog cannot be read: {reason}")
-    return catalog
+    return counted_catalog(catalog, issues)
 
 
 def workspace_scopes(ws: Workspace) -> Iterator[tuple[Path, m.Scope]]:
     """Every scope workbook of the workspace (recognised by its marker) with its model."""
-    from psos_xl.workbook.reader import open_book
-    from psos_xl.workbook.readers import scope_from
+    from psos_xl.loader import Folder
 
-    for path in ws.workbooks():
-        book, issues = open_book(path, ws.display(path))
-        if book.workbook is not None and book.kind == m.Kind.SCOPE.value:
-            yield path, scope_from(book, issues)
+    folder = Folder(ws.root)
+    for rel, scope in folder.scopes():
+        yield folder.root / rel, scope
 
 
 def workspace_lists(ws: Workspace, catalog: m.Catalog) -> Lists:
     """Dropdown values for the workspace: the catalog's codes, and the engagements of
-    its Sold and Active scopes with their deliverables, then LEAVE and INTERNAL."""
+    its Sold and Active scopes with their deliverables, then LEAVE and INTERNAL. The
+    scopes are those a sync counts, with their rows that count, so a timesheet offers
+    what sync accepts."""
+    from psos_xl.loader import Folder
     from psos_xl.workbook.writers import Lists
 
-    return Lists.from_catalog(catalog, (scope for _path, scope in workspace_scopes(ws)))
+    counted = Folder(ws.root).counted_scopes()
+    return Lists.from_catalog(catalog, (scope for _rel, scope in counted))
 
 
 def new_catalog(path: Path, overwrite: bool = False) -> Path:

@@ -57,18 +57,20 @@ dedupe = dedupe_issues  # one rule for every surface: see errors.dedupe_issues
 def load_pair(
     scope_path: Path, catalog_path: Path | None = None
 ) -> tuple[Scope, Catalog, list[Issue]]:
-    """The scope and its catalog, and the readers' issues (scope's first). Raises
-    WorkbookError when either workbook cannot be read at all."""
-    from psos_xl.workbook.readers import read_catalog, read_scope
+    """The scope and its catalog, as it counts (its rows with an error left out, as
+    sync stores it and validate checks against it), and the readers' issues (scope's
+    first). Raises WorkbookError when either workbook cannot be read at all."""
+    from psos_xl.loader import counted_catalog, load
+    from psos_xl.models import Kind
 
     catalog_path = catalog_path or find_catalog(scope_path)
-    scope, scope_issues = read_scope(scope_path, _display(scope_path))
-    if scope is None:
+    scope, scope_issues = load(scope_path, _display(scope_path), Kind.SCOPE)
+    if not isinstance(scope, Scope):
         raise WorkbookError(f"{scope_path} cannot be read as a scope", scope_issues)
-    catalog, catalog_issues = read_catalog(catalog_path, _display(catalog_path))
-    if catalog is None:
+    catalog, catalog_issues = load(catalog_path, _display(catalog_path), Kind.CATALOG)
+    if not isinstance(catalog, Catalog):
         raise WorkbookError(f"{catalog_path} cannot be read as a catalog", catalog_issues)
-    return scope, catalog, [*scope_issues, *catalog_issues]
+    return scope, counted_catalog(catalog, catalog_issues), [*scope_issues, *catalog_issues]
 
 
 def price_file(

@@ -4,7 +4,8 @@
 
 Three printable sheets: ``Quote`` (firm, client, engagement, dates, validity, billing
 model, price and payment schedule), ``Deliverables`` (what the client gets, optionally
-hours by role) and ``Assumptions`` (with what happens if one does not hold). Values
+hours by role) and ``Assumptions`` (with what happens if one does not hold), and the
+hidden ``_psos`` marker of kind ``quote``, so sync and validate pass over the file. Values
 only, no formulas, so every spreadsheet shows the same. Internal figures (cost rates,
 cost, margin, the catalog's hours) never appear. A scope with errors is not quoted.
 
@@ -165,8 +166,25 @@ def quote_workbook(
     _cover_sheet(wb, quote, firm, issued, issued + timedelta(days=validity_days), fmt)
     _deliverables_sheet(wb, scope, catalog, quote, firm, show_hours)
     _assumptions_sheet(wb, scope, firm)
+    _marker(wb, quote)
     wb.active = 0
     return wb
+
+
+def _marker(wb: Any, quote: Quote) -> None:
+    """The hidden ``_psos`` sheet that says this is psos' own quote: sync and validate
+    pass over it."""
+    from psos_xl.workbook.spec import SCHEMA_VERSION, OutputKind
+    from psos_xl.workbook.styles import write_marker
+
+    write_marker(
+        wb,
+        [
+            ("kind", OutputKind.QUOTE.value),
+            ("schema", SCHEMA_VERSION),
+            ("engagement", quote.engagement),
+        ],
+    )
 
 
 _TITLE = 18

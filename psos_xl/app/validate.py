@@ -2,29 +2,34 @@
 
     validate_paths([Path("scopes"), Path("catalog.xlsx")])
 
-A scope or timesheet is checked against the catalog (``catalog_path``, else its
-workspace's catalog). The catalog is read once per call, and its own issues are
-reported only when the catalog itself is among the paths, never once per scope.
+A workbook inside a workspace is checked as ``psos sync`` checks it, against the same
+context (:class:`psos_xl.loader.Folder`): the workspace's catalog as it counts, and
+the engagements of its scopes, selected as a sync from an empty store selects them; a
+second workbook for one person and week is a CONFLICTED_COPY, reported as sync
+reports it. So ``psos validate DIR`` reports what ``psos sync DIR`` reports, plus
+NOT_PSOS_WORKBOOK for an Excel file without a marker (which sync passes over); psos'
+own outputs (a quote) are passed over by both.
+
+``catalog_path`` checks scopes and timesheets against that catalog instead. A
+workbook outside any workspace is checked against ``catalog_path`` alone (its
+engagements are not known). Every workbook is read once per call, and the catalog's
+own issues are reported only when the catalog itself is among the paths.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psos_xl.errors import Code, Issue, Location, has_errors, sort_issues
-from psos_xl.models import Catalog, Scope, Timesheet
-from psos_xl.rules import RuleContext, run_rules
-from psos_xl.rules import catalog as catalog_rules
-from psos_xl.rules import scope as scope_rules
-from psos_xl.rules import timesheet as timesheet_rules
-from psos_xl.workbook.readers import read_any
-from psos_xl.workspace import Workspace, is_workbook_name
-
-_Read = tuple[Catalog | Scope | Timesheet | None, list[Issue]]
+from psos_xl import loader
+from psos_xl.errors import Code, Issue, has_errors, sort_issues
+from psos_xl.models import Catalog, Kind
+from psos_xl.rules import RuleContext
+from psos_xl.sync.result import conflicted_copy
+from psos_xl.workspace import Workspace
+from psos_xl.workspace import workbooks_below as workbooks_below
 
 
 def validate_path(path: Path, catalog_path: Path | None = None) -> list[Issue]:
@@ -36,20 +41,13 @@ def validate_paths(paths: Sequence[Path], catalog_path: Path | None = None) -> l
     """Every issue of the workbooks named (a folder means every workbook below it),
     deduplicated and sorted by location."""
     run = _Run(catalog_path)
+    files = list(_expand(paths))
+    for path in files:  # the workbooks named first: the context then reuses them
+        run.load(path)
     issues: list[Issue] = []
-    for path in _expand(paths):
+    for path in files:
         issues.extend(run.validate(path))
     return sort_issues(dict.fromkeys(issues))
-
-
-def workbooks_below(folder: Path) -> Iterator[Path]:
-    """Every .xlsx/.xlsm below ``folder`` in a stable order, skipping Excel's and
-    LibreOffice's temp and lock files and hidden folders (the .psos state)."""
-    for parent, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if is_workbook_name(name):
-                yield Path(parent) / name
 
 
 def _expand(paths: Sequence[Path]) -> Iterator[Path]:
@@ -62,21 +60,16 @@ def _expand(paths: Sequence[Path]) -> Iterator[Path]:
                 yield p
 
 
-def _unreadable(display: str, err: Exception) -> Issue:
-    return Issue.make(
-        Code.FILE_UNREADABLE,
-        display,
-        f"cannot be read as an Excel workbook ({type(err).__name__}: {err})",
-    )
-
-
 @dataclass
 class _Run:
-    """One validation run: caches workspaces by folder and workbooks by path."""
+    """One validation run: caches workspaces by folder, their workbooks, and the
+    workbooks outside any workspace by path."""
 
     catalog_path: Path | None
     workspaces: dict[Path, Workspace | None] = field(default_factory=dict)
-    reads: dict[Path, _Read] = field(default_factory=dict)
+    folders: dict[Path, loader.Folder] = field(default_factory=dict)
+    loose: dict[Path, loader.Loaded] = field(default_factory=dict)
+    explicit: RuleContext | None = None
 
     def workspace(self, path: Path) -> Workspace | None:
         folder = path.resolve().parent
@@ -84,56 +77,75 @@ class _Run:
             self.workspaces[folder] = Workspace.find(folder)
         return self.workspaces[folder]
 
-    def display(self, path: Path) -> str:
+    def folder(self, path: Path) -> tuple[loader.Folder, str] | None:
+        """The workspace folder ``path`` is in, and its name there."""
         ws = self.workspace(path)
-        return ws.display(path) if ws else path.name
+        if ws is None:
+            return None
+        if ws.root not in self.folders:
+            self.folders[ws.root] = loader.Folder(ws.root, self.catalog_context())
+        found = self.folders[ws.root]
+        try:
+            return found, found.rel(path)
+        except ValueError:  # a link out of the workspace
+            return None
 
-    def read(self, path: Path) -> _Read:
+    def load(self, path: Path) -> loader.Loaded:
+        inside = self.folder(path)
+        if inside is not None:
+            found, rel = inside
+            return found.load(rel)
         key = path.resolve()
-        if key not in self.reads:
-            display = self.display(path)
-            try:
-                self.reads[key] = read_any(path, display)
-            except Exception as err:  # a damaged part inside an intact zip can still raise
-                self.reads[key] = (None, [_unreadable(display, err)])
-        return self.reads[key]
+        if key not in self.loose:
+            self.loose[key] = loader.read(path, path.name)
+        return self.loose[key]
 
     def validate(self, path: Path) -> list[Issue]:
-        model, issues = self.read(path)
-        reported = frozenset(i.location for i in issues if i.is_error)
-        found: list[Issue] = []
-        if isinstance(model, Catalog):
-            ctx = RuleContext(catalog=model, reported=reported)
-            found = run_rules(catalog_rules.RULES, model, ctx)
-        elif isinstance(model, Scope):
-            found = run_rules(scope_rules.RULES, model, self.context(path, reported))
-        elif isinstance(model, Timesheet):
-            found = run_rules(timesheet_rules.RULES, model, self.context(path, reported))
-        return [*issues, *found]
+        inside = self.folder(path)
+        if inside is not None:
+            found, rel = inside
+            report = found.report(rel)
+            if report.key is None:
+                return report.issues
+            key = report.key
+            return [conflicted_copy(key.ident, key.person, key.week, report.kept, rel)]
+        loaded = self.load(path)
+        if loaded.model is None or loaded.state != loader.OK:
+            return loaded.issues
+        return loader.check(loaded.model, self.loose_context(loaded.kind), loaded.issues)
 
-    def context(self, path: Path, reported: frozenset[Location]) -> RuleContext:
-        catalog, note = self.catalog_for(path)
-        return RuleContext(catalog=catalog, catalog_note=note, reported=reported)
+    def loose_context(self, kind: str) -> RuleContext:
+        """The context of a workbook outside any workspace: ``--catalog`` alone."""
+        if kind == Kind.CATALOG.value:
+            return RuleContext()
+        explicit = self.catalog_context()
+        if explicit is not None:
+            return explicit
+        return RuleContext(
+            catalog_note="the workbook is not inside a workspace and no catalog was given"
+        )
 
-    def catalog_for(self, path: Path) -> tuple[Catalog | None, str]:
-        """The catalog a scope or timesheet is checked against, or why there is none."""
-        if self.catalog_path is not None:
-            where = self.catalog_path
-        else:
-            ws = self.workspace(path)
-            if ws is None:
-                return None, "the workbook is not inside a workspace and no catalog was given"
-            where = ws.catalog_path
-        model, issues = self.read(where)
-        if isinstance(model, Catalog):
-            return model, ""
-        name = self.display(where)
-        found = [i for i in issues if i.code is Code.FILE_NOT_FOUND]
-        if found:
-            return None, f"no catalog at {name}"
-        reasons = "; ".join(f"{i.code}: {i.message}" for i in issues if i.is_error)
-        kind = "is not a catalog" if model is not None else "cannot be used"
-        return None, f"{name} {kind}" + (f" ({reasons})" if reasons else "")
+    def catalog_context(self) -> RuleContext | None:
+        """The context of ``--catalog``: that catalog as it counts, or why there is none
+        (None without ``--catalog``)."""
+        if self.catalog_path is None:
+            return None
+        if self.explicit is None:
+            self.explicit = self._explicit(self.catalog_path)
+        return self.explicit
+
+    def _explicit(self, where: Path) -> RuleContext:
+        ws = self.workspace(where)
+        name = ws.display(where) if ws is not None else where.name
+        loaded = loader.read(where, name)
+        if isinstance(loaded.model, Catalog):
+            return RuleContext(catalog=loader.counted_catalog(loaded.model, loaded.issues))
+        if any(i.code is Code.FILE_NOT_FOUND for i in loaded.issues):
+            return RuleContext(catalog_note=f"no catalog at {name}")
+        reasons = "; ".join(f"{i.code}: {i.message}" for i in loaded.issues if i.is_error)
+        kind = "is not a catalog" if loaded.model is not None else "cannot be used"
+        note = f"{name} {kind}" + (f" ({reasons})" if reasons else "")
+        return RuleContext(catalog_note=note)
 
 
 @dataclass(frozen=True)

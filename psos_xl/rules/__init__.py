@@ -2,9 +2,10 @@
 
 A rule is ``rule(model, ctx) -> list[Issue]``: it looks at one model (a catalog, a
 scope or a timesheet), may consult the :class:`RuleContext` (the catalog a scope is
-priced against), and returns every problem it finds, each at its exact cell. Rules
-never raise on purpose; :func:`run_rules` turns a rule that crashes anyway into one
-``RULE_FAILED`` issue naming the rule, and runs the others.
+priced against, the engagements a timesheet books to), and returns every problem it
+finds, each at its exact cell. Rules never raise on purpose; :func:`run_rules` turns a
+rule that crashes anyway into one ``RULE_FAILED`` issue naming the rule, and runs the
+others.
 
 The rules of each kind live in :mod:`psos_xl.rules.catalog`, :mod:`psos_xl.rules.scope`
 and :mod:`psos_xl.rules.timesheet`, each as a tuple ``RULES``.
@@ -13,13 +14,16 @@ and :mod:`psos_xl.rules.timesheet`, each as a tuple ``RULES``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from psos_xl.errors import Code, Issue, Location, Severity
-from psos_xl.models import Catalog
+from psos_xl.models import Catalog, Engagement, Row, Scope, Status, Timesheet
+
+# the statuses whose engagements take time and expenses
+BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
 
 
 @dataclass(frozen=True)
@@ -27,15 +31,48 @@ class RuleContext:
     """What a rule may know beyond its own model.
 
     ``catalog`` is the catalog scopes and timesheets are checked against (None when
-    none was found; ``catalog_note`` then says why). ``reported`` holds the locations
-    where the reader found an error (and so left a value or row out of the model), so a
-    rule does not pile a second issue on them: a StartDate of 'next week' is NOT_A_DATE,
-    not also FIELD_MISSING.
+    none was found; ``catalog_note`` then says why). ``engagements`` are the workspace's
+    engagements by code, as its scopes define them (None when not known, e.g. for a
+    timesheet outside a workspace: the engagement checks are then skipped).
+    ``reported`` holds the locations where the reader found an error (and so left a
+    value or row out of the model), so a rule does not pile a second issue on them: a
+    StartDate of 'next week' is NOT_A_DATE, not also FIELD_MISSING.
     """
 
     catalog: Catalog | None = None
     catalog_note: str = ""
+    engagements: Mapping[str, Engagement] | None = None
     reported: frozenset[Location] = field(default_factory=frozenset)
+
+
+# --- what of a checked model counts ---------------------------------------------------
+
+Checked = TypeVar("Checked", bound=Catalog | Scope | Timesheet)
+
+
+def without_rejected(model: Checked, issues: Iterable[Issue]) -> Checked:
+    """``model`` without the rows an error issue points at: what counts of it, and what
+    sync stores (the rows are kept apart as rejects)."""
+    bad: set[tuple[str, int]] = set()
+    for issue in issues:
+        where = issue.location
+        row = where.row if issue.is_error and where.sheet else None
+        if row is not None:
+            bad.add((where.sheet, row))
+    if not bad:
+        return model
+
+    def keep(rows: Sequence[Row]) -> list[Any]:
+        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
+
+    names: tuple[str, ...]
+    if isinstance(model, Catalog):
+        names = ("roles", "services", "complexity", "risks", "people")
+    elif isinstance(model, Scope):
+        names = ("deliverables", "assumptions", "overrides")
+    else:
+        names = ("entries", "expenses")
+    return cast(Checked, model.model_copy(update={n: keep(getattr(model, n)) for n in names}))
 
 
 class HasWorkbook(Protocol):

@@ -1,5 +1,11 @@
 """Rules of a weekly timesheet: the week, each row's date and hours, the day totals,
-roles (against the catalog) and which engagements take a Deliverable.
+roles (against the catalog), which engagements take a Deliverable, and, against the
+workspace's engagements (``ctx.engagements``; skipped when not known):
+
+- the engagement exists: a scope with Status Sold, Active or Completed, or LEAVE or
+  INTERNAL (for Time and Expenses rows);
+- the deliverable belongs to that engagement;
+- the date is not before the engagement's StartDate.
 
 The reader has already reported a marker without person or week, Billable values
 other than Y/N/TRUE/FALSE and text where a number belongs.
@@ -8,12 +14,13 @@ other than Y/N/TRUE/FALSE and text where a number belongs.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
 from psos_xl.errors import Code, Issue, Location
-from psos_xl.models import RESERVED_ENGAGEMENTS, Expense, TimeEntry, Timesheet
-from psos_xl.rules import RuleContext, catalog_missing, fmt, unknown
+from psos_xl.models import RESERVED_ENGAGEMENTS, Engagement, Expense, TimeEntry, Timesheet
+from psos_xl.rules import BOOKABLE, RuleContext, catalog_missing, fmt, unknown
 
 DAY_HOURS = Decimal(24)
 _SKIPPED = "roles"
@@ -155,6 +162,83 @@ def amounts_positive(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
     ]
 
 
+# --- against the workspace's engagements -----------------------------------------------
+
+
+def _bookable(row: TimeEntry | Expense, known: Mapping[str, Engagement]) -> Engagement | None:
+    scope = known.get(row.engagement)
+    return scope if scope is not None and scope.status in BOOKABLE else None
+
+
+def engagement_exists(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """Every Time and Expenses row books to a Sold, Active or Completed engagement,
+    or to LEAVE / INTERNAL."""
+    known = ctx.engagements
+    if known is None:
+        return []
+    issues: list[Issue] = []
+    rows: list[TimeEntry | Expense] = [*sheet.entries, *sheet.expenses]
+    for row in rows:
+        if row.engagement in RESERVED_ENGAGEMENTS or _bookable(row, known):
+            continue
+        scope = known.get(row.engagement)
+        if scope is None:
+            pool = [*known, *RESERVED_ENGAGEMENTS]
+            text = unknown("engagement", row.engagement, pool, "any scope")
+            issues.append(Issue.make(Code.UNKNOWN_ENGAGEMENT, row.at("Engagement"), text))
+        else:
+            issues.append(
+                Issue.make(
+                    Code.ENGAGEMENT_NOT_BOOKABLE,
+                    row.at("Engagement"),
+                    f"engagement {row.engagement!r} is {scope.status or 'without a Status'} "
+                    f"in {scope.workbook or 'its scope'}; time and expenses book only to "
+                    "Sold, Active or Completed engagements",
+                )
+            )
+    return issues
+
+
+def deliverable_of_engagement(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """A Time row's Deliverable is one of its engagement's deliverables."""
+    known = ctx.engagements
+    if known is None:
+        return []
+    issues: list[Issue] = []
+    for e in sheet.entries:
+        scope = _bookable(e, known)
+        if scope is None or not e.deliverable or e.deliverable in scope.deliverables:
+            continue
+        owners = sorted(k for k, s in known.items() if e.deliverable in s.deliverables)
+        hint = f"; it belongs to {', '.join(owners)}" if owners else ""
+        text = unknown("deliverable", e.deliverable, scope.deliverables, e.engagement)
+        issues.append(
+            Issue.make(Code.DELIVERABLE_NOT_IN_ENGAGEMENT, e.at("Deliverable"), text + hint)
+        )
+    return issues
+
+
+def date_not_before_start(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """A Time row is not dated before its engagement's StartDate."""
+    known = ctx.engagements
+    if known is None:
+        return []
+    issues: list[Issue] = []
+    for e in sheet.entries:
+        scope = _bookable(e, known)
+        if scope is None or scope.start_date is None or e.date >= scope.start_date:
+            continue
+        issues.append(
+            Issue.make(
+                Code.DATE_BEFORE_START,
+                e.at("Date"),
+                f"{e.date.isoformat()} is before {e.engagement}'s StartDate "
+                f"{scope.start_date.isoformat()}",
+            )
+        )
+    return issues
+
+
 RULES = (
     catalog_available,
     week_is_monday,
@@ -164,4 +248,7 @@ RULES = (
     known_roles,
     deliverables_where_needed,
     amounts_positive,
+    engagement_exists,
+    deliverable_of_engagement,
+    date_not_before_start,
 )

@@ -37,10 +37,11 @@ from sqlalchemy import (
 
 from psos_xl import models as m
 from psos_xl.errors import Issue
+from psos_xl.rules import without_rejected as without_rejected
 from psos_xl.store import dependents
 from psos_xl.store.base import HOLDING, ConflictRow, RejectRow
 from psos_xl.store.fast import PreparedSheet, SqliteDriver, Statement, row_values
-from psos_xl.store.rows import Model, facts_of, ref_of_cell
+from psos_xl.store.rows import Model, facts_of
 from psos_xl.store.schema import (
     FACT_TABLES,
     KIND_TABLES,
@@ -167,29 +168,6 @@ def open_writer(conn: Connection, fast: bool = True) -> Writer:
 
 
 # --- what of a model is stored ------------------------------------------------------------
-
-
-def without_rejected(model: Model, issues: Iterable[Issue]) -> Model:
-    """``model`` without the rows an error issue points at (they are kept as rejects)."""
-    bad: set[tuple[str, int]] = set()
-    for issue in issues:
-        ref = ref_of_cell(issue.location) if issue.is_error else None
-        if ref is not None:
-            bad.add((ref.sheet, ref.row))
-    if not bad:
-        return model
-
-    def keep(rows: Sequence[m.Row]) -> list[Any]:
-        return [r for r in rows if r.src is None or (r.src.sheet, r.src.row) not in bad]
-
-    names: tuple[str, ...]
-    if isinstance(model, m.Catalog):
-        names = ("roles", "services", "complexity", "risks", "people")
-    elif isinstance(model, m.Scope):
-        names = ("deliverables", "assumptions", "overrides")
-    else:
-        names = ("entries", "expenses")
-    return model.model_copy(update={n: keep(getattr(model, n)) for n in names})
 
 
 class ReadStat(Protocol):

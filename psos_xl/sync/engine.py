@@ -48,10 +48,11 @@ from sqlalchemy import Connection
 from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.errors import Issue, WorkspaceError
+from psos_xl.loader import Key, check, identity
 from psos_xl.rules import RuleContext
 from psos_xl.store.writer import Writer
 from psos_xl.sync.batch import Batch
-from psos_xl.sync.checks import Key, SyncContext, identity, validate
+from psos_xl.sync.checks import load_context
 from psos_xl.sync.lock import SyncLock
 from psos_xl.sync.pooled import Checked, Task
 from psos_xl.sync.reading import Reader
@@ -277,17 +278,8 @@ class _Run:
         return self.contexts[kind]
 
     def _load_context(self, kind: str) -> RuleContext:
-
-        if kind == m.Kind.CATALOG.value:
-            return RuleContext()
         with self._tx() as conn:
-            catalog = st.load_catalog(conn)
-            note = "" if catalog is not None else "no catalog workbook in the workspace"
-            if kind == m.Kind.SCOPE.value:
-                return RuleContext(catalog=catalog, catalog_note=note)
-            return SyncContext(
-                catalog=catalog, catalog_note=note, engagements=st.load_engagements(conn)
-            )
+            return load_context(conn, kind)
 
     # --- one workbook, one transaction -------------------------------------------------
 
@@ -301,7 +293,7 @@ class _Run:
         if checked is not None:
             key, issues = checked.key, checked.issues
         elif o.state == "ok" and o.model is not None and o.kind in KIND_ORDER:
-            issues = validate(o.model, o.issues, self._context(o.kind))
+            issues = check(o.model, self._context(o.kind), o.issues)
             key = identity(o.model)
         with self._tx():
             was = self.storer.store(o, key, issues)

@@ -10,12 +10,10 @@ lock files (``~$a.xlsx``, ``.~lock.a.xlsx#``).
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from psos_xl.workspace import STATE_DIR, is_workbook_name
+from psos_xl.workspace import workbooks_below
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +28,6 @@ def relative(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def walk(root: Path) -> Iterator[Path]:
-    """Workbook files below ``root``, in a stable order."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != STATE_DIR)
-        for name in sorted(files):
-            if is_workbook_name(name):
-                yield Path(folder) / name
-
-
 def stat_of(root: Path, path: Path) -> FileStat | None:
     try:
         st = path.stat()
@@ -48,7 +37,7 @@ def stat_of(root: Path, path: Path) -> FileStat | None:
 
 
 def scan(root: Path) -> list[FileStat]:
-    found = (stat_of(root, p) for p in walk(root))
+    found = (stat_of(root, p) for p in workbooks_below(root))
     return sorted((f for f in found if f is not None), key=lambda f: f.rel)
 
 

@@ -4,7 +4,7 @@ Sending a timesheet's model back from a worker costs the engine more than readin
 file itself (a pydantic model is rebuilt field by field on the other side). So a worker
 that is handed the run's context (:class:`Task`: the catalog and the engagements the
 engine would check against, as of a ``generation``) runs the same checks the engine
-would (:func:`~psos_xl.sync.checks.validate`), drops the rejected rows, and sends back
+would (:func:`psos_xl.loader.check`), drops the rejected rows, and sends back
 only the issues, the workbook's identity and its rows as the store's SQLite driver
 inserts them (:func:`~psos_xl.store.fast.prepare_timesheet`). The engine stores that as
 it is, or, when it stored a catalog or a scope since the worker's context was taken (a
@@ -22,12 +22,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from psos_xl import loader
 from psos_xl import models as m
 from psos_xl.errors import Issue
+from psos_xl.loader import Key, identity
 from psos_xl.rules import RuleContext
 from psos_xl.store.fast import PreparedSheet, prepare_timesheet
 from psos_xl.store.writer import without_rejected
-from psos_xl.sync.checks import Key, identity, validate
 from psos_xl.sync.scan import ReadOutcome, read_workbook
 
 PARENT_POLL_SECONDS = 0.5
@@ -58,9 +59,8 @@ def check(outcome: ReadOutcome, task: Task) -> ReadOutcome:
     model = outcome.model
     if outcome.state != "ok" or not isinstance(model, m.Timesheet):
         return outcome
-    issues = validate(model, outcome.issues, task.context)
+    issues = loader.check(model, task.context, outcome.issues)
     kept = without_rejected(model, issues)
-    assert isinstance(kept, m.Timesheet)
     rows = prepare_timesheet(kept)
     outcome.checked = Checked(task.generation, identity(model), issues, rows)
     outcome.model = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from psos_xl.errors import Code, Issue, Location, Severity, sort_issues
@@ -69,6 +70,20 @@ def _code(text: str) -> Code:
         return Code.RULE_FAILED
 
 
+def conflicted_copy(
+    ident: str, person: str | None, week: date | None, kept: str, copy: str
+) -> Issue:
+    """The issue of ``copy``, a second workbook for what ``kept`` is (``ident``: a
+    person's week, the catalog, a scope's engagement); only ``kept`` is counted."""
+    what = f"{person}'s week of {week.isoformat()}" if person and week else ident
+    return Issue.make(
+        Code.CONFLICTED_COPY,
+        copy,
+        f"a second workbook for {what}: {kept} is counted, this copy is "
+        "not; delete one of the two (or change its marker)",
+    )
+
+
 def report(
     result: SyncResult,
     rejects: Iterable[RejectRow],
@@ -82,16 +97,7 @@ def report(
         for code, severity, location, message in rejects
     ]
     standing = list(conflicts)
-    for ident, person, week, kept, copy in standing:
-        what = f"{person}'s week of {week.isoformat()}" if person and week else ident
-        found.append(
-            Issue.make(
-                Code.CONFLICTED_COPY,
-                copy,
-                f"a second workbook for {what}: {kept} is counted, this copy is "
-                "not; delete one of the two (or change its marker)",
-            )
-        )
+    found.extend(conflicted_copy(*conflict) for conflict in standing)
     result.conflicts = len(standing)
     result.rejected_rows = len(
         {i.location for i in found if i.is_error and i.code is not Code.CONFLICTED_COPY}

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from psos_xl.errors import Code, Issue
+from psos_xl.loader import Key
 from psos_xl.store.base import HOLDING
 from psos_xl.store.writer import Writer, without_rejected
-from psos_xl.sync.checks import Key
 from psos_xl.sync.conflicts import ConflictWith, TakeOver, conflict_run, decide
 from psos_xl.sync.result import SyncResult
 from psos_xl.sync.scan import ReadOutcome

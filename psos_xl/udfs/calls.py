@@ -169,18 +169,16 @@ def _about(issue: Issue, d: m.Deliverable, scope: m.Scope) -> bool:
 
 def validate_rows(args: ScopeArgs, workspace: Any, ranges: CatalogRanges) -> list[Row]:
     """Every issue as one line (``Deliverables!D5: CODE message``), or ``OK``."""
-    from psos_xl.rules import RuleContext, run_rules
-    from psos_xl.rules import scope as scope_rules
+    from psos_xl.loader import check
+    from psos_xl.rules import RuleContext
 
     scope, scope_issues = scope_from_ranges(
         args.scope_info, args.deliverables, args.overrides, args.assumptions
     )
     catalog, catalog_issues = resolve_catalog(workspace, ranges)
-    reported = frozenset(i.location for i in scope_issues)
-    ctx = RuleContext(catalog=catalog, reported=reported)
-    found = run_rules(scope_rules.RULES, scope, ctx)
+    found = check(scope, RuleContext(catalog=catalog), scope_issues)
     quote = price(catalog, scope)
-    issues = dedupe([*scope_issues, *found, *quote.issues, *catalog_issues, *quote.warnings])
+    issues = dedupe([*found, *quote.issues, *catalog_issues, *quote.warnings])
     if args.assumptions is None:
         issues = [i for i in issues if i.code is not Code.NO_ASSUMPTIONS]
     issues.sort(key=lambda i: not i.is_error)  # errors first, each group in found order

@@ -6,14 +6,16 @@ in xlwings Lite (Pyodide) and in the tests.
 **Ranges.** A UDF receives each table as the 2-D list xlwings passes for
 ``Table[#All]``: the header row first, blanks as None, numbers as floats, dates as
 datetimes (Windows) or serial numbers (Lite). :class:`RangeBook` presents those lists to
-:class:`psos_xl.workbook.reader.Book` as if they were the tables of a workbook file, so
-the range path and the file path share one conversion (columns by header, trimmed and
-case-insensitive, blank rows skipped, every bad cell an Issue). Locations assume each
+:class:`psos_xl.workbook.reader.Book` as if they were the tables of a workbook file, and
+the loader reads that book (:func:`psos_xl.loader.load`), so the range path and the file
+path share one conversion (columns by header, trimmed and case-insensitive, blank rows
+skipped, every bad cell an Issue) and one set of checks. Locations assume each
 table sits where psos writes it (a sheet of its name, header in row 3, from column A),
 which holds for every workbook psos generates.
 
 **The catalog.** Passed as ranges (Roles, Services, Complexity, Risks, Settings, Actuals),
-or read from the workspace given as text (a workspace folder or a catalog file). Where
+or read from the workspace given as text (a workspace folder or a catalog file); either
+way as it counts, its rows with an error left out (as sync stores a catalog). Where
 that text comes from is the caller's business: the ``workspace`` argument (the Pricing
 sheet passes the ``PSOS_WORKSPACE`` key of the workbook's ``xlwings.conf`` sheet), else
 the ``PSOS_WORKSPACE`` environment variable. A catalog file is read once per change: the
@@ -35,6 +37,7 @@ from typing import Any, cast
 
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Location, PsosError, WorkbookError, dedupe_issues
+from psos_xl.loader import counted_catalog, load
 from psos_xl.workbook import cells
 from psos_xl.workbook.reader import Book
 
@@ -171,9 +174,6 @@ def scope_from_ranges(
     scope_info: Any, deliverables: Any, overrides: Any = None, assumptions: Any = None
 ) -> tuple[m.Scope, list[Issue]]:
     """The scope the ranges hold, read exactly as a scope workbook's tables are."""
-    from psos_xl.workbook.readers import scope_from
-
-    issues: list[Issue] = []
     book = book_of(
         SCOPE_DISPLAY,
         {
@@ -183,7 +183,9 @@ def scope_from_ranges(
             "Assumptions": as_grid(assumptions),
         },
     )
-    return scope_from(book, issues), issues
+    scope, issues = load(book)
+    assert isinstance(scope, m.Scope)  # the book's marker says scope
+    return scope, issues
 
 
 @dataclass(frozen=True)
@@ -202,9 +204,8 @@ class CatalogRanges:
 
 
 def catalog_from_ranges(ranges: CatalogRanges) -> tuple[m.Catalog, list[Issue]]:
-    from psos_xl.workbook.readers import catalog_from
-
-    issues: list[Issue] = []
+    """The catalog the ranges hold, as it counts (its rows with an error left out, as
+    sync stores a catalog), and the reader's issues."""
     book = book_of(
         CATALOG_DISPLAY,
         {
@@ -216,7 +217,9 @@ def catalog_from_ranges(ranges: CatalogRanges) -> tuple[m.Catalog, list[Issue]]:
             "Actuals": as_grid(ranges.actuals),
         },
     )
-    return catalog_from(book, issues), issues
+    catalog, issues = load(book)
+    assert isinstance(catalog, m.Catalog)  # the book's marker says catalog
+    return counted_catalog(catalog, issues), issues
 
 
 # --- the workspace catalog, cached -----------------------------------------------------
@@ -242,9 +245,8 @@ def catalog_path_for(workspace: str) -> Path:
 
 
 def load_catalog(path: Path) -> tuple[m.Catalog, tuple[Issue, ...]]:
-    """The catalog at ``path``, read again only when the file changed (mtime or size)."""
-    from psos_xl.workbook.readers import read_catalog
-
+    """The catalog at ``path`` as it counts, read again only when the file changed
+    (mtime or size)."""
     try:
         stat = path.stat()
     except OSError as err:
@@ -253,15 +255,16 @@ def load_catalog(path: Path) -> tuple[m.Catalog, tuple[Issue, ...]]:
     hit = _CATALOG_CACHE.get(key)
     if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
         return hit[2], hit[3]
-    catalog, issues = read_catalog(path)
-    if catalog is None:
+    catalog, issues = load(path, None, m.Kind.CATALOG)
+    if not isinstance(catalog, m.Catalog):
         first = next((i for i in issues if i.is_error), None)
         raise UdfError(
             str(first.code) if first else str(Code.CATALOG_NOT_FOUND),
             f"{path.name} cannot be used as the catalog" + (f": {first.message}" if first else ""),
         )
-    _CATALOG_CACHE[key] = (stat.st_mtime_ns, stat.st_size, catalog, tuple(issues))
-    return catalog, tuple(issues)
+    counted = counted_catalog(catalog, issues)
+    _CATALOG_CACHE[key] = (stat.st_mtime_ns, stat.st_size, counted, tuple(issues))
+    return counted, tuple(issues)
 
 
 def workspace_text(workspace: Any) -> str:

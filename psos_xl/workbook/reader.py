@@ -19,7 +19,14 @@ from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Kind, RowRef
 from psos_xl.workbook import cells
 from psos_xl.workbook.sheetxml import col_letters
-from psos_xl.workbook.spec import MARKER_SHEET, SCHEMA_VERSION, Column, TableSpec, Type
+from psos_xl.workbook.spec import (
+    MARKER_SHEET,
+    OUTPUT_KINDS,
+    SCHEMA_VERSION,
+    Column,
+    TableSpec,
+    Type,
+)
 
 if TYPE_CHECKING:  # python-calamine is imported where a file is opened: xlwings Lite has none
     import python_calamine as pc
@@ -344,7 +351,7 @@ def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]
         return Book(path, display, None), issues
     book = Book(path, display, workbook)
     try:
-        _read_marker(book, issues)
+        read_marker(book, issues)
     except Exception as err:  # a damaged marker sheet inside an intact package
         issues.append(
             Issue.make(
@@ -357,7 +364,8 @@ def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]
     return book, issues
 
 
-def _read_marker(book: Book, issues: list[Issue]) -> None:
+def read_marker(book: Book, issues: list[Issue]) -> None:
+    """Read the ``_psos`` sheet into ``book.marker`` (NOT_PSOS_WORKBOOK when there is none)."""
     assert book.workbook is not None
     sheets = {n.casefold(): n for n in book.workbook.sheet_names}
     name = sheets.get(MARKER_SHEET)
@@ -388,7 +396,7 @@ def _read_marker(book: Book, issues: list[Issue]) -> None:
     if "kind" in book.marker:
         book.marker["kind"] = book.marker["kind"].casefold()
     kinds = {k.value for k in Kind}
-    if book.kind not in kinds:
+    if book.kind not in kinds | OUTPUT_KINDS:
         issues.append(
             Issue.make(
                 Code.MARKER_INVALID,

@@ -3,11 +3,15 @@
 Readers never stop at the first problem. A row with a cell that cannot be converted
 is left out of the model and reported; the rest of the workbook is still read. A
 reader returns ``None`` for the model only when the file cannot be read at all.
+
+:func:`parse` is the one place an opened workbook becomes (kind, model, issues, state):
+the loader (:mod:`psos_xl.loader`) and sync's read of a file's bytes both call it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +22,7 @@ from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.settings import CATALOG_SETTINGS, CATALOG_SETTINGS_BY_KEY
 from psos_xl.workbook import cells, spec
-from psos_xl.workbook.reader import Book, TableRows, convert, open_book
+from psos_xl.workbook.reader import Book, TableRows, convert, read_marker
 
 M = TypeVar("M", bound=BaseModel)
 Model = m.Catalog | m.Scope | m.Timesheet
@@ -183,36 +187,110 @@ def timesheet_from(book: Book, issues: list[Issue]) -> m.Timesheet:
     )
 
 
-_FROM: dict[m.Kind, Callable[[Book, list[Issue]], Model]] = {
-    m.Kind.CATALOG: catalog_from,
-    m.Kind.SCOPE: scope_from,
-    m.Kind.TIMESHEET: timesheet_from,
+_FROM: dict[str, Callable[[Book, list[Issue]], Model]] = {
+    m.Kind.CATALOG.value: catalog_from,
+    m.Kind.SCOPE.value: scope_from,
+    m.Kind.TIMESHEET.value: timesheet_from,
 }
 
+# what a workbook's reading ended in (the states sync records, but the unreadable ones)
+OK, INVALID, IGNORED, UNREADABLE = "ok", "invalid", "ignored", "unreadable"
 
-def read_any(path: Path, display: str | None = None) -> tuple[Model | None, list[Issue]]:
-    """Read a workbook of whichever kind its marker says (None when unreadable or not psos)."""
-    book, issues = open_book(path, display)
-    kinds = {k.value: k for k in m.Kind}
-    if book.workbook is None or book.kind not in kinds:
-        return None, issues
-    return _FROM[kinds[book.kind]](book, issues), issues
+# reading issues that make the workbook unusable as a whole
+STRUCTURAL = frozenset(
+    {
+        Code.TABLE_MISSING,
+        Code.COLUMN_MISSING,
+        Code.MARKER_INVALID,
+        Code.MARKER_KEY_MISSING,
+        Code.SCHEMA_UNSUPPORTED,
+    }
+)
 
 
-def _read(path: Path, kind: m.Kind, display: str | None) -> tuple[Any, list[Issue]]:
-    book, issues = open_book(path, display)
-    if book.workbook is None:
-        return None, issues
-    if book.kind in {k.value for k in m.Kind} and book.kind != kind.value:
+@dataclass
+class Loaded:
+    """What reading one workbook gave.
+
+    ``state``: ``ok`` (a model to check and count), ``invalid`` (readable but unusable as
+    a whole: an unknown kind, a missing table or column, a bad marker; ``model`` is what
+    could be read, or None), ``ignored`` (no marker: not a psos workbook, the one issue
+    says so; or one of psos' own outputs, with no issue) or ``unreadable``.
+    """
+
+    kind: str = ""
+    model: Model | None = None
+    issues: list[Issue] = field(default_factory=list)
+    state: str = OK
+    marker: dict[str, str] = field(default_factory=dict)
+
+
+def parse(book: Book, expect: m.Kind | None = None) -> Loaded:
+    """The model of an opened workbook, by the kind its marker names, and every issue.
+
+    The marker is read from the ``_psos`` sheet unless ``book`` comes with one (the
+    ranges of a UDF do). With ``expect``, a workbook of another kind is WRONG_KIND and
+    its tables are not read. Raises when a part of the package cannot be read: the
+    caller reports the file as unreadable.
+    """
+    issues: list[Issue] = []
+    if not book.marker:
+        read_marker(book, issues)
+    marker = dict(book.marker)
+    if any(i.code is Code.NOT_PSOS_WORKBOOK for i in issues):
+        return Loaded("", None, issues, IGNORED, marker)
+    kind = book.kind
+    if expect is not None and kind != expect.value and (kind in _FROM or kind in spec.OUTPUT_KINDS):
         issues.append(
             Issue.make(
                 Code.WRONG_KIND,
                 book.marker_loc("kind"),
-                f"this is a {book.kind} workbook, expected a {kind.value}",
+                f"this is a {kind} workbook, expected a {expect.value}",
             )
         )
-        return None, issues
-    return _FROM[kind](book, issues), issues
+        return Loaded(kind, None, issues, INVALID, marker)
+    if kind in spec.OUTPUT_KINDS:
+        return Loaded(kind, None, [], IGNORED, marker)
+    reader = _FROM.get(kind)
+    model = reader(book, issues) if reader is not None else None
+    bad = model is None or any(i.code in STRUCTURAL for i in issues)
+    return Loaded(kind, model, issues, INVALID if bad else OK, marker)
+
+
+def unreadable(display: str, err: Exception, consequence: str = "") -> Issue:
+    """FILE_UNREADABLE for a file calamine cannot open or parse."""
+    return Issue.make(
+        Code.FILE_UNREADABLE,
+        display,
+        f"cannot be read as an Excel workbook ({type(err).__name__}: {err}){consequence}",
+    )
+
+
+def read(path: Path, display: str | None = None, expect: m.Kind | None = None) -> Loaded:
+    """Open and parse the workbook at ``path`` (named ``display`` in issues); a missing
+    or unreadable file is a Loaded of state ``unreadable`` with its one issue."""
+    display = display or path.name
+    if not path.is_file():
+        issue = Issue.make(Code.FILE_NOT_FOUND, display, f"no such file: {path}")
+        return Loaded(state=UNREADABLE, issues=[issue])
+    import python_calamine as pc
+
+    try:
+        workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+        return parse(Book(path, display, workbook), expect)
+    except Exception as err:  # calamine raises several unrelated types for bad files
+        return Loaded(state=UNREADABLE, issues=[unreadable(display, err)])
+
+
+def read_any(path: Path, display: str | None = None) -> tuple[Model | None, list[Issue]]:
+    """Read a workbook of whichever kind its marker says (None when unreadable or not psos)."""
+    loaded = read(path, display)
+    return loaded.model, loaded.issues
+
+
+def _read(path: Path, kind: m.Kind, display: str | None) -> tuple[Any, list[Issue]]:
+    loaded = read(path, display, kind)
+    return loaded.model, loaded.issues
 
 
 def read_catalog(path: Path, display: str | None = None) -> tuple[m.Catalog | None, list[Issue]]:

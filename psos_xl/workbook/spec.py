@@ -17,6 +17,20 @@ LISTS_SHEET = "_lists"
 SCHEMA_VERSION = 1
 
 
+class OutputKind(StrEnum):
+    """Workbooks psos writes for people to read (its marker's ``kind``): never an input.
+
+    Sync records them as ignored and validate passes over them, without an issue.
+    """
+
+    QUOTE = "quote"
+    INVOICE = "invoice"
+    DASHBOARD = "dashboard"
+
+
+OUTPUT_KINDS = frozenset(k.value for k in OutputKind)
+
+
 class Type(StrEnum):
     TEXT = "text"
     CODE = "code"  # an identifier: text, numbers accepted as their digits

@@ -29,6 +29,7 @@ def workspace(tmp_path: Path) -> Path:
     make_workbook(root / "catalog.xlsx", "catalog", CATALOG_TABLES)
     make_workbook(root / "scopes" / "fixed.xlsx", "scope", SCOPE_TABLES)
     bad = copy.deepcopy(SCOPE_TABLES)
+    bad["ScopeInfo"][1] = ["Engagement", "ACME-02"]  # a scope of its own, not a copy
     bad["Deliverables"].append(["D3", "NOPE", "", 1, "Medium", "", ""])
     make_workbook(root / "scopes" / "bad.xlsx", "scope", bad)
     return root

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, Tables, make_workbook
 
-import psos_xl.app.validate as validate_module
+from psos_xl import loader
 from psos_xl.app.validate import validate_path, validate_paths, workbooks_below
 from psos_xl.errors import Code, Issue, Severity, sort_issues
 from psos_xl.models import Catalog, Scope
@@ -35,10 +35,14 @@ def broken_catalog() -> Tables:
         ["SA", "Architect", 105, 210, "EUR", "2026-01-01"],  # 6: same date as row 3
         ["QA", "Tester", 50, "n/a", "EUR", "2025-01-01"],  # 7: text rate
         ["JR", "Junior", 80, 60, "USD", "2025-01-01"],  # 8: bills below cost, in USD
+        ["SRE", "Reliability", 90, 180, "EUR", "2027-01-01"],  # 9: no rate before 2027
     ]
     t["Services"] += [
         ["BUILD", "Build sprint", "DEV", 10],  # 6: BUILD × DEV again
-        ["OPS", "Operations", "SRE", -2],  # 7: no such role, negative hours
+        ["OPS", "Operations", "SYS", -2],  # 7: no such role, negative hours
+        # a row with an error does not count (as sync stores the catalog), so OPS is
+        # priced by this row alone
+        ["OPS", "Operations", "SRE", 2],  # 8
     ]
     t["Complexity"].append(["Extreme", 0])  # 5
     t["Risks"].append(["ONSITE", "On site", 10])  # 4: 10 = +1000 %
@@ -175,6 +179,8 @@ SCOPE_PROBLEMS = {
     (Code.CURRENCY_MISMATCH, "scopes/acme.xlsx!ScopeInfo!B12"),
     (Code.DUPLICATE_DELIVERABLE, "scopes/acme.xlsx!Deliverables!A4"),
     (Code.UNKNOWN_SKU, "scopes/acme.xlsx!Deliverables!B5"),
+    # the catalog's Extreme row has an error (multiplier 0), so it does not count
+    (Code.UNKNOWN_COMPLEXITY, "scopes/acme.xlsx!Deliverables!E5"),
     (Code.QUANTITY_NOT_POSITIVE, "scopes/acme.xlsx!Deliverables!D6"),
     (Code.UNKNOWN_COMPLEXITY, "scopes/acme.xlsx!Deliverables!E6"),
     (Code.NO_RATE_IN_FORCE, "scopes/acme.xlsx!Deliverables!B7"),
@@ -196,6 +202,14 @@ TIMESHEET_PROBLEMS = {
     (Code.AMOUNT_NEGATIVE, "timesheets/alm.xlsx!Expenses!D2"),
     (Code.WEEK_NOT_MONDAY, "timesheets/bob.xlsx!_psos!B4"),
 }
+# the timesheets checked against the workspace's engagements: ACME-01 starts 2026-02-01
+ENGAGEMENT_PROBLEMS = {
+    (Code.DATE_BEFORE_START, "timesheets/alm.xlsx!Time!A2"),
+    (Code.DATE_BEFORE_START, "timesheets/alm.xlsx!Time!A3"),
+    (Code.DATE_BEFORE_START, "timesheets/alm.xlsx!Time!A7"),
+    (Code.DATE_BEFORE_START, "timesheets/alm.xlsx!Time!A8"),
+    (Code.DATE_BEFORE_START, "timesheets/bob.xlsx!Time!A2"),
+}
 
 
 def found(issues: list[Issue]) -> list[tuple[Code, str]]:
@@ -208,6 +222,7 @@ def test_every_planted_problem_is_found_at_its_cell(workspace: Path) -> None:
         *CATALOG_PROBLEMS,
         *SCOPE_PROBLEMS,
         *TIMESHEET_PROBLEMS,
+        *ENGAGEMENT_PROBLEMS,
         (Code.NOT_PSOS_WORKBOOK, "notes.xlsx"),
     }
     assert set(found(issues)) == expected
@@ -243,19 +258,20 @@ def test_the_catalog_is_read_once_and_its_issues_reported_once(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: Counter[str] = Counter()
-    real = validate_module.read_any  # type: ignore[attr-defined]
+    real = loader.read
 
-    def counting(path: Path, display: str | None = None) -> Any:
+    def counting(path: Path, *args: Any) -> Any:
         reads[path.name] += 1
-        return real(path, display)
+        return real(path, *args)
 
-    monkeypatch.setattr(validate_module, "read_any", counting)
+    monkeypatch.setattr(loader, "read", counting)
     ws = workspace
     paths = [ws / "scopes" / "acme.xlsx", ws / "timesheets", ws / "catalog.xlsx"]
     issues = validate_paths([*paths, ws / "scopes" / "acme.xlsx"])
     assert reads == {"acme.xlsx": 1, "alm.xlsx": 1, "bob.xlsx": 1, "catalog.xlsx": 1}
-    assert set(found(issues)) == CATALOG_PROBLEMS | SCOPE_PROBLEMS | TIMESHEET_PROBLEMS
-    assert len(issues) == len(CATALOG_PROBLEMS | SCOPE_PROBLEMS | TIMESHEET_PROBLEMS)
+    expected = CATALOG_PROBLEMS | SCOPE_PROBLEMS | TIMESHEET_PROBLEMS | ENGAGEMENT_PROBLEMS
+    assert set(found(issues)) == expected
+    assert len(issues) == len(expected)
 
 
 def test_a_folder_means_every_workbook_below_it_but_lock_files(workspace: Path) -> None:

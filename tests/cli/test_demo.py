@@ -62,3 +62,24 @@ def test_a_client_quote_is_written(demo_json: tuple[Path, dict[str, object]]) ->
     files = [Path(p) for p in data["quote"]]
     assert files and all(p.is_file() and p.is_relative_to(root) for p in files)
     assert files[0].suffix == ".xlsx"
+
+
+def test_the_demo_validates_clean_but_for_its_planted_row_quotes_included(
+    demo_json: tuple[Path, dict[str, object]],
+) -> None:
+    root, data = demo_json
+    quotes = sorted((root / "quotes").glob("*.xlsx"))
+    assert quotes, "the demo writes a client quote into the workspace"
+    done = subprocess.run(
+        [sys.executable, "-m", "psos_xl", "validate", str(root), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    issues = json.loads(done.stdout)["issues"]
+    demo = data["demo"]
+    assert isinstance(demo, dict)
+    planted = demo["planted_issue"]
+    assert [(i["code"], i["location"]) for i in issues] == [(planted["code"], planted["location"])]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wb import CATALOG_TABLES, TIME_HEADER, make_workbook
+from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, make_workbook
 
 from psos_xl.app.validate import validate_path
 from psos_xl.errors import Code, Issue, Severity
@@ -41,6 +41,9 @@ def write(
     marker: dict[str, Any] | None = None,
 ) -> Path:
     (tmp_path / "psos.toml").write_text("[workspace]\n")  # the workspace is this folder
+    # the engagement the rows book to, open since before the week
+    info = [[k, "2026-01-01" if k == "StartDate" else v] for k, v in SCOPE_TABLES["ScopeInfo"]]
+    make_workbook(tmp_path / "acme.xlsx", "scope", {**SCOPE_TABLES, "ScopeInfo": info})
     tabs = {"Time": [TIME_HEADER, *rows]}
     if expenses is not None:
         tabs["Expenses"] = [EXPENSES_HEADER, *expenses]

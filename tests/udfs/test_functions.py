@@ -106,13 +106,14 @@ def test_the_workspace_catalog_is_cached_by_its_mtime(
     files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[Path] = []
-    real = read_catalog
+    real = core.load
 
-    def counting(path: Path, display: str | None = None) -> Any:
-        calls.append(path)
-        return real(path, display)
+    def counting(source: Any, *args: Any) -> Any:
+        if isinstance(source, Path):  # a file, not the scope's ranges
+            calls.append(source)
+        return real(source, *args)
 
-    monkeypatch.setattr("psos_xl.workbook.readers.read_catalog", counting)
+    monkeypatch.setattr(core, "load", counting)
     for _ in range(3):
         f.PSOS_PRICE(*scope_args(), workspace=str(files[0]))
     assert len(calls) == 1  # read once, then served from the cache
