@@ -68,6 +68,8 @@ CellReader = Callable[[Any, str], Any]
 
 def _read_any_way(raw: Any, label: str, conv: Callable[[Any, str], Any]) -> Any:
     """The general case of every cell reader: the blank check, then the column's converter."""
+    if type(raw) is str and len(raw) > cells.MAX_CHARS:
+        raise cells.too_long(raw, label)
     return BLANK if cells.is_blank(raw) else conv(raw, label)
 
 
@@ -81,7 +83,7 @@ def _read_string(conv: Callable[[Any, str], Any]) -> CellReader:
     """TEXT and CODE cells: a str is trimmed, blank when nothing is left."""
 
     def read(raw: Any, label: str) -> Any:
-        if type(raw) is str:
+        if type(raw) is str and len(raw) <= cells.MAX_CHARS:
             return raw.strip() or BLANK
         return _read_any_way(raw, label, conv)
 
@@ -137,6 +139,8 @@ def column_letter(index: int) -> str:
 
 def convert(column: Column, raw: Any) -> Any:
     """Convert one non-blank cell value by its column's type (raises CellError)."""
+    if type(raw) is str and len(raw) > cells.MAX_CHARS:
+        raise cells.too_long(raw, column.header)
     return _CONVERT[column.type](raw, column.header)
 
 
@@ -385,6 +389,12 @@ def read_marker(book: Book, issues: list[Issue]) -> None:
             continue
         key = cells.to_text(row[0]).casefold()
         value = row[1] if len(row) > 1 else ""
+        if isinstance(value, str) and len(value) > cells.MAX_CHARS:
+            too_long = cells.too_long(value, key)
+            issues.append(
+                Issue.make(too_long.code, book.loc(MARKER_SHEET, f"B{r}"), too_long.message)
+            )
+            continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         book.marker[key] = cells.to_text(value)
