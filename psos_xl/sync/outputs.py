@@ -62,6 +62,7 @@ from psos_xl.sync.scan import sha256_of
 from psos_xl.sync.writeback import WriteResult, write_table
 from psos_xl.workbook import spec
 from psos_xl.workbook.patch import CellValue
+from psos_xl.workspace import path_at
 
 ZERO = Decimal(0)
 FRACTION = Decimal("0.0001")
@@ -207,7 +208,7 @@ def _record_write(store: st.Store, root: Path, rel: str, written_sha: str) -> No
     be recorded as psos' write and skipped; then nothing is recorded and the next sync
     reads the file as it would any change.
     """
-    path = root / rel
+    path = path_at(root, rel)
     try:
         before = path.stat()
         sha = sha256_of(path)
@@ -278,7 +279,7 @@ class WriteBack:
         rows = calibrate(catalog, snap.deliveries, stamp)
         target = snap.catalog_target
         if target is not None:
-            rows = keep_updated_at(rows, _old_actuals(self.root / target.rel))
+            rows = keep_updated_at(rows, _old_actuals(path_at(self.root, target.rel)))
             self._write(result, store, target, spec.ACTUALS, cells_of(spec.ACTUALS, rows), issues)
         # estimates use the Actuals as they now stand, as pricing will from now on
         priced = catalog.model_copy(update={"actuals": rows})
@@ -300,7 +301,7 @@ class WriteBack:
         rows: list[list[CellValue]],
         issues: list[Issue],
     ) -> None:
-        path = self.root / target.rel
+        path = path_at(self.root, target.rel)
         done = write_table(path, table.name, table.headers, rows, expected_sha256=target.sha256)
         self.results.append(done)
         if done.status == "written":

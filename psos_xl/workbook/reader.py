@@ -9,6 +9,7 @@ converted becomes an :class:`~psos_xl.errors.Issue` naming workbook!sheet!cell.
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Kind, RowRef
-from psos_xl.workbook import cells
+from psos_xl.workbook import cells, guard
 from psos_xl.workbook.sheetxml import col_letters
 from psos_xl.workbook.spec import (
     MARKER_SHEET,
@@ -333,17 +334,24 @@ def _convert_row(
     return values if ok else None
 
 
-def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]]:
-    """Open ``path`` and read its marker. The Book's workbook is None when unreadable."""
-    display = display or path.name
-    issues: list[Issue] = []
-    if not path.is_file():
-        issues.append(Issue.make(Code.FILE_NOT_FOUND, display, f"no such file: {path}"))
+def open_book(
+    path: Path,
+    display: str | None = None,
+    *,
+    limits: guard.Limits = guard.DEFAULT,
+    within: Path | None = None,
+) -> tuple[Book, list[Issue]]:
+    """Open ``path`` and read its marker. The Book's workbook is None when unreadable
+    (or refused by the guard: over ``limits``, not a regular file, a link out of ``within``)."""
+    display = display or guard.shown(path.name)
+    admitted, issues = guard.admit(path, display, limits, within)
+    if admitted is None:
         return Book(path, display, None), issues
     import python_calamine as pc
 
     try:
-        workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+        data = io.BytesIO(admitted.data)
+        workbook = pc.CalamineWorkbook.from_filelike(data, load_tables=True)
     except Exception as err:  # calamine raises several unrelated types for bad files
         issues.append(
             Issue.make(

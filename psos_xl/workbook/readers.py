@@ -10,6 +10,7 @@ the loader (:mod:`psos_xl.loader`) and sync's read of a file's bytes both call i
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.settings import CATALOG_SETTINGS, CATALOG_SETTINGS_BY_KEY
-from psos_xl.workbook import cells, spec
+from psos_xl.workbook import cells, guard, spec
 from psos_xl.workbook.reader import Book, TableRows, convert, read_marker
 
 M = TypeVar("M", bound=BaseModel)
@@ -266,17 +267,26 @@ def unreadable(display: str, err: Exception, consequence: str = "") -> Issue:
     )
 
 
-def read(path: Path, display: str | None = None, expect: m.Kind | None = None) -> Loaded:
+def read(
+    path: Path,
+    display: str | None = None,
+    expect: m.Kind | None = None,
+    *,
+    limits: guard.Limits = guard.DEFAULT,
+    within: Path | None = None,
+) -> Loaded:
     """Open and parse the workbook at ``path`` (named ``display`` in issues); a missing
-    or unreadable file is a Loaded of state ``unreadable`` with its one issue."""
-    display = display or path.name
-    if not path.is_file():
-        issue = Issue.make(Code.FILE_NOT_FOUND, display, f"no such file: {path}")
-        return Loaded(state=UNREADABLE, issues=[issue])
+    or unreadable file, or one the guard refuses (over ``limits``, not a regular file, a
+    link out of ``within``), is a Loaded of state ``unreadable`` with its issue."""
+    display = display or guard.shown(path.name)
+    admitted, refused = guard.admit(path, display, limits, within)
+    if admitted is None:
+        return Loaded(state=UNREADABLE, issues=refused)
     import python_calamine as pc
 
     try:
-        workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+        data = io.BytesIO(admitted.data)
+        workbook = pc.CalamineWorkbook.from_filelike(data, load_tables=True)
         return parse(Book(path, display, workbook), expect)
     except Exception as err:  # calamine raises several unrelated types for bad files
         return Loaded(state=UNREADABLE, issues=[unreadable(display, err)])
