@@ -58,7 +58,7 @@ class ReadOutcome:
 KEEP = "; its last good rows are kept and it is read again on the next sync"
 
 
-def _unreadable(rel: str, err: Exception) -> ReadOutcome:
+def _unreadable(rel: str, err: BaseException) -> ReadOutcome:
     return ReadOutcome(rel, -1, -1, "", UNREADABLE, issues=[unreadable(rel, err, KEEP)])
 
 
@@ -106,7 +106,9 @@ def read_workbook(path: str, rel: str, limits: guard.Limits | None = None) -> Re
         workbook = pc.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
         # a broken zip member surfaces only when a sheet is read
         loaded = parse(Book(file, rel, workbook))
-    except Exception as err:  # calamine raises several unrelated types for bad files
+    except BaseException as err:  # calamine raises several unrelated types for bad files
+        if not guard.parser_failed(err):
+            raise
         return _unreadable(rel, err)
     size, mtime_ns = admitted.size, admitted.mtime_ns
     if loaded.state == IGNORED:  # sync keeps no issue of a workbook that is not its own

@@ -78,6 +78,16 @@ def attributes(raw: bytes) -> dict[bytes, bytes]:
     return {m[1]: m[2] if m[2] is not None else m[3] for m in _ATTR.finditer(raw)}
 
 
+@dataclass(frozen=True)
+class TableTag:
+    """A ``<table>`` element: its name, ref and the rows its header and totals take."""
+
+    name: str
+    ref: bytes
+    header_rows: int | None = 1  # None: not a whole number
+    totals_rows: int | None = 0
+
+
 @dataclass
 class PartScan:
     """What streaming one part found."""
@@ -85,7 +95,7 @@ class PartScan:
     cells: int = 0
     max_row: int = 0
     max_col: int = 0
-    tables: list[tuple[str, bytes]] = field(default_factory=list)  # (name, ref)
+    tables: list[TableTag] = field(default_factory=list)
     strings: int = 0  # the largest uniqueCount an <sst> declares
     unfinished: bool = False  # a cell or table tag that never ends
 
@@ -227,6 +237,11 @@ def _at_most_letters(top: str) -> str:
     return f"(?:{'|'.join(alts)})"
 
 
+def _count(text: bytes) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
 def _element(name: bytes, attrs: dict[bytes, bytes], out: PartScan, place: list[int]) -> None:
     if name == b"row":
         row = attrs.get(b"r", b"").strip()
@@ -242,7 +257,11 @@ def _element(name: bytes, attrs: dict[bytes, bytes], out: PartScan, place: list[
         out.max_col = max(out.max_col, ref[1])
     elif name == b"table":
         label = attrs.get(b"displayName") or attrs.get(b"name") or b""
-        out.tables.append((unescape(label.decode("utf-8", "replace")), attrs.get(b"ref", b"")))
+        name_text = unescape(label.decode("utf-8", "replace"))
+        header, totals = attrs.get(b"headerRowCount", b"1"), attrs.get(b"totalsRowCount", b"0")
+        out.tables.append(
+            TableTag(name_text, attrs.get(b"ref", b""), _count(header), _count(totals))
+        )
     elif name == b"sst":
         count = attrs.get(b"uniqueCount", b"").strip()
         if count.isdigit():

@@ -78,6 +78,13 @@ class Admitted:
     mtime_ns: int
 
 
+def parser_failed(err: BaseException) -> bool:
+    """Whether ``err`` is the parser failing on a file: calamine raises several unrelated
+    exception types, and a panic in its Rust code as pyo3's PanicException, which derives
+    from BaseException (so ``except Exception`` lets it through); never an interrupt."""
+    return isinstance(err, Exception) or type(err).__name__ == "PanicException"
+
+
 def shown(path: Path | str) -> str:
     """A path as text that prints anywhere (bytes that are not UTF-8 as ``\\xNN``)."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")

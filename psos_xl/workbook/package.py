@@ -32,7 +32,14 @@ from dataclasses import dataclass
 from html import unescape
 
 from psos_xl.errors import Code, Issue, Location
-from psos_xl.workbook.cellscan import PartScan, attributes, column_letters, parse_ref, scan_part
+from psos_xl.workbook.cellscan import (
+    PartScan,
+    TableTag,
+    attributes,
+    column_letters,
+    parse_ref,
+    scan_part,
+)
 
 MB = 1 << 20
 RATIO_FLOOR = MB  # smaller parts are not judged by their ratio
@@ -276,11 +283,11 @@ def _judge_part(
             )
             yield _issue(Code.FILE_SUSPICIOUS, display, message, sheet, corner)
     sheet_part = names.get(f"table:{name}", "")
-    for table, ref in scan.tables:
-        found = _table_issue(table, ref, sheet_part, scans, names, limits)
+    for table in scan.tables:
+        found = _table_issue(table, sheet_part, scans, names, limits)
         if found is not None:
-            message, cell = found
-            yield _issue(Code.FILE_SUSPICIOUS, display, message, names.get(sheet_part, ""), cell)
+            code, message, cell = found
+            yield _issue(code, display, message, names.get(sheet_part, ""), cell)
     if scan.strings > max(STRINGS_FLOOR, info.file_size // 4):
         message = (
             f"the part {name} declares {scan.strings:,} shared strings in "
@@ -290,30 +297,44 @@ def _judge_part(
 
 
 def _table_issue(
-    table: str,
-    ref: bytes,
+    table: TableTag,
     sheet_part: str,
     scans: dict[str, PartScan],
     names: dict[str, str],
     limits: Limits,
-) -> tuple[str, str] | None:
-    """Why the table ``ref`` must not be read, and the cell it starts at; None if fine."""
-    ends = [parse_ref(end) for end in ref.split(b":")]
+) -> tuple[Code, str, str] | None:
+    """Why the table must not be read (code, message, the cell it starts at); None if fine."""
+    ends = [parse_ref(end) for end in table.ref.split(b":")]
     if not ends or len(ends) > 2 or any(e is None for e in ends):
         return None  # not a range: the reader reports the table it cannot read
     (r1, c1), (r2, c2) = ends[0], ends[-1]  # type: ignore[misc]
     first = f"{column_letters(min(c1, c2))}{min(r1, r2)}"
-    text = ref.decode("ascii", "replace")
+    text, name = table.ref.decode("ascii", "replace"), table.name
     if max(r1, r2) > EXCEL_ROWS or max(c1, c2) > EXCEL_COLUMNS:
-        return f"the table '{table}' ({text}) reaches beyond Excel's last cell; not read", first
-    span = (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+        why = f"the table '{name}' ({text}) reaches beyond Excel's last cell; not read"
+        return Code.FILE_SUSPICIOUS, why, first
+    rows = r2 - r1 + 1
+    header, totals = table.header_rows, table.totals_rows
+    if r2 < r1 or c2 < c1:
+        why = f"the table '{name}' has its ref {text} backwards; a reader cannot take it"
+        return Code.FILE_UNREADABLE, why, first
+    if header is None or totals is None:
+        why = f"the table '{name}' counts its header or totals rows in something not a number"
+        return Code.FILE_UNREADABLE, why, first
+    if rows <= header + totals:
+        why = (
+            f"the table '{name}' ({text}) has no data row between its header and totals "
+            "rows; a reader cannot take it (give it one row, even empty: Excel keeps one)"
+        )
+        return Code.FILE_UNREADABLE, why, first
+    span = rows * (c2 - c1 + 1)
     held = scans[sheet_part].cells if sheet_part in scans else 0
     if span > limits.sparse_cells and held * DENSITY < span:
         on = f"its sheet '{names[sheet_part]}'" if sheet_part in names else "its sheet"
-        return (
-            f"the table '{table}' spans {text}, {span:,} cells, while {on} holds {held:,}, "
+        why = (
+            f"the table '{name}' spans {text}, {span:,} cells, while {on} holds {held:,}, "
             "and a reader allocates them all; not read (resize the table to its rows: "
-            "Table Design → Resize Table)",
-            first,
+            "Table Design → Resize Table)"
         )
+        return Code.FILE_SUSPICIOUS, why, first
     return None

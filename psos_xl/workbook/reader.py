@@ -352,7 +352,9 @@ def open_book(
     try:
         data = io.BytesIO(admitted.data)
         workbook = pc.CalamineWorkbook.from_filelike(data, load_tables=True)
-    except Exception as err:  # calamine raises several unrelated types for bad files
+    except BaseException as err:  # calamine raises several unrelated types for bad files
+        if not guard.parser_failed(err):
+            raise
         issues.append(
             Issue.make(
                 Code.FILE_UNREADABLE,
@@ -364,7 +366,9 @@ def open_book(
     book = Book(path, display, workbook)
     try:
         read_marker(book, issues)
-    except Exception as err:  # a damaged marker sheet inside an intact package
+    except BaseException as err:  # a damaged marker sheet inside an intact package
+        if not guard.parser_failed(err):
+            raise
         issues.append(
             Issue.make(
                 Code.FILE_UNREADABLE,

@@ -258,7 +258,7 @@ def parse(book: Book, expect: m.Kind | None = None) -> Loaded:
     return Loaded(kind, model, issues, INVALID if bad else OK, marker)
 
 
-def unreadable(display: str, err: Exception, consequence: str = "") -> Issue:
+def unreadable(display: str, err: BaseException, consequence: str = "") -> Issue:
     """FILE_UNREADABLE for a file calamine cannot open or parse."""
     return Issue.make(
         Code.FILE_UNREADABLE,
@@ -288,7 +288,9 @@ def read(
         data = io.BytesIO(admitted.data)
         workbook = pc.CalamineWorkbook.from_filelike(data, load_tables=True)
         return parse(Book(path, display, workbook), expect)
-    except Exception as err:  # calamine raises several unrelated types for bad files
+    except BaseException as err:  # calamine raises several unrelated types for bad files
+        if not guard.parser_failed(err):
+            raise
         return Loaded(state=UNREADABLE, issues=[unreadable(display, err)])
 
 

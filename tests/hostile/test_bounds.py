@@ -344,6 +344,16 @@ CASES: dict[str, tuple[Callable[[Path], object], str, str, bool]] = {
         "FILE_SUSPICIOUS",
         True,
     ),
+    "Time table ref one far cell": (
+        replace_victim(
+            lambda p: rewrite(
+                p, {"xl/tables/table1.xml": lambda d: d.replace(b"A1:G12", b"XFD1048576")}
+            )
+        ),
+        VICTIM,
+        "FILE_UNREADABLE",
+        True,
+    ),
     "6 KB OLE, corrupt FAT": (
         replace_victim(ole_with_corrupt_fat),
         VICTIM,

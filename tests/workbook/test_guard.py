@@ -396,3 +396,36 @@ def test_limits_come_from_the_settings_and_refuse_nonsense() -> None:
     for bad in ("0", "-1", "1.5", "ten", ""):
         with pytest.raises(ValueError, match="max_ratio must be a whole number above zero"):
             Limits.of({"max_ratio": bad})
+
+
+@pytest.mark.parametrize(
+    ("ref", "attrs", "says"),
+    [
+        (b"A1:G1", b"", "no data row"),
+        (b"A1:G4", b' headerRowCount="4"', "no data row"),
+        (b"A1:G4", b' headerRowCount="3" totalsRowCount="1"', "no data row"),
+        (b"XFD1048576", b"", "no data row"),
+        (b"G4:A1", b"", "backwards"),
+        (b"A1:G4", b' headerRowCount="one"', "not a number"),
+    ],
+    ids=["header only", "all header", "header and totals", "one far cell", "backwards", "nan"],
+)
+def test_a_table_a_reader_cannot_take_is_unreadable_at_the_table(
+    tmp_path: Path, ref: bytes, attrs: bytes, says: str
+) -> None:
+    # calamine panics on each of these (pyo3's PanicException, not an Exception)
+    def table(data: bytes) -> bytes:
+        data = data.replace(b'ref="A1:G4"', b'ref="' + ref + b'"', 1)
+        return data.replace(b' headerRowCount="1"', attrs or b' headerRowCount="1"')
+
+    path = rewrite(valid(tmp_path / "t.xlsx"), {"xl/tables/table1.xml": table})
+    [issue] = guard.inspect(path, display="t.xlsx")
+    assert issue.code is Code.FILE_UNREADABLE and says in issue.message
+    assert str(issue.location).startswith("t.xlsx!Time!")
+
+
+def test_a_table_without_a_header_row_is_fine(tmp_path: Path) -> None:
+    def table(data: bytes) -> bytes:
+        return data.replace(b' headerRowCount="1"', b' headerRowCount="0"')
+
+    assert guard.inspect(rewrite(valid(tmp_path / "t.xlsx"), {"xl/tables/table1.xml": table})) == []
