@@ -6,6 +6,7 @@ folders in psos.toml are only where ``psos new`` puts new files.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tomllib
@@ -13,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from psos_xl.errors import WorkspaceError
+from psos_xl.errors import PsosError, WorkspaceError
 from psos_xl.settings import WORKSPACE_FILE, WORKSPACE_SETTINGS
 from psos_xl.store.base import STATE_DIR as STATE_DIR
-from psos_xl.workbook.guard import Limits
+from psos_xl.workbook.guard import DEFAULT, Limits
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _CATALOG_SEARCH_LIMIT = 20
@@ -205,6 +206,34 @@ class Workspace:
     def workbooks(self) -> Iterator[Path]:
         """Every workbook below the root (:func:`workbooks_below`)."""
         return workbooks_below(self.root)
+
+
+def limits_of(root: Path) -> Limits:
+    """The read limits of the workspace at ``root``: its psos.toml's (the defaults without
+    one, or when it is broken: the command that loads it says why). Read again only when
+    psos.toml changes."""
+    try:
+        st = (root / WORKSPACE_FILE).stat()
+    except OSError:
+        return DEFAULT
+    return _limits_of(root, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _limits_of(root: Path, _size: int, _mtime_ns: int) -> Limits:
+    try:
+        return Workspace.load(root).limits
+    except PsosError:
+        return DEFAULT
+
+
+def limits_for(path: Path) -> Limits:
+    """The read limits that apply to the workbook at ``path``: those of the nearest
+    psos.toml above it (the defaults without one)."""
+    for folder in located(path).parents:
+        if (folder / WORKSPACE_FILE).is_file():
+            return limits_of(folder)
+    return DEFAULT
 
 
 def _catalog_in(folder: Path) -> Path | None:

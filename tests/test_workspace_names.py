@@ -10,10 +10,21 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
+from wb import TIME_HEADER, make_workbook
 
 from psos_xl.errors import WorkspaceError
+from psos_xl.loader import load
 from psos_xl.settings import LIMIT_SETTINGS, WORKSPACE_SETTINGS
-from psos_xl.workspace import Workspace, located, name_of, path_at, rel_of, text_of, write_config
+from psos_xl.workspace import (
+    Workspace,
+    limits_for,
+    located,
+    name_of,
+    path_at,
+    rel_of,
+    text_of,
+    write_config,
+)
 
 
 def test_a_valid_name_is_itself() -> None:
@@ -65,3 +76,18 @@ def test_psos_toml_written_by_init_carries_the_limits(tmp_path: Path) -> None:
     assert "max_file_mb = 50\n" in text and "max_sparse_cells = 4000000\n" in text
     defaults = {s.key: s.default for s in WORKSPACE_SETTINGS}
     assert Workspace.load(tmp_path).limits.file_mb == int(defaults["max_file_mb"])
+
+
+def test_every_read_takes_the_limits_of_the_nearest_psos_toml(tmp_path: Path) -> None:
+    (tmp_path / "timesheets").mkdir()
+    path = make_workbook(
+        tmp_path / "timesheets" / "t.xlsx",
+        "timesheet",
+        {"Time": [TIME_HEADER]},
+        marker={"person": "ALM", "week": "2026-02-02"},
+    )
+    assert limits_for(path).parts == 10_000
+    (tmp_path / "psos.toml").write_text("[workspace]\nmax_parts = 5\n", encoding="utf-8")
+    assert limits_for(path).parts == 5
+    _model, issues = load(path, "t.xlsx")  # as psos price, quote and new read a workbook
+    assert [str(i.code) for i in issues] == ["FILE_TOO_LARGE"]

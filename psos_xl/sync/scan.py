@@ -10,7 +10,6 @@ function of plain arguments, so a process pool can run it.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -20,9 +19,8 @@ from typing import Any
 import python_calamine as pc
 
 from psos_xl import models as m
-from psos_xl.errors import Issue, PsosError
+from psos_xl.errors import Issue
 from psos_xl.loader import parse
-from psos_xl.settings import WORKSPACE_FILE
 from psos_xl.sync.files import FileStat as FileStat
 from psos_xl.sync.files import scan as scan
 from psos_xl.sync.files import sha256_of as sha256_of
@@ -30,7 +28,8 @@ from psos_xl.sync.files import stat_of as stat_of
 from psos_xl.workbook import guard
 from psos_xl.workbook.reader import Book
 from psos_xl.workbook.readers import IGNORED, UNREADABLE, unreadable
-from psos_xl.workspace import Workspace, rel_of
+from psos_xl.workspace import limits_of as limits_of
+from psos_xl.workspace import rel_of
 
 Model = m.Catalog | m.Scope | m.Timesheet
 
@@ -72,24 +71,6 @@ def root_of(path: Path, rel: str) -> Path:
     """The workspace root of the workbook at ``path``, named ``rel`` below it."""
     depth = len(PurePosixPath(rel_of(rel)).parts)
     return path.parents[depth - 1] if 0 < depth <= len(path.parents) else path.parent
-
-
-def limits_of(root: Path) -> guard.Limits:
-    """The limits of the workspace at ``root`` (its psos.toml; the defaults without one)."""
-    try:
-        stamp = (root / WORKSPACE_FILE).stat()
-        key = (stamp.st_size, stamp.st_mtime_ns)
-    except OSError:
-        key = None
-    return _limits(root, key)
-
-
-@functools.lru_cache(maxsize=8)
-def _limits(root: Path, _stamp: tuple[int, int] | None) -> guard.Limits:
-    try:
-        return Workspace.load(root).limits
-    except PsosError:  # a broken psos.toml: the command that loads it says why
-        return guard.DEFAULT
 
 
 def read_workbook(path: str, rel: str, limits: guard.Limits | None = None) -> ReadOutcome:

@@ -24,6 +24,7 @@ from psos_xl.errors import Code, Issue, Location
 from psos_xl.settings import CATALOG_SETTINGS, CATALOG_SETTINGS_BY_KEY
 from psos_xl.workbook import cells, guard, spec
 from psos_xl.workbook.reader import Book, TableRows, convert, read_marker
+from psos_xl.workspace import limits_for
 
 M = TypeVar("M", bound=BaseModel)
 Model = m.Catalog | m.Scope | m.Timesheet
@@ -272,13 +273,15 @@ def read(
     display: str | None = None,
     expect: m.Kind | None = None,
     *,
-    limits: guard.Limits = guard.DEFAULT,
+    limits: guard.Limits | None = None,
     within: Path | None = None,
 ) -> Loaded:
     """Open and parse the workbook at ``path`` (named ``display`` in issues); a missing
-    or unreadable file, or one the guard refuses (over ``limits``, not a regular file, a
-    link out of ``within``), is a Loaded of state ``unreadable`` with its issue."""
+    or unreadable file, or one the guard refuses (over ``limits``, by default those of
+    the nearest psos.toml; not a regular file; a link out of ``within``), is a Loaded of
+    state ``unreadable`` with its issue."""
     display = display or guard.shown(path.name)
+    limits = limits or limits_for(path)
     admitted, refused = guard.admit(path, display, limits, within)
     if admitted is None:
         return Loaded(state=UNREADABLE, issues=refused)
