@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 
@@ -115,10 +115,17 @@ class _UncommonTagError(Exception):
 def scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> PartScan:
     """Stream the part once; again, tag by tag, if a cell tag is not of the common shape.
     Raises what the zip reader raises for a damaged part."""
+    if info.file_size <= WINDOW:  # one window: read at once, and passed over if it can
+        data = zf.read(info)
+        if not any(word in data for word in (b"<c", b":c", b"table", b"sst")):
+            return PartScan()
+        chunks: Callable[[], Iterable[bytes]] = lambda: (data,)  # noqa: E731
+    else:
+        chunks = lambda: _windows(zf, info)  # noqa: E731
     try:
-        return _scan(zf, info, fast=True)
+        return _scan(chunks(), fast=True)
     except _UncommonTagError:
-        return _scan(zf, info, fast=False)
+        return _scan(chunks(), fast=False)
 
 
 def _windows(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -127,22 +134,23 @@ def _windows(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
             yield chunk
 
 
-def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fast: bool) -> PartScan:
+def _scan(chunks: Iterable[bytes], fast: bool) -> PartScan:
     out = PartScan()
     place = [0, 0]  # where a reader stands: row, column (for tags without a reference)
     carry = b""
-    for chunk in _windows(zf, info):
+    ahead = iter(chunks)
+    chunk = next(ahead, None)
+    while chunk is not None:
         buf = carry + chunk
+        chunk = next(ahead, None)  # None: buf ends the part, no tag continues past it
         # each search of the window costs a pass over it: each is made once
         seen = _Seen(b"table" in buf or b"sst" in buf, b":c" in buf, b"<c" in buf)
-        cut = _cut(buf, fast, seen.rare)
+        cut = len(buf) if chunk is None else _cut(buf, fast, seen.rare)
         if len(buf) - cut > TAG_MAX:
             out.unfinished = True
             return out
-        _look(buf[:cut], out, place, fast, seen)
+        _look(buf[:cut] if cut < len(buf) else buf, out, place, fast, seen)
         carry = buf[cut:]
-    if carry:
-        _look(carry, out, place, fast, _Seen(True, True, True))
     return out
 
 
@@ -188,12 +196,13 @@ def _look(region: bytes, out: PartScan, place: list[int], fast: bool, seen: _See
 def _cells(region: bytes, out: PartScan, prefixed: bool) -> None:
     """Count and measure the cell tags of ``region``, all of the common shape (else
     _UncommonTagError)."""
-    _extend(out, _REF_CELL.findall(region, 0, SAMPLE))
-    _extend(out, _REF_CELL.findall(region, max(0, len(region) - SAMPLE)))
-    within = out.max_row > 0 and not prefixed
-    if within and _beyond(out.max_row, out.max_col).search(region) is None:
-        out.cells += region.count(b'<c r="')  # every cell tag is one, within the extent
-        return
+    if len(region) > 4 * SAMPLE:  # a large window: checked against its ends' extent
+        _extend(out, _REF_CELL.findall(region, 0, SAMPLE))
+        _extend(out, _REF_CELL.findall(region, len(region) - SAMPLE))
+        within = out.max_row > 0 and not prefixed
+        if within and _beyond(out.max_row, out.max_col).search(region) is None:
+            out.cells += region.count(b'<c r="')  # every cell tag is one, within the extent
+            return
     found = _REF_CELL.findall(region)
     if len(found) != len(_ANY_CELL.findall(region)):
         raise _UncommonTagError

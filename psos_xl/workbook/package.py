@@ -235,6 +235,22 @@ def _judge(zf: zipfile.ZipFile, display: str, limits: Limits) -> list[Issue]:
     return _measure(zf, {i.filename: i for i in infos}, display, limits)
 
 
+class _Names:
+    """Sheet names for locations (:func:`sheet_names`), read only when first asked."""
+
+    def __init__(self, zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> None:
+        self.zf, self.infos = zf, infos
+        self.found: dict[str, str] | None = None
+
+    def __call__(self, key: str) -> str:
+        if self.found is None:
+            try:
+                self.found = sheet_names(self.zf, self.infos)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+                self.found = {}  # every part was read whole already: only on a race
+        return self.found.get(key, "")
+
+
 def _measure(
     zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], display: str, limits: Limits
 ) -> list[Issue]:
@@ -244,50 +260,46 @@ def _measure(
             scans[name] = scan_part(zf, info)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
             return [_unreadable(display, f"its part {name} is damaged ({err})")]
-    try:
-        names = sheet_names(zf, infos)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-        names = {}  # the scan read every part whole: this cannot fail but on a race
-    issues: list[Issue] = []
+    names = _Names(zf, infos)
     for name, scan in scans.items():
-        issues.extend(_judge_part(name, scan, scans, names, infos[name], display, limits))
-    return issues[:1]  # one reason is enough: nothing of the workbook is read
+        for issue in _judge_part(name, scan, scans, names, infos[name], display, limits):
+            return [issue]  # one reason is enough: nothing of the workbook is read
+    return []
 
 
 def _judge_part(
     name: str,
     scan: PartScan,
     scans: dict[str, PartScan],
-    names: dict[str, str],
+    names: _Names,
     info: zipfile.ZipInfo,
     display: str,
     limits: Limits,
 ) -> Iterator[Issue]:
-    sheet = names.get(name, "")
-    where = f"the sheet '{sheet}'" if sheet else f"the part {name}"
+    def where() -> str:
+        return f"the sheet '{names(name)}'" if names(name) else f"the part {name}"
+
     if scan.unfinished:
-        yield _issue(
-            Code.FILE_SUSPICIOUS, display, f"{where} has a cell or table tag that never ends", sheet
-        )
+        message = f"{where()} has a cell or table tag that never ends"
+        yield _issue(Code.FILE_SUSPICIOUS, display, message, names(name))
     if scan.cells:
         corner = scan.corner()
         if scan.max_row > EXCEL_ROWS or scan.max_col > EXCEL_COLUMNS:
-            message = f"{where} has a cell beyond Excel's last cell XFD1048576; not read"
-            yield _issue(Code.FILE_SUSPICIOUS, display, message, sheet)
+            message = f"{where()} has a cell beyond Excel's last cell XFD1048576; not read"
+            yield _issue(Code.FILE_SUSPICIOUS, display, message, names(name))
         elif scan.span > limits.sparse_cells and scan.cells * DENSITY < scan.span:
             message = (
-                f"{where} reaches {corner}: A1:{corner} is {scan.span:,} cells, of which "
+                f"{where()} reaches {corner}: A1:{corner} is {scan.span:,} cells, of which "
                 f"{scan.cells:,} hold anything, and a reader allocates them all; not read "
                 f"(clear what lies far out, around {corner}, or raise max_sparse_cells in "
                 "psos.toml)"
             )
-            yield _issue(Code.FILE_SUSPICIOUS, display, message, sheet, corner)
-    sheet_part = names.get(f"table:{name}", "")
+            yield _issue(Code.FILE_SUSPICIOUS, display, message, names(name), corner)
     for table in scan.tables:
-        found = _table_issue(table, sheet_part, scans, names, limits)
+        found = _table_issue(table, f"table:{name}", scans, names, limits)
         if found is not None:
             code, message, cell = found
-            yield _issue(code, display, message, names.get(sheet_part, ""), cell)
+            yield _issue(code, display, message, names(names(f"table:{name}")), cell)
     if scan.strings > max(STRINGS_FLOOR, info.file_size // 4):
         message = (
             f"the part {name} declares {scan.strings:,} shared strings in "
@@ -298,9 +310,9 @@ def _judge_part(
 
 def _table_issue(
     table: TableTag,
-    sheet_part: str,
+    key: str,
     scans: dict[str, PartScan],
-    names: dict[str, str],
+    names: _Names,
     limits: Limits,
 ) -> tuple[Code, str, str] | None:
     """Why the table must not be read (code, message, the cell it starts at); None if fine."""
@@ -328,9 +340,12 @@ def _table_issue(
         )
         return Code.FILE_UNREADABLE, why, first
     span = rows * (c2 - c1 + 1)
+    if span <= limits.sparse_cells:
+        return None
+    sheet_part = names(key)  # the sheet the table is on: its cells may fill the span
     held = scans[sheet_part].cells if sheet_part in scans else 0
-    if span > limits.sparse_cells and held * DENSITY < span:
-        on = f"its sheet '{names[sheet_part]}'" if sheet_part in names else "its sheet"
+    if held * DENSITY < span:
+        on = f"its sheet '{names(sheet_part)}'" if names(sheet_part) else "its sheet"
         why = (
             f"the table '{name}' spans {text}, {span:,} cells, while {on} holds {held:,}, "
             "and a reader allocates them all; not read (resize the table to its rows: "
