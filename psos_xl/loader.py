@@ -36,7 +36,7 @@ from psos_xl.rules import scope as scope_rules
 from psos_xl.rules import timesheet as timesheet_rules
 from psos_xl.workbook.reader import Book, open_book
 from psos_xl.workbook.readers import OK, Loaded, parse, read
-from psos_xl.workspace import Workspace, located, name_of, path_at, workbooks_below
+from psos_xl.workspace import limits_of, located, name_of, path_at, workbooks_below
 
 Model = m.Catalog | m.Scope | m.Timesheet
 NO_CATALOG = "no catalog workbook in the workspace"
@@ -170,7 +170,7 @@ class Folder:
         self._catalog_context: RuleContext | None = None
         self._context: RuleContext | None = None
         self._scopes: list[tuple[str, m.Scope]] | None = None
-        self.limits = Workspace.load(self.root).limits
+        self.limits = limits_of(self.root)
 
     # --- the files ---------------------------------------------------------------------
 
