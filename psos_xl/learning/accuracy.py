@@ -7,7 +7,8 @@ RE = (actual − estimate) / actual (DESIGN §5):
 - **calibrated**: the hours pricing on the P50 basis would have used for the delivery at
   the time it was scoped, in a time-ordered backtest. The deliveries of engagements with
   an **earlier StartDate** are what was known then: the Actuals table is calibrated from
-  them (:func:`~psos_xl.learning.calibrate.calibrate`, k learned from that history too),
+  them (:func:`~psos_xl.learning.calibrate.actuals_as_of`: what
+  :func:`~psos_xl.learning.calibrate.calibrate` gives, k learned from that history too),
   and pricing's own rule picks the value (:func:`psos_xl.pricing.estimate.history_base`):
   CalibratedHours once the SKU × role has CalibrationMinDeliveries deliveries, else the
   catalog's hours.
@@ -36,9 +37,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from psos_xl.learning.calibrate import calibrate, mean, median, round4
+from psos_xl.learning.calibrate import actuals_as_of, mean, median, round4
 from psos_xl.learning.deliveries import Delivery
-from psos_xl.models import ActualRow, Catalog, EstimateBasis
+from psos_xl.models import Catalog, EstimateBasis
 from psos_xl.pricing.estimate import LineBasis, history_base
 from psos_xl.pricing.money import dec_str
 
@@ -242,7 +243,7 @@ class CurvePoint(NamedTuple):
 def backtest(catalog: Catalog, deliveries: Sequence[Delivery]) -> list[Judged]:
     """Every delivery judged, in the order given (see the module docstring)."""
     settings = catalog.settings
-    actuals = _actuals_by_start(catalog, deliveries)
+    actuals = actuals_as_of(catalog, deliveries)
     earlier = _earlier_counts(deliveries)
     out: list[Judged] = []
     for i, d in enumerate(deliveries):
@@ -265,25 +266,6 @@ def backtest(catalog: Catalog, deliveries: Sequence[Delivery]) -> list[Judged]:
                 basis=basis,
             )
         )
-    return out
-
-
-def _actuals_by_start(
-    catalog: Catalog, deliveries: Sequence[Delivery]
-) -> dict[date, dict[tuple[str, str], ActualRow]]:
-    """The Actuals table as it stood on each StartDate: calibrated from the deliveries of
-    engagements that started earlier."""
-    dated = sorted(
-        (d for d in deliveries if d.start_date is not None),
-        key=lambda d: d.start_date or date.min,
-    )
-    out: dict[date, dict[tuple[str, str], ActualRow]] = {}
-    seen = 0
-    for start in sorted({d.start_date for d in dated if d.start_date is not None}):
-        while seen < len(dated) and (dated[seen].start_date or date.min) < start:
-            seen += 1
-        rows = calibrate(catalog, dated[:seen], "") if seen else []
-        out[start] = {(r.sku, r.role): r for r in rows}
     return out
 
 

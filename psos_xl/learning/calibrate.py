@@ -28,10 +28,11 @@ row is written either way, so the catalog shows history building up.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from psos_xl.learning.deliveries import Delivery
-from psos_xl.learning.weight import Weights, weights
+from psos_xl.learning.weight import History, Weights, learned_from, weights
 from psos_xl.models import ActualRow, Catalog
 from psos_xl.pricing.estimate import calibrated_hours
 from psos_xl.pricing.money import ONE, ZERO, round2
@@ -153,10 +154,67 @@ def calibrate(catalog: Catalog, deliveries: Sequence[Delivery], updated_at: str)
     """
     by_key = group(deliveries)
     learned = learn(catalog, deliveries)
-    rows: list[ActualRow] = []
-    for (sku, role), hours in service_hours(catalog).items():
-        history = by_key.get((sku, role), [])
-        k = learned.k((sku, role))
-        p80 = learned.p80_factor((sku, role), len(history), k)
-        rows.append(actual_row(sku, role, hours, history, k, updated_at, p80))
-    return rows
+    return [
+        _row(key, hours, by_key.get(key, []), learned, updated_at)
+        for key, hours in service_hours(catalog).items()
+    ]
+
+
+def _row(
+    key: tuple[str, str],
+    catalog_hours: Decimal,
+    deliveries: Sequence[Delivery],
+    learned: Weights,
+    updated_at: str,
+) -> ActualRow:
+    k = learned.k(key)
+    p80 = learned.p80_factor(key, len(deliveries), k)
+    return actual_row(key[0], key[1], catalog_hours, deliveries, k, updated_at, p80)
+
+
+def actuals_as_of(
+    catalog: Catalog, deliveries: Sequence[Delivery]
+) -> dict[date, dict[tuple[str, str], ActualRow]]:
+    """The Actuals table as it stood on each StartDate of ``deliveries``: what
+    :func:`calibrate` makes of the deliveries of engagements that started earlier, for
+    the SKU × roles delivered on that date (the rows the backtest needs).
+
+    The same rows as calling :func:`calibrate` once per date, computed as history grows:
+    each delivery's log is taken once and a SKU × role's history is summarised again only
+    when it changes, so a firm's whole history is backtested in about linear time.
+    """
+    hours = service_hours(catalog)
+    prior = catalog.settings.calibration_prior
+    dated = sorted((d for d in deliveries if d.start_date is not None), key=_start)
+    seen: dict[tuple[str, str], list[Delivery]] = {}
+    logs: dict[tuple[str, str], list[Decimal]] = {}
+    histories: dict[tuple[str, str], History] = {}
+    out: dict[date, dict[tuple[str, str], ActualRow]] = {}
+    i = 0
+    for start in sorted({_start(d) for d in dated}):
+        changed: set[tuple[str, str]] = set()
+        while i < len(dated) and _start(dated[i]) < start:
+            d = dated[i]
+            seen.setdefault(d.key, []).append(d)
+            logs.setdefault(d.key, []).append(d.normalised.ln())
+            changed.add(d.key)
+            i += 1
+        for key in changed & hours.keys():
+            history = History.of_logs(hours[key], logs[key])
+            if history is not None:
+                histories[key] = history
+        learned = learned_from(histories, prior)
+        wanted: set[tuple[str, str]] = set()
+        j = i
+        while j < len(dated) and _start(dated[j]) == start:
+            wanted.add(dated[j].key)
+            j += 1
+        out[start] = {
+            key: _row(key, hours[key], seen.get(key, []), learned, "")
+            for key in wanted & hours.keys()
+        }
+    return out
+
+
+def _start(d: Delivery) -> date:
+    return d.start_date or date.min

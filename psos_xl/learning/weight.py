@@ -64,13 +64,19 @@ class History:
     @classmethod
     def of(cls, catalog_hours: Decimal, normalised: Sequence[Decimal]) -> History | None:
         """None without deliveries or without positive catalog hours (no log)."""
-        if not normalised or catalog_hours <= ZERO:
+        return cls.of_logs(catalog_hours, [v.ln() for v in normalised])
+
+    @classmethod
+    def of_logs(cls, catalog_hours: Decimal, logs: Sequence[Decimal]) -> History | None:
+        """:meth:`of` with the logs of the normalised hours already taken."""
+        if not logs or catalog_hours <= ZERO:
             return None
-        logs = sorted(v.ln() for v in normalised)  # sorted: the same sums in any order
+        ordered = sorted(logs)  # sorted: the same sums in any order
+        first = ordered[0]
         # around the first value, so deliveries that agree exactly have squares of 0
-        mean = logs[0] + sum((x - logs[0] for x in logs), ZERO) / len(logs)
-        squares = sum(((x - mean) ** 2 for x in logs), ZERO)
-        return cls(len(logs), mean, squares, mean - catalog_hours.ln())
+        mean = first + sum((x - first for x in ordered), ZERO) / len(ordered)
+        squares = sum(((x - mean) ** 2 for x in ordered), ZERO)
+        return cls(len(ordered), mean, squares, mean - catalog_hours.ln())
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,4 +166,9 @@ def weights(
         history = History.of(hours, normalised.get(key, ()))
         if history is not None:
             histories[key] = history
+    return learned_from(histories, fixed)
+
+
+def learned_from(histories: Mapping[Key, History], fixed: Decimal | None = None) -> Weights:
+    """The :class:`Weights` of SKU × roles whose :class:`History` is known."""
     return Weights(learn_spread(histories.values()), histories, fixed)

@@ -22,7 +22,8 @@ from decimal import Decimal
 
 import pytest
 
-from psos_xl.learning import ALL, AccuracyReport, Delivery, accuracy, delivered
+from psos_xl.learning import ALL, AccuracyReport, Delivery, accuracy, calibrate, delivered
+from psos_xl.learning.calibrate import actuals_as_of
 from psos_xl.models import (
     Catalog,
     CatalogSettings,
@@ -155,3 +156,21 @@ def test_the_fixed_prior_keeps_the_catalogs_bias(
         assert k3 is not None and eb is not None
         assert abs(eb) < abs(k3), sku
     assert fixed["REPORTS"].calibrated.bias < D("-0.05")  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("seed", "prior"), [(1, None), (2, None), (3, D(3))])
+def test_actuals_as_of_each_start_are_calibrate_over_the_earlier_engagements(
+    seed: int, prior: Decimal | None
+) -> None:
+    """The backtest's fast path (history summarised as it grows) against the plain one:
+    calibrate over the deliveries of the engagements that started earlier."""
+    catalog = biased_catalog(calibration_prior=prior)
+    deliveries = biased_firm(catalog, engagements=20, seed=seed)
+    fast = actuals_as_of(catalog, deliveries)
+    starts = sorted({d.start_date for d in deliveries if d.start_date is not None})
+    assert list(fast) == starts
+    for start in starts:
+        earlier = [d for d in deliveries if d.start_date is not None and d.start_date < start]
+        plain = {(r.sku, r.role): r for r in calibrate(catalog, earlier, "")}
+        wanted = {d.key for d in deliveries if d.start_date == start}
+        assert fast[start] == {key: plain[key] for key in wanted}, start
