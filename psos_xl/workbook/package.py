@@ -12,7 +12,7 @@ through as it is stored:
   bytes and its data descriptor, byte for byte, never inflated nor recompressed, in the
   original order. Its central directory entry is written by :mod:`zipfile` from the
   entry it parsed (the name, CRC, sizes, flags, times, attributes, extra fields and
-  comment as they were; ZIP64 fields where the sizes or offsets need them), which is
+  comment as they were; a ZIP64 field where the sizes or offset need one), which is
   what ``zipfile`` itself does to the members already there when it appends to an
   archive. Memory stays bounded by the parts psos reads, whatever the package holds.
 
@@ -159,7 +159,7 @@ class Package:
         if descriptor is not None:
             return _Record(info, info.header_offset, data_start, descriptor, len(descriptor))
         # no descriptor that says what the central directory says: write a true one
-        fmt = "<4sLQQ" if _has_zip64(extra) else "<4sLLL"
+        fmt = "<4sLQQ" if _without_zip64(extra) != extra else "<4sLLL"
         fresh = struct.pack(fmt, _DESCRIPTOR, info.CRC, info.compress_size, info.file_size)
         return _Record(info, info.header_offset, data_start, fresh, 0)
 
@@ -169,6 +169,9 @@ class Package:
         :meth:`zipfile.ZipFile.writestr` would leave them."""
         info = copy.copy(record.info)
         info.header_offset = dst.tell()
+        # zipfile writes the ZIP64 field the new sizes and offset need; the old one
+        # may hold values for fields that no longer call for it
+        info.extra = _without_zip64(info.extra)
         self._fp.seek(record.start)
         remaining = record.data_start - record.start + record.info.compress_size
         while remaining:
@@ -232,10 +235,12 @@ def _find_descriptor(info: zipfile.ZipInfo, stored: bytes) -> bytes | None:
     return None
 
 
-def _has_zip64(extra: bytes) -> bool:
+def _without_zip64(extra: bytes) -> bytes:
+    """``extra`` (a run of id, size, data fields) without its ZIP64 field."""
+    kept = []
     while len(extra) >= 4:
         kind, size = struct.unpack("<HH", extra[:4])
-        if kind == _ZIP64_EXTRA:
-            return True
+        if kind != _ZIP64_EXTRA:
+            kept.append(extra[: 4 + size])
         extra = extra[4 + size :]
-    return False
+    return b"".join(kept) + extra

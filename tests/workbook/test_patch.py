@@ -644,3 +644,40 @@ def test_the_streamed_edit_writes_what_the_in_memory_one_returns(tmp_path: Path)
     assert out.read_bytes() == replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS)
     with out.open("rb") as fh:
         assert edit_table_rows(fh, "Delivery", PSOS, ROWS) is None
+
+
+def zip64_directory(data: bytes, name: str) -> bytes:
+    """``data`` with ``name``'s central directory entry in ZIP64 form (its sizes in a
+    ZIP64 field), as writers that always use ZIP64 store it."""
+    eocd = data.rindex(b"PK\x05\x06")
+    size, offset = struct.unpack("<LL", data[eocd + 12 : eocd + 20])
+    out, at = [], offset
+    while at < offset + size:
+        n, m, k = struct.unpack("<HHH", data[at + 28 : at + 34])
+        entry = data[at : at + 46 + n + m + k]
+        if entry[46 : 46 + n] == name.encode():
+            packed, full = struct.unpack("<LL", entry[20:28])
+            field = struct.pack("<HHQQ", 1, 16, full, packed)
+            lengths = entry[28:30] + struct.pack("<H", m + len(field))
+            entry = (
+                entry[:20] + b"\xff" * 8 + lengths + entry[32 : 46 + n] + field + entry[46 + n :]
+            )
+        out.append(entry)
+        at += 46 + n + m + k
+    directory = b"".join(out)
+    end = data[eocd : eocd + 12] + struct.pack("<LL", len(directory), offset) + data[eocd + 20 :]
+    return data[:offset] + directory + end
+
+
+def test_a_zip64_entry_is_written_as_its_sizes_need(tmp_path: Path) -> None:
+    name = "docProps/core.xml"
+    before = zip64_directory(build_scope(tmp_path / "scope.xlsx").read_bytes(), name)
+    with zipfile.ZipFile(io.BytesIO(before)) as z:
+        assert z.getinfo(name).extra.startswith(b"\x01\x00\x10\x00")  # the ZIP64 field
+        assert z.read(name) == members(build_scope(tmp_path / "again.xlsx").read_bytes())[name]
+    after = replace_table_rows(before, "Delivery", PSOS, ROWS)
+    assert records(after)[name] == records(before)[name]
+    with zipfile.ZipFile(io.BytesIO(after)) as z:
+        assert z.testzip() is None
+        info = z.getinfo(name)
+        assert info.extra == b"" and info.file_size < 1000  # plain 32-bit sizes suffice
