@@ -109,64 +109,85 @@ def write_table(
     expected_sha256: str | None = None,
 ) -> WriteResult:
     """Replace the data rows of ``table`` in the workbook at ``path`` (see the module)."""
-
-    def result(status: Status, sha: str, message: str) -> WriteResult:
-        return WriteResult(path, table, status, sha, message)
-
+    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    job = _Job(path, table, temp)
     locks = lock_files(path)
     if locks:
-        return result("open", "", _open_message(locks))
+        return job.result("open", "", _open_message(locks))
     try:
-        src = path.open("rb")
-    except OSError as err:
-        return result("error", "", f"cannot read the workbook: {err}")
-    with src:  # the bytes hashed are the bytes the edit reads and copies
-        try:
-            seen = hashlib.file_digest(src, "sha256").hexdigest()
-            if expected_sha256 is not None and expected_sha256 != seen:
-                return result("changed", seen, "the workbook was saved since sync read it")
-            src.seek(0)
-            edit = edit_table_rows(src, table, headers, rows)
-        except PatchError as err:
-            return result("error", seen, str(err))
-        except OSError as err:
-            return result("error", "", f"cannot read the workbook: {err}")
-        if edit is None:
-            return result("unchanged", seen, f"table {table} already holds these rows")
-        return _swap(path, table, seen, edit)
-
-
-def _swap(path: Path, table: str, seen: str, edit: Edit) -> WriteResult:
-    def result(status: Status, sha: str, message: str) -> WriteResult:
-        return WriteResult(path, table, status, sha, message)
-
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
-    try:
-        try:
-            new_sha = _write_synced(temp, edit, path)
-        except PatchError as err:  # the bytes being copied changed under it, or are damaged
-            now = sha256_of_path(path)
-            if now is not None and now != seen:
-                return result("changed", now, _SAVED_MEANWHILE)
-            return result("error", seen, str(err))
-        locks = lock_files(path)
-        if locks:
-            return result("open", seen, _open_message(locks))
-        now = sha256_of_path(path)
-        if now is None:
-            return result("error", seen, "cannot read the workbook again before replacing it")
-        if now != seen:
-            return result("changed", now, _SAVED_MEANWHILE)
-        temp.replace(path)  # os.replace: one atomic step, on Windows too
-    except PermissionError as err:  # Windows: the file is held open by another program
-        return result("open", seen, f"the workbook is in use: {err}")
-    except OSError as err:
-        return result("error", seen, f"cannot write the workbook: {err}")
+        staged = job.stage(headers, rows, expected_sha256)
+        # the workbook is closed by now: Windows refuses to replace a file held open
+        return staged if isinstance(staged, WriteResult) else job.swap(*staged)
     finally:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
-    _sync_folder(path.parent)
-    return result("written", new_sha, f"table {table} written")
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One call of :func:`write_table`: the workbook, the table, the temp file."""
+
+    path: Path
+    table: str
+    temp: Path
+
+    def result(self, status: Status, sha: str, message: str) -> WriteResult:
+        return WriteResult(self.path, self.table, status, sha, message)
+
+    def stage(
+        self, headers: list[str], rows: list[list[CellValue]], expected_sha256: str | None
+    ) -> WriteResult | tuple[str, str]:
+        """Steps 2 to 4: (the workbook's hash, the temp file's) once the new package is
+        in the temp file; or the result, when nothing is to be written."""
+        try:
+            src = self.path.open("rb")
+        except OSError as err:
+            return self.result("error", "", f"cannot read the workbook: {err}")
+        with src:  # the bytes hashed are the bytes the edit reads and copies
+            try:
+                seen = hashlib.file_digest(src, "sha256").hexdigest()
+                if expected_sha256 is not None and expected_sha256 != seen:
+                    return self.result("changed", seen, "the workbook was saved since sync read it")
+                src.seek(0)
+                edit = edit_table_rows(src, self.table, headers, rows)
+            except PatchError as err:
+                return self.result("error", seen, str(err))
+            except OSError as err:
+                return self.result("error", "", f"cannot read the workbook: {err}")
+            if edit is None:
+                return self.result(
+                    "unchanged", seen, f"table {self.table} already holds these rows"
+                )
+            try:
+                return seen, _write_synced(self.temp, edit, self.path)
+            except PatchError as err:  # the bytes being copied changed under it, or are damaged
+                now = sha256_of_path(self.path)
+                if now is not None and now != seen:
+                    return self.result("changed", now, _SAVED_MEANWHILE)
+                return self.result("error", seen, str(err))
+            except PermissionError as err:
+                return self.result("open", seen, f"the workbook is in use: {err}")
+            except OSError as err:
+                return self.result("error", seen, f"cannot write the workbook: {err}")
+
+    def swap(self, seen: str, new_sha: str) -> WriteResult:
+        """Steps 5 and 6: the temp file replaces the workbook, if it is still as read."""
+        try:
+            locks = lock_files(self.path)
+            if locks:
+                return self.result("open", seen, _open_message(locks))
+            now = sha256_of_path(self.path)
+            if now is None:
+                return self.result("error", seen, "cannot read the workbook again to replace it")
+            if now != seen:
+                return self.result("changed", now, _SAVED_MEANWHILE)
+            self.temp.replace(self.path)  # os.replace: one atomic step, on Windows too
+        except PermissionError as err:  # Windows: the file is held open by another program
+            return self.result("open", seen, f"the workbook is in use: {err}")
+        except OSError as err:
+            return self.result("error", seen, f"cannot write the workbook: {err}")
+        _sync_folder(self.path.parent)
+        return self.result("written", new_sha, f"table {self.table} written")
 
 
 def _write_synced(temp: Path, edit: Edit, like: Path) -> str:

@@ -191,3 +191,21 @@ def test_the_temp_name_is_not_taken_for_a_workbook(
     [name] = seen
     assert name.startswith(TEMP_PREFIX)
     assert not is_workbook_name(name)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists the open files")
+def test_the_workbook_is_closed_when_it_is_replaced(
+    scope: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to replace a file that a process, this one too, holds open."""
+    held: list[bool] = []
+    real = Path.replace
+
+    def spy(self: Path, target: Path) -> Path:
+        opened = {os.path.realpath(fd) for fd in Path("/proc/self/fd").iterdir()}
+        held.append(str(Path(target).resolve()) in opened)
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", spy)
+    assert write_table(scope, "Delivery", PSOS, ROWS).status == "written"
+    assert held == [False]
