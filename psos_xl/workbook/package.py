@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import posixpath
 import struct
 import zipfile
 import zlib
@@ -32,9 +33,11 @@ from collections.abc import Iterator, Mapping, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
+from xml.etree import ElementTree as ET
 
 from psos_xl.workbook.sheetxml import PatchError
 
+_ROOT_RELS = "_rels/.rels"
 _LOCAL = b"PK\x03\x04"
 _DESCRIPTOR = b"PK\x07\x08"
 _LOCAL_SIZE = 30  # the fixed part of a local file header
@@ -91,6 +94,25 @@ class Package:
 
     def get(self, name: str) -> bytes | None:
         return self.read(name) if name in self else None
+
+    def relationships(self, source: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part) of the internal relationships of part ``source``
+        (``""``: the package's own)."""
+        folder, name = posixpath.split(source)
+        raw = self.get(posixpath.join(folder, "_rels", name + ".rels") if source else _ROOT_RELS)
+        if raw is None:
+            return []
+        out = []
+        for el in ET.fromstring(raw):
+            if el.get("TargetMode") == "External":
+                continue
+            target = el.get("Target", "")
+            if target.startswith("/"):
+                part = target.lstrip("/")
+            else:
+                part = posixpath.normpath(posixpath.join(folder, target))
+            out.append((el.get("Id", ""), el.get("Type", ""), part))
+        return out
 
     @contextmanager
     def open(self, name: str) -> Iterator[IO[bytes]]:

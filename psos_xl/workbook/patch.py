@@ -87,30 +87,6 @@ def _rel_id(attrib: dict[str, str]) -> str | None:
     return next((v for k, v in attrib.items() if k.endswith(_REL_ID)), None)
 
 
-def _rels_of(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _resolve(source: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-def _relationships(pkg: Package, source: str) -> list[tuple[str, str, str]]:
-    """(id, type, resolved target) of the internal relationships of ``source``."""
-    raw = pkg.get(_rels_of(source) if source else "_rels/.rels")
-    if raw is None:
-        return []
-    out = []
-    for el in ET.fromstring(raw):
-        if el.get("TargetMode") == "External":
-            continue
-        out.append((el.get("Id", ""), el.get("Type", ""), _resolve(source, el.get("Target", ""))))
-    return out
-
-
 @dataclass(frozen=True)
 class _Table:
     part: str
@@ -130,7 +106,7 @@ def _tables(pkg: Package) -> tuple[list[_Table], bool]:
     Reads the workbook part and the relationships; of each table part, only as much
     as it takes to see its root element."""
     book = next(
-        (t for _, typ, t in _relationships(pkg, "") if typ.endswith("/officeDocument")),
+        (t for _, typ, t in pkg.relationships("") if typ.endswith("/officeDocument")),
         "xl/workbook.xml",
     )
     if book not in pkg:
@@ -140,7 +116,7 @@ def _tables(pkg: Package) -> tuple[list[_Table], bool]:
         _local(el.tag) == "workbookPr" and el.get("date1904", "").lower() in ("1", "true")
         for el in root
     )
-    by_id = {rid: target for rid, _, target in _relationships(pkg, book)}
+    by_id = {rid: target for rid, _, target in pkg.relationships(book)}
     tables: list[_Table] = []
     for el in root.iter():
         if _local(el.tag) != "sheet":
@@ -148,7 +124,7 @@ def _tables(pkg: Package) -> tuple[list[_Table], bool]:
         sheet_part = by_id.get(_rel_id(el.attrib) or "")
         if sheet_part is None or sheet_part not in pkg:
             continue
-        for _, typ, target in _relationships(pkg, sheet_part):
+        for _, typ, target in pkg.relationships(sheet_part):
             if typ.endswith("/table") and target in pkg:
                 tables.append(_table_of(_root_attrib(pkg, target), target, sheet_part, el))
     return tables, date1904
