@@ -141,6 +141,8 @@ class Package:
                         out.writestr(_fresh(record.info), replace[name])
                     else:
                         self._copy(record, out, dst)
+                # a new part is dated as Excel dates every part (1980-01-01), so the same
+                # edit of the same file gives the same bytes
                 for name, data in replace.items():
                     if name not in self and name not in remove:
                         out.writestr(_fresh(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))), data)

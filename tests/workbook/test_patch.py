@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from python_calamine import CalamineWorkbook
 
+from psos_xl.workbook.package import Package
 from psos_xl.workbook.patch import CellValue, PatchError, edit_table_rows, replace_table_rows
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -681,3 +682,17 @@ def test_a_zip64_entry_is_written_as_its_sizes_need(tmp_path: Path) -> None:
         assert z.testzip() is None
         info = z.getinfo(name)
         assert info.extra == b"" and info.file_size < 1000  # plain 32-bit sizes suffice
+
+
+def test_a_new_part_is_added_after_the_others(tmp_path: Path) -> None:
+    src = build_scope(tmp_path / "scope.xlsx")
+    with src.open("rb") as fh:
+        pkg = Package(fh)
+        out = io.BytesIO()
+        pkg.write(out, {"customXml/item1.xml": b"<a/>"}, remove={"docProps/app.xml"})
+    before, after = records(src.read_bytes()), records(out.getvalue())
+    assert list(after) == [n for n in before if n != "docProps/app.xml"] + ["customXml/item1.xml"]
+    assert all(after[n] == before[n] for n in before if n != "docProps/app.xml")
+    with zipfile.ZipFile(out) as z:
+        assert z.read("customXml/item1.xml") == b"<a/>"
+        assert z.getinfo("customXml/item1.xml").date_time == (1980, 1, 1, 0, 0, 0)
