@@ -14,12 +14,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Issue, Severity
 from psos_xl.store.base import SCHEMA_VERSION as SCHEMA
 from psos_xl.store.base import sqlite_file
 from psos_xl.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from psos_xl.store.db import Store
 
 
 class FindingCode(StrEnum):
@@ -89,7 +94,7 @@ class Context:
 
     ws: Workspace
     url: str
-    store: Any = None  # psos_xl.store.Store
+    store: Store | None = None
     version: int = 0  # the store's schema version (0: no psos tables)
     store_error: str = ""
     config_error: str = ""
@@ -125,7 +130,7 @@ class Context:
             if self.known_schema:
                 from psos_xl.store import queries as q
 
-                with self.store.connect() as conn:
+                with self.connect() as conn:
                     self._damage = q.integrity(conn)
         return self._damage
 
@@ -135,6 +140,11 @@ class Context:
             return path.absolute().relative_to(self.ws.root).as_posix()
         except ValueError:
             return str(path)
+
+    def connect(self) -> Connection:
+        """A connection to the store (there is one: :attr:`known_schema`)."""
+        assert self.store is not None
+        return self.store.connect()
 
     def sync_running(self) -> bool:
         """True while a sync holds the workspace's lock (asked once: the lock is tried

@@ -30,9 +30,10 @@ REBUILD = (
 def _rebuild_fix(ctx: Context) -> str:
     path = sqlite_file(ctx.url)
     if path is not None:
+        name = ctx.store_name
         return (
-            "Stop psos sync and psos watch everywhere. Move "
-            f"{ctx.store_name} out of the folder (keep it in case support asks for it), "
+            f"Stop psos sync and psos watch everywhere. Move {name} out of its folder, with "
+            f"{name}-wal and {name}-shm if they are there (keep them in case support asks), "
             f"then run psos sync: {REBUILD}."
         )
     return (
@@ -49,7 +50,7 @@ def check_store_integrity(ctx: Context) -> list[Finding]:
     problems = ctx.damage()
     orphans: list[str] = []
     if ctx.readable:
-        with ctx.store.connect() as conn:
+        with ctx.connect() as conn:
             orphans = q.orphan_rows(conn)
     found = []
     if problems:
@@ -132,7 +133,7 @@ def check_sync_runs(ctx: Context) -> list[Finding]:
 
     if not ctx.readable:
         return []
-    with ctx.store.connect() as conn:
+    with ctx.connect() as conn:
         running = q.running_runs(conn)
         last = q.last_finished_run(conn)
     found = []
@@ -187,7 +188,7 @@ def check_workbooks(ctx: Context) -> list[Finding]:
 
     if not ctx.readable:
         return []
-    with ctx.store.connect() as conn:
+    with ctx.connect() as conn:
         states = q.workbook_states(conn, ("ok", "invalid", "unreadable"))
         rejects: dict[str, list[q.Reject]] = {}
         for r in q.standing_rejects(conn):
@@ -259,7 +260,7 @@ def check_conflicts(ctx: Context) -> list[Finding]:
 
     if not ctx.readable:
         return []
-    with ctx.store.connect() as conn:
+    with ctx.connect() as conn:
         copies = q.standing_conflicts(conn)
     found = []
     for c in copies:

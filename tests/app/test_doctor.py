@@ -16,6 +16,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -182,13 +183,29 @@ def test_rejected_rows_are_counted_per_workbook_with_the_first_locations(
 ) -> None:
     f = one(diagnosed, FindingCode.WORKBOOK_REJECTS, "timesheets/bob.xlsx")
     assert f.severity is Severity.WARNING
-    assert f.message == "2 rows of this workbook are left out of the store, not counted until fixed."
+    assert (
+        f.message == "2 rows of this workbook are left out of the store, not counted until fixed."
+    )
     assert f.details == (
         "timesheets/bob.xlsx!Time!B2: UNKNOWN_ENGAGEMENT engagement 'NOPE-01' is not in any scope",
         "timesheets/bob.xlsx!Time!E3: HOURS_OUT_OF_RANGE Hours must be above 0 and at most 24, "
         "got 30",
     )
     assert "correct each cell listed" in f.fix
+
+
+def test_many_rejected_rows_list_the_first_few_in_row_order(clean: Path) -> None:
+    rows = [entry(day % 5, "NOPE-01", "D1", "SA", 1) for day in range(11)]
+    timesheet(clean / "timesheets" / "dan.xlsx", rows, person="DAN")
+    run_sync(clean)
+    f = one(doctor(clean), FindingCode.WORKBOOK_REJECTS, "timesheets/dan.xlsx")
+    assert f.message == (
+        "11 rows of this workbook are left out of the store, not counted until fixed "
+        "(the first 5 listed)."
+    )
+    assert [d.split(":")[0] for d in f.details] == [
+        f"timesheets/dan.xlsx!Time!B{row}" for row in range(2, 7)
+    ]
 
 
 def test_a_conflicted_copy_names_both_paths(diagnosed: Checkup) -> None:
@@ -262,14 +279,21 @@ def test_excel_lock_of_a_long_name_belongs_to_its_workbook(clean: Path) -> None:
 
 
 def damaged_copy(root: Path, target: Path) -> Path:
-    """A copy of the workspace's store with pages in its middle overwritten."""
+    """A copy of the workspace's store with the pages of two tables overwritten (the
+    schema and schema_migrations intact, so it opens and says its version)."""
     source = root / STORE
     assert not source.with_name(source.name + "-wal").exists()
+    with closing(sqlite3.connect(source)) as conn:
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+        pages = [
+            n
+            for (n,) in conn.execute(
+                "SELECT rootpage FROM sqlite_master WHERE name IN ('workbooks', 'rejects')"
+            )
+        ]
     data = bytearray(source.read_bytes())
-    page = 4096
-    assert len(data) > 8 * page
-    for n in (2, 3, 5, 7):
-        data[n * page : (n + 1) * page] = b"\xa5" * page
+    for n in pages:  # page n (from 1) is the n-th block of page_size bytes
+        data[(n - 1) * size : n * size] = b"\xa5" * size
     target.write_bytes(bytes(data))
     return target
 
@@ -286,6 +310,21 @@ def test_a_damaged_store_is_found_by_its_integrity_check(clean: Path, tmp_path: 
     assert doctor(clean).findings == []  # the workspace's own store is sound
 
 
+def test_an_index_out_of_step_with_its_table(clean: Path) -> None:
+    """What only PRAGMA integrity_check sees: every query still answers."""
+    with closing(sqlite3.connect(clean / STORE)) as conn:
+        conn.execute("PRAGMA writable_schema=ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = 'CREATE INDEX ix_time_entries_workbook_id "
+            "ON time_entries (sheet)' WHERE name = 'ix_time_entries_workbook_id'"
+        )
+        conn.commit()
+    checkup = doctor(clean)
+    f = one(checkup, FindingCode.STORE_CORRUPT, STORE)
+    assert f.details == ("row 1 missing from index ix_time_entries_workbook_id",)
+    assert [x.code for x in checkup.findings] == [FindingCode.STORE_CORRUPT]
+
+
 def test_a_store_file_that_is_not_a_database(clean: Path) -> None:
     (clean / STORE).write_bytes(b"this is not a database at all" * 200)
     checkup = doctor(clean)
@@ -295,9 +334,9 @@ def test_a_store_file_that_is_not_a_database(clean: Path) -> None:
 
 
 def test_rows_of_a_workbook_the_store_has_no_record_of(clean: Path) -> None:
-    with sqlite3.connect(clean / STORE) as conn:  # foreign keys are not enforced here
+    with closing(sqlite3.connect(clean / STORE)) as conn:  # foreign keys not enforced here
         conn.execute("DELETE FROM workbooks WHERE path = 'timesheets/alm.xlsx'")
-    conn.close()
+        conn.commit()
     checkup = doctor(clean)
     f = one(checkup, FindingCode.STORE_ORPHAN_ROWS, STORE)
     assert f.details == ("1 row(s) of time_entries",)
