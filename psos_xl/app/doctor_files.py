@@ -174,13 +174,12 @@ def check_leftover_files(ctx: Context) -> list[Finding]:
 
 
 def check_limits(ctx: Context) -> list[Finding]:
-    """Files over the reading limits, as the reading guard judges them before any parser
-    runs (sync keeps such a workbook's last good rows and reports it)."""
-    if ctx.inspect is None:
-        return []
+    """Files sync will not read, as the reading guard judges them before any parser runs:
+    over a size, zip or sheet limit, or not a regular file (sync keeps the rows it had
+    from such a workbook and reports it)."""
     found = []
     for path in workbooks_below(ctx.ws.root):
-        issues = list(ctx.inspect(path, ctx.ws))
+        issues = ctx.over_limits(path)
         if not issues:
             continue
         found.append(
@@ -188,11 +187,12 @@ def check_limits(ctx: Context) -> list[Finding]:
                 FindingCode.FILE_OVER_LIMITS,
                 WARNING,
                 ctx.display(path),
-                f"psos will not read this file: {issues[0].message} ({issues[0].code}). "
-                "Its last good rows, if any, stay counted.",
-                "If it is a genuine workbook, save it again from Excel (which drops what "
-                "bloats it) or raise the limit in psos.toml (README, Settings); if you do "
-                "not know where it came from, remove it from the folder.",
+                f"This file {issues[0].message} ({issues[0].code}). Sync does not read it; "
+                "the rows it had from it before, if any, stay counted.",
+                "If it is a genuine workbook, save it again from Excel as a plain workbook "
+                "in this folder (not a link), or raise the limit in psos.toml if it is just "
+                "large (README, Settings). If you do not know where it came from, remove it "
+                "from the folder.",
                 [str(i) for i in issues],
             )
         )

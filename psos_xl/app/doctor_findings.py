@@ -78,9 +78,11 @@ class Finding:
         }
 
 
-# What the reading guard says about one file before any parser reads it (a file over a
-# size, zip or sheet limit: FILE_TOO_LARGE, FILE_SUSPICIOUS …): its issues, located at the
-# file; the workspace gives the limits its settings set.
+# The reading guard's judgement of one file, before any parser reads it: the issues that
+# say sync will not read it (over a size, zip or sheet limit, or not a regular file),
+# located at the file; none when it may be read. A file that is merely damaged is not
+# one of these (the store reports it, WORKBOOK_UNREADABLE). The workspace gives the
+# limits its settings set.
 Inspect = Callable[[Path, Workspace], Sequence[Issue]]
 
 STALE_LOCK_SECONDS = 24 * 60 * 60  # an Excel or LibreOffice lock older than this is stale
@@ -102,6 +104,7 @@ class Context:
     now: float = field(default_factory=time.time)
     _running: bool | None = field(default=None, repr=False)
     _damage: list[str] | None = field(default=None, repr=False)
+    _limits: dict[Path, list[Issue]] = field(default_factory=dict, repr=False)
 
     @property
     def store_name(self) -> str:
@@ -140,6 +143,15 @@ class Context:
             return path.absolute().relative_to(self.ws.root).as_posix()
         except ValueError:
             return str(path)
+
+    def over_limits(self, path: Path) -> list[Issue]:
+        """What the reading guard says of the file at ``path`` (asked once per file;
+        nothing without a guard)."""
+        if self.inspect is None:
+            return []
+        if path not in self._limits:
+            self._limits[path] = list(self.inspect(path, self.ws))
+        return self._limits[path]
 
     def connect(self) -> Connection:
         """A connection to the store (there is one: :attr:`known_schema`)."""

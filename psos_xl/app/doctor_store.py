@@ -199,6 +199,8 @@ def check_workbooks(ctx: Context) -> list[Finding]:
     for state in states:
         issues = rejects.get(state.path, [])
         listed = [f"{r.location}: {r.code} {r.message}" for r in issues[:SHOWN]]
+        if state.status == "unreadable" and ctx.over_limits(ctx.ws.root / state.path):
+            continue  # FILE_OVER_LIMITS says why, with the limit
         if state.status == "unreadable":
             found.append(
                 finding(

@@ -382,9 +382,12 @@ def test_a_store_made_by_an_older_psos_xl_is_a_note(clean: Path) -> None:
     assert open_store(st.default_url(clean), migrate=False).version() == SCHEMA_VERSION - 1
 
 
-def test_a_store_that_cannot_be_reached_means_doctor_cannot_run(clean: Path) -> None:
-    with pytest.raises(StoreError):
+def test_a_store_url_nobody_can_open_means_doctor_cannot_run(clean: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open the store"):
         doctor(clean, "nosuchdb://x")
+
+
+def test_a_store_file_it_may_not_open_means_doctor_cannot_run(clean: Path) -> None:
     (clean / STORE).chmod(0o000)
     try:
         if os.access(clean / STORE, os.R_OK):
@@ -433,18 +436,32 @@ def test_the_catalog_missing_or_unreadable(clean: Path) -> None:
 
 
 def test_files_over_the_limits_as_the_reading_guard_judges_them(clean: Path) -> None:
+    """Sync could not read huge.xlsx; the guard says why: one finding, with the limit."""
     (clean / "timesheets" / "huge.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    run_sync(clean)
+    assert FindingCode.WORKBOOK_UNREADABLE in found(doctor(clean))
+    asked: list[str] = []
 
     def inspect(path: Path, ws: Workspace) -> list[Issue]:
         assert ws.root == clean
+        asked.append(path.name)
         if path.name != "huge.xlsx":
             return []
-        return [Issue.make(Code.FILE_UNREADABLE, "timesheets/huge.xlsx", "over 50 MB")]
+        # a stand-in for the guard's own issue (FILE_TOO_LARGE)
+        message = "is 51.0 MB, over max_file_mb = 50; not read"
+        return [Issue.make(Code.FILE_UNREADABLE, "timesheets/huge.xlsx", message)]
 
     checkup = doctor(clean, inspect=inspect)
-    f = one(checkup, FindingCode.FILE_OVER_LIMITS, "timesheets/huge.xlsx")
-    assert "over 50 MB" in f.message and "psos.toml" in f.fix
-    assert f.details == ("timesheets/huge.xlsx: FILE_UNREADABLE over 50 MB",)
+    assert [(f.code, f.location) for f in checkup.findings] == [
+        (FindingCode.FILE_OVER_LIMITS, "timesheets/huge.xlsx")
+    ]
+    f = checkup.findings[0]
+    assert f.message.startswith("This file is 51.0 MB, over max_file_mb = 50; not read")
+    assert "raise the limit in psos.toml" in f.fix and "remove it" in f.fix
+    assert f.details == (
+        "timesheets/huge.xlsx: FILE_UNREADABLE is 51.0 MB, over max_file_mb = 50; not read",
+    )
+    assert sorted(asked) == ["acme.xlsx", "alm.xlsx", "beta.xlsx", "catalog.xlsx", "huge.xlsx"]
 
 
 def test_a_check_that_crashes_is_a_finding_naming_it(clean: Path) -> None:
