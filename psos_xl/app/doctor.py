@@ -134,7 +134,8 @@ def _workspace(directory: Path) -> tuple[Workspace, str]:
         ws = Workspace.find(directory)
     except WorkspaceError as err:
         start = directory.resolve()
-        root = next(p for p in (start, *start.parents) if (p / WORKSPACE_FILE).is_file())
+        found = (p for p in (start, *start.parents) if (p / WORKSPACE_FILE).is_file())
+        root = next(found, start)
         defaults = {s.key: s.default for s in WORKSPACE_SETTINGS}
         return Workspace(root, defaults), str(err).removeprefix(f"{root / WORKSPACE_FILE}: ")
     if ws is None:

@@ -15,6 +15,7 @@ from psos_xl.app.doctor_findings import (
     Finding,
     FindingCode,
     finding,
+    printable,
 )
 from psos_xl.settings import WORKSPACE_FILE
 from psos_xl.workspace import is_workbook_name, workbooks_below
@@ -144,13 +145,13 @@ def check_leftover_files(ctx: Context) -> list[Finding]:
                     FindingCode.LOCK_FILE_ORPHANED,
                     WARNING,
                     ctx.display(path),
-                    f"{program}'s lock file for a workbook named like {spelt}, which is no "
-                    "longer in this folder.",
+                    f"{program}'s lock file for a workbook named like {printable(spelt)}, "
+                    "which is no longer in this folder.",
                     "Delete this file: it belongs to no workbook.",
                 )
             )
             continue
-        target = owner.name
+        target = printable(owner.name)
         try:
             age = ctx.now - path.stat().st_mtime
         except OSError:

@@ -9,6 +9,7 @@ wrong and how to fix it, in plain words. A check is a plain function
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -138,11 +139,13 @@ class Context:
         return self._damage
 
     def display(self, path: Path) -> str:
-        """A path as findings name it: relative to the workspace when inside it."""
+        """A path as findings name it: relative to the workspace when inside it; bytes of
+        a name that are not UTF-8 written ``\\xNN``, so it prints anywhere."""
         try:
-            return path.absolute().relative_to(self.ws.root).as_posix()
+            text = path.absolute().relative_to(self.ws.root).as_posix()
         except ValueError:
-            return str(path)
+            text = str(path)
+        return printable(text)
 
     def over_limits(self, path: Path) -> list[Issue]:
         """What the reading guard says of the file at ``path`` (asked once per file;
@@ -187,6 +190,12 @@ def finding(
 
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+def printable(name: str) -> str:
+    """A file name as text that prints anywhere: bytes that are not UTF-8 (which Python
+    hands over as surrogate escapes) written ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def plural(n: int, word: str) -> str:

@@ -4,6 +4,7 @@ readable listing on stdout with each fix."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -93,3 +94,19 @@ def test_a_store_that_cannot_be_reached_exits_2(firm: Path) -> None:
     run = psos("doctor", str(firm), "--store", "nosuchdb://x", "--json")
     assert run.returncode == 2
     assert "cannot open the store" in json.loads(run.stdout)["error"]
+
+
+def test_a_name_that_is_not_utf8_is_printed_escaped(firm: Path) -> None:
+    """A lock file whose name is not valid UTF-8 (written by another system)."""
+    name = os.fsencode(firm / "timesheets") + b"/~$caf\xe9.xlsx"
+    os.close(os.open(name, os.O_CREAT | os.O_WRONLY, 0o644))
+    run = psos("doctor", str(firm), "--json")
+    assert run.returncode == 1, run.stderr
+    (finding,) = json.loads(run.stdout)["findings"]
+    assert (finding["code"], finding["location"]) == (
+        "LOCK_FILE_ORPHANED",
+        "timesheets/~$caf\\xe9.xlsx",
+    )
+    run = psos("doctor", str(firm))
+    assert run.returncode == 1 and run.stderr == ""
+    assert run.stdout.startswith("timesheets/~$caf\\xe9.xlsx: LOCK_FILE_ORPHANED ")
