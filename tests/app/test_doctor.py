@@ -15,7 +15,6 @@ import shutil
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -487,8 +486,9 @@ def test_every_finding_code_is_documented() -> None:
 
 
 @pytest.fixture
-def on_postgres(tmp_path: Path, pg_url: str) -> Iterator[tuple[Path, str]]:  # noqa: F811
-    yield synced_firm(tmp_path / "firm", pg_url), pg_url
+def on_postgres(tmp_path: Path, pg_url: str) -> tuple[Path, str]:  # noqa: F811
+    """A firm synced into a new PostgreSQL database, and the database's URL."""
+    return synced_firm(tmp_path / "firm", pg_url), pg_url
 
 
 def test_a_clean_postgres_store(on_postgres: tuple[Path, str]) -> None:
@@ -514,8 +514,9 @@ def test_a_killed_sync_on_postgres_and_one_that_holds_the_store(
             )
     finally:
         store.close()
-    killed = one(doctor(root, url), FindingCode.SYNC_INTERRUPTED, doctor(root, url).store)
-    assert "on m2" in killed.message
+    checkup = doctor(root, url)
+    killed = one(checkup, FindingCode.SYNC_INTERRUPTED, checkup.store)
+    assert "on m2" in killed.message and "process 4242" in killed.message
     other = StoreLock(url)  # another machine's sync, holding the store
     assert other.try_acquire()
     try:
