@@ -8,15 +8,18 @@ The checks are plain functions ``check(ctx) -> list[Finding]`` in an explicit li
 (:data:`CHECKS`), run in order over one :class:`Context`: the workspace, its store
 (opened without migrating, never written) and what they share. A check that crashes
 becomes a CHECK_FAILED finding naming it; the others still run. Nothing here changes a
-file or the store: doctor says what to do, the user (or the next sync) does it.
+file or the store (the sync lock is only tried, without waiting, and let go at once):
+doctor says what to do, the user (or the next sync) does it. The checks of the folder
+are in :mod:`psos_xl.app.doctor_files`, those of the store in
+:mod:`psos_xl.app.doctor_store`; what they share (:class:`Finding`, :class:`Context`) in
+:mod:`psos_xl.app.doctor_findings`.
 
 A finding's ``location`` is a file relative to the workspace (``timesheets/a.xlsx``,
 ``psos.toml``), or the store (``.psos/store.sqlite``, or its URL without the password).
 Its severity says who has work: ``error``, psos itself cannot work properly (the store
 is damaged or too new, the settings or the catalog unusable); ``warning``, a file or a
 workbook needs someone's attention; ``info``, nothing to do. Errors and warnings make
-the exit code 1. The codes (:class:`Finding` ``code``) are stable and listed in the
-README.
+the exit code 1. The codes (:class:`FindingCode`) are stable and listed in the README.
 
 Raises a PsosError (exit 2) only when it cannot run: the folder is not a workspace, or
 the store cannot be reached (a PostgreSQL server that does not answer, a store file that
