@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,24 +81,35 @@ class Run:
             return {}
 
 
+# Linux counts the pages a child shares with its parent when it starts as the child's own
+# peak, so each command is started by this small launcher, not by the test process, and
+# the launcher reports the command's exit status, output and peak memory
+LAUNCHER = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+out = proc.stdout.read()
+_, status, usage = os.wait4(proc.pid, 0)
+text = out.decode("utf-8", "replace")
+print(json.dumps([os.waitstatus_to_exitcode(status), text, usage.ru_maxrss]))
+"""
+
+
 def command(root: Path, *args: str) -> Run:
-    """``psos ARGS ROOT --json`` in a child process: exit code, output, time, peak RSS."""
-    argv = [sys.executable, "-m", "psos_xl", *args, str(root), "--json"]
+    """``psos ARGS ROOT --json`` in a process of its own: exit code, output, time, peak
+    RSS. A command still running after twice the limit is ended, with its group."""
+    argv = [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "psos_xl", *args]
+    argv += [str(root), "--json"]
     started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.stdout is not None
-    timer = threading.Timer(LIMIT_SECONDS * 2, proc.kill)  # a wedged command is ended
-    timer.start()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True)
     try:
-        out = proc.stdout.read()
-        proc.stdout.close()
-        # this child's own resource usage (its peak memory), not every child's so far
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        out, _ = proc.communicate(timeout=LIMIT_SECONDS * 2)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return Run(-9, "(timed out)", LIMIT_SECONDS * 2, 0.0)
     seconds = time.monotonic() - started
-    return Run(proc.returncode, out.decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+    code, output, peak_kib = json.loads(out)
+    return Run(code, output, seconds, peak_kib / 1024)
 
 
 def stored(root: Path) -> dict[str, int]:
