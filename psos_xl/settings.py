@@ -19,6 +19,7 @@ class SettingDef:
     type: type
     default: Any
     help: str
+    optional: bool = False  # missing or blank is no warning: the default is meant
 
 
 CATALOG_SETTINGS: tuple[SettingDef, ...] = (
@@ -41,9 +42,11 @@ CATALOG_SETTINGS: tuple[SettingDef, ...] = (
         "CalibrationPrior",
         "calibration_prior",
         Decimal,
-        Decimal(3),
-        "k: how many deliveries' worth of weight the catalog's own hours keep against "
-        "history in CalibratedHours = (k × catalog + n × P50) / (k + n).",
+        None,
+        "Blank: k is learned from the firm's history (empirical Bayes). A number fixes k, "
+        "the deliveries' worth of weight the catalog's own hours keep against history in "
+        "CalibratedHours = (k × catalog + n × P50) / (k + n).",
+        optional=True,
     ),
     SettingDef(
         "CalibrationMinDeliveries",
@@ -51,6 +54,15 @@ CATALOG_SETTINGS: tuple[SettingDef, ...] = (
         int,
         3,
         "Completed deliveries of a SKU × role needed before P50/P80 pricing uses history.",
+    ),
+    SettingDef(
+        "AccuracyMinHistory",
+        "accuracy_min_history",
+        int,
+        5,
+        "N of psos report accuracy's summary over the deliveries that had at least N "
+        "earlier deliveries of the same SKU × role.",
+        optional=True,
     ),
 )
 
