@@ -225,6 +225,13 @@ class Book:
         package = self.package()
         return package.errors(sheet) if package is not None else {}
 
+    def errors_among(self, sheet: str, grid: list[list[Any]]) -> ErrorCells:
+        """:meth:`errors`, looked up only when ``grid`` (cells of ``sheet`` as calamine
+        read them) holds an empty string: calamine gives an error cell as one, as it
+        gives a blank one, so a grid without one holds no error
+        (tests/workbook/test_reader_fast_path.py holds the two equal)."""
+        return self.errors(sheet) if any("" in line for line in grid) else {}
+
     def table(self, spec: TableSpec, issues: list[Issue]) -> TableRows | None:
         """Read the table ``spec`` names; missing required table → TABLE_MISSING, two of
         that name → TABLE_DUPLICATE (neither read). Raises :class:`PartUnreadableError` when its
@@ -354,8 +361,7 @@ class Book:
             for c in spec.columns
             if c.header.casefold() in by_header
         ]
-        # calamine gives an error cell as "", as a blank one: without "" there is none
-        errors = self.errors(sheet) if any("" in line for line in data) else {}
+        errors = self.errors_among(sheet, data)
         for number, line in enumerate(data, start=header_row + 1):
             wrong = errors.get(number) if errors else None
             if wrong is not None:
@@ -515,7 +521,7 @@ def _read_marker(book: Book, issues: list[Issue]) -> None:
         )
         return
     grid = book.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    errors = book.errors(name) if any("" in row for row in grid) else {}
+    errors = book.errors_among(name, grid)
     for r, row in enumerate(grid, start=1):
         wrong = errors.get(r, {})
         if 0 in wrong:

@@ -199,3 +199,33 @@ def test_a_damaged_member_raises(tmp_path: Path) -> None:
         members.read("xl/worksheets/sheet1.xml")
     with pytest.raises(zipfile.BadZipFile):
         Members(b"no zip at all")
+
+
+# --- the fast paths give what the plain ones give ---------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Time", "R&D 'notes'", 'say "hi"', "Café <2>", "time"])
+def test_a_sheets_part_found_by_its_name_is_the_one_the_mapping_gives(
+    tmp_path: Path, name: str
+) -> None:
+    path = make_workbook(
+        tmp_path / "n.xlsx", None, {"First": [["a"]], name: [["b"]]}, as_tables=False
+    )
+    package = Package(path)
+    fast = package.sheet_part(name)
+    assert fast is not None and fast == package.sheets()[name.casefold()][1]
+    assert b"b" in package.sheet_xml(name)
+
+
+def test_the_declared_range_gives_what_reading_the_sheet_gives(tmp_path: Path) -> None:
+    from psos_xl.workbook import templates
+
+    for path in templates.build_templates(tmp_path):
+        package = Package(path)
+        for table in package.tables():
+            for last in (table.area.r2, table.area.r2 + 3):
+                area = Area(table.area.c1, table.area.r1, table.area.c2, last)
+                fast = Package(path).rows_below(table.sheet, area)
+                plain = Package(path)
+                plain._declared_last_row = lambda _sheet: None  # type: ignore[method-assign]
+                assert fast == plain.rows_below(table.sheet, area), (path.name, table.name)
