@@ -5,134 +5,37 @@ name: columns are matched by header (trimmed, case-insensitive), extra and reord
 columns are fine, fully blank rows are skipped, and every cell that cannot be
 converted becomes an :class:`~psos_xl.errors.Issue` naming workbook!sheet!cell.
 
-What calamine does not say, the package's XML does (:mod:`psos_xl.workbook.sheetscan`):
+What calamine does not say, the package's XML does (:mod:`~psos_xl.workbook.sheetscan`):
 a cell holding an error value (``#DIV/0!``, typed or its formula's result) is
 CELL_ERROR and its row is left out, never read as blank; a row typed just below a table
 that did not grow over it is ROW_OUTSIDE_TABLE; two tables of one name are
-TABLE_DUPLICATE. A part that cannot be read raises :class:`PartUnreadableError`: a workbook is
-read whole or not at all.
+TABLE_DUPLICATE. A part that cannot be read raises :class:`PartUnreadableError`: a
+workbook is read whole or not at all.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Code, Issue, Location, WorkbookError
 from psos_xl.models import Kind, RowRef
 from psos_xl.workbook import cells
+from psos_xl.workbook.cellread import BLANK, READ, CellReader
 from psos_xl.workbook.sheetscan import ErrorCells, Package
 from psos_xl.workbook.sheetxml import Area, col_letters
 from psos_xl.workbook.spec import (
     MARKER_SHEET,
     OUTPUT_KINDS,
     SCHEMA_VERSION,
-    Column,
     TableSpec,
-    Type,
 )
 
 if TYPE_CHECKING:  # python-calamine is imported where a file is opened: xlwings Lite has none
     import python_calamine as pc
 
-
-def _text(value: Any, _label: str) -> str:
-    return value.strip() if type(value) is str else cells.to_text(value)
-
-
-def _code(value: Any, label: str) -> str:
-    return value.strip() if type(value) is str else cells.to_code(value, label)
-
-
-def _decimal(value: Any, label: str) -> Any:
-    # a finite float, as Excel stores every number: the common case, without the checks
-    if type(value) is float and value - value == 0:
-        return cells.float_to_decimal(value)
-    return cells.to_decimal(value, label)
-
-
-_CONVERT: dict[Type, Callable[[Any, str], Any]] = {
-    Type.TEXT: _text,
-    Type.CODE: _code,
-    Type.CODES: cells.to_codes,
-    Type.DECIMAL: _decimal,
-    Type.INT: cells.to_int,
-    Type.DATE: cells.to_date,
-    Type.BOOL: cells.to_bool,
-    Type.ANY: lambda v, _label: v,
-}
-
-
-# What a cell reader returns for a blank cell (None, "" or only spaces).
-BLANK: Any = object()
-
-# A cell reader turns one raw cell into its typed value, or BLANK, or raises CellError.
-CellReader = Callable[[Any, str], Any]
-
-
-def _read_any_way(raw: Any, label: str, conv: Callable[[Any, str], Any]) -> Any:
-    """The general case of every cell reader: the blank check, then the column's converter."""
-    return BLANK if cells.is_blank(raw) else conv(raw, label)
-
-
-# The cell readers below take the common raw type(s) of their column straight and hand
-# anything else to _read_any_way, with the same result as _read_any_way would give
-# (tests/workbook/test_reader_fast_path.py). They test exact types: python-calamine
-# returns exact builtin types. They are chosen once per table, by column type (_READ).
-
-
-def _read_string(conv: Callable[[Any, str], Any]) -> CellReader:
-    """TEXT and CODE cells: a str is trimmed, blank when nothing is left."""
-
-    def read(raw: Any, label: str) -> Any:
-        if type(raw) is str:
-            return raw.strip() or BLANK
-        return _read_any_way(raw, label, conv)
-
-    return read
-
-
-def _read_decimal(raw: Any, label: str) -> Any:
-    if type(raw) is float and raw - raw == 0:  # a finite float, as Excel stores every number
-        return cells.float_to_decimal(raw)
-    return _read_any_way(raw, label, cells.to_decimal)
-
-
-def _read_date(raw: Any, label: str) -> Any:
-    kind = type(raw)
-    if kind is date:
-        return raw
-    if kind is datetime:
-        return raw.date()
-    return _read_any_way(raw, label, cells.to_date)
-
-
-def _read_bool(raw: Any, label: str) -> Any:
-    if type(raw) is str:
-        word = cells.BOOL_WORDS.get(raw.strip().casefold())
-        if word is not None:
-            return word
-    elif type(raw) is bool:
-        return raw
-    return _read_any_way(raw, label, cells.to_bool)
-
-
-def _read_generic(conv: Callable[[Any, str], Any]) -> CellReader:
-    return lambda raw, label: _read_any_way(raw, label, conv)
-
-
-_READ: dict[Type, CellReader] = {
-    Type.TEXT: _read_string(_text),
-    Type.CODE: _read_string(_code),
-    Type.DECIMAL: _read_decimal,
-    Type.DATE: _read_date,
-    Type.BOOL: _read_bool,
-    **{t: _read_generic(_CONVERT[t]) for t in (Type.CODES, Type.INT, Type.ANY)},
-}
 
 # how many rows of a sheet to search for a header row when a table lost its definition
 _HEADER_SEARCH_ROWS = 30
@@ -161,11 +64,6 @@ class _Found:
 def column_letter(index: int) -> str:
     """0-based column index → Excel letters (0 → A, 27 → AB)."""
     return col_letters(index + 1)
-
-
-def convert(column: Column, raw: Any) -> Any:
-    """Convert one non-blank cell value by its column's type (raises CellError)."""
-    return _CONVERT[column.type](raw, column.header)
 
 
 @dataclass
@@ -234,8 +132,8 @@ class Book:
 
     def table(self, spec: TableSpec, issues: list[Issue]) -> TableRows | None:
         """Read the table ``spec`` names; missing required table → TABLE_MISSING, two of
-        that name → TABLE_DUPLICATE (neither read). Raises :class:`PartUnreadableError` when its
-        part cannot be read."""
+        that name → TABLE_DUPLICATE (neither read). Raises :class:`PartUnreadableError`
+        when its part cannot be read."""
         assert self.workbook is not None
         try:
             if self._duplicate(spec, issues):
@@ -357,7 +255,7 @@ class Book:
         if missing:
             return out
         plan = [
-            (c.field, by_header[c.header.casefold()], _READ[c.type], c.header, c.required)
+            (c.field, by_header[c.header.casefold()], READ[c.type], c.header, c.required)
             for c in spec.columns
             if c.header.casefold() in by_header
         ]
@@ -496,7 +394,8 @@ def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]
 def read_marker(book: Book, issues: list[Issue]) -> None:
     """Read the ``_psos`` sheet into ``book.marker`` (NOT_PSOS_WORKBOOK when there is
     none; CELL_ERROR at a cell holding an error value, its key then in
-    ``book.marker_errors``). Raises :class:`PartUnreadableError` when the sheet cannot be read."""
+    ``book.marker_errors``). Raises :class:`PartUnreadableError` when the sheet cannot
+    be read."""
     assert book.workbook is not None
     try:
         _read_marker(book, issues)

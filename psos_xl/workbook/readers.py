@@ -24,7 +24,8 @@ from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.settings import CATALOG_SETTINGS, CATALOG_SETTINGS_BY_KEY
 from psos_xl.workbook import cells, spec
-from psos_xl.workbook.reader import Book, PartUnreadableError, TableRows, convert, read_marker
+from psos_xl.workbook.cellread import convert
+from psos_xl.workbook.reader import Book, PartUnreadableError, TableRows, read_marker
 
 M = TypeVar("M", bound=BaseModel)
 Model = m.Catalog | m.Scope | m.Timesheet

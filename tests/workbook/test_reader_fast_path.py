@@ -2,7 +2,7 @@
 
 Each column type has a cell reader that takes the common raw values straight (a str
 for a code, a finite float for a number, a date for a date) and hands the rest to the
-general case: the blank check, then :func:`psos_xl.workbook.reader.convert`. These
+general case: the blank check, then :func:`psos_xl.workbook.cellread.convert`. These
 tests hold the readers to that general case for every kind of value calamine returns,
 value and type, or issue code and message.
 
@@ -29,7 +29,8 @@ from wb import make_workbook
 
 from psos_xl import models as m
 from psos_xl.workbook import cells
-from psos_xl.workbook.reader import _READ, BLANK, Book, convert
+from psos_xl.workbook.cellread import BLANK, READ, convert
+from psos_xl.workbook.reader import Book
 from psos_xl.workbook.spec import Column, Type
 
 RAW: list[Any] = [
@@ -46,7 +47,7 @@ RAW: list[Any] = [
 def fast(column: Column, raw: Any) -> tuple[str, Any]:
     """What the column's cell reader gives."""
     try:
-        value = _READ[column.type](raw, column.header)
+        value = READ[column.type](raw, column.header)
     except cells.CellError as err:
         return ("error", (err.code, err.message))
     return ("blank", None) if value is BLANK else ("value", (type(value), repr(value)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -20,13 +21,13 @@ ERRORS = ["#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 TIME_AREA = Area(1, 1, 7, 3)  # A1:G3, as make_workbook lays a Time table of two rows
 
 
-def rewrite(path: Path, part: str, edit: object) -> Path:
+def rewrite(path: Path, part: str, edit: Callable[[bytes], bytes]) -> Path:
     """``path`` with one part's bytes replaced by ``edit(bytes)``, every other part kept."""
     with zipfile.ZipFile(path) as zin:
         parts = [(i, zin.read(i.filename)) for i in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in parts:
-            zout.writestr(info, edit(data) if info.filename == part else data)  # type: ignore[operator]
+            zout.writestr(info, edit(data) if info.filename == part else data)
     return path
 
 
