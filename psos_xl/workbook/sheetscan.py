@@ -35,6 +35,7 @@ _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c\s*>")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)<")
 _TEXT = re.compile(rb"<(?:[\w.-]+:)?t(?:\s[^>]*)?>([^<]*)<")
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f\b")
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
 _RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
@@ -359,13 +360,35 @@ def _walk(xml: bytes, start: int = 0) -> Iterator[tuple[int, int, dict[bytes, by
 
 
 def _error_cells(xml: bytes) -> ErrorCells:
+    """Each error cell of the sheet, found by its type attribute (``t="e"``) and placed by
+    its reference; a sheet whose error cells carry no reference is walked cell by cell."""
+    out: ErrorCells = {}
+    for m in _ERROR_TYPE.finditer(xml):
+        start = xml.rfind(b"<", 0, m.start())
+        tag = _TAG.match(xml, start)
+        if tag is None or tag[1] != b"c" or tag.end() < m.end():
+            continue  # not a cell's type: text that reads t="e", another element
+        where = _cell_ref(_attrs(tag[2]).get(b"r", b""))
+        if where is None:
+            return _error_cells_walking(xml)
+        end = _CELL_END.search(xml, tag.end())
+        inner = xml[tag.end() : end.start()] if end and not tag[2].endswith(b"/") else b""
+        out.setdefault(where[0], {})[where[1]] = _error_text(inner)
+    return out
+
+
+def _error_cells_walking(xml: bytes) -> ErrorCells:
     out: ErrorCells = {}
     for row, col, attrs, inner in _walk(xml):
         if attrs.get(b"t") == b"e":
-            m = _VALUE.search(inner)
-            text = _text(m[1]).strip() if m else ""
-            out.setdefault(row, {})[col] = text or "#ERROR"
+            out.setdefault(row, {})[col] = _error_text(inner)
     return out
+
+
+def _error_text(inner: bytes) -> str:
+    """The error an error cell holds, as Excel shows it (``#DIV/0!``)."""
+    m = _VALUE.search(inner)
+    return (_text(m[1]).strip() if m else "") or "#ERROR"
 
 
 def _last_row(xml: bytes) -> int | None:
