@@ -16,6 +16,7 @@ entity is ever expanded (calamine refuses a part that uses one before this runs)
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from psos_xl.workbook.sheetxml import Area, col_index
-from psos_xl.workbook.zipread import Members
+from psos_xl.workbook.zipread import Members, inflate
 
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # a row's or a cell's start tag, with or without a namespace prefix
@@ -41,7 +42,7 @@ _SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
 _RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
 _TABLE = re.compile(rb"<(?:[\w.-]+:)?table\b([^>]*)>")
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s([^>]*)>")
-_HEAD = 4096  # bytes of a sheet's part that hold its <dimension>, after a long <sheetPr>
+_HEAD = 2048  # bytes of a sheet's part that hold its <dimension>, after a long root tag
 _OFFICE_DOCUMENT = "/officeDocument"
 _WORKBOOK = "xl/workbook.xml"
 _TABLE_TYPE = "/table"
@@ -78,11 +79,6 @@ def _text(value: bytes) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def _escape(text: str) -> bytes:
-    """``text`` as an XML attribute spells it."""
-    return html.escape(text, quote=False).replace('"', "&quot;").encode("utf-8")
-
-
 def _prefixed(attrs: dict[bytes, bytes], name: bytes) -> bytes | None:
     """The attribute ``name`` under its namespace prefix (``r:id``, ``ns1:id``)."""
     for key, value in attrs.items():
@@ -105,6 +101,12 @@ def _relationship(folder: str, a: dict[bytes, bytes]) -> tuple[str, str, str] | 
     return _text(a.get(b"Id", b"")), _text(a.get(b"Type", b"")), full
 
 
+def _rels_of(part: str) -> str:
+    """The relationships part of ``part`` (``xl/_rels/workbook.xml.rels``)."""
+    folder, base = posixpath.split(part)
+    return f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+
+
 def _cell_ref(ref: bytes) -> tuple[int, int] | None:
     """``b"C7"`` → (row 7, column 2 0-based)."""
     m = _CELL_REF.match(ref)
@@ -121,6 +123,30 @@ def _area(ref: bytes) -> Area | None:
     return Area(min(c1, c2) + 1, min(r1, r2), max(c1, c2) + 1, max(r1, r2))
 
 
+@functools.lru_cache(maxsize=64)
+def _sheet_map(
+    book: str, stored: tuple[int, bytes], rels: tuple[int, bytes]
+) -> dict[str, tuple[str, str]]:
+    """Each sheet's name (casefolded) → (its name, its part), from the workbook part
+    ``book`` and its relationships, both as the zip stores them. Kept for the last
+    workbooks read: the timesheets of one template share these two parts byte for
+    byte, so a folder of them parses them once (read it, do not change it)."""
+    folder = posixpath.dirname(book)
+    ids: dict[str, str] = {}
+    for tag in _RELATIONSHIP.findall(inflate(book, *rels) if rels[1] else b""):
+        found = _relationship(folder, _attrs(tag))
+        if found is not None:
+            ids[found[0]] = found[2]
+    out: dict[str, tuple[str, str]] = {}
+    for tag in _SHEET.findall(inflate(book, *stored)):
+        a = _attrs(tag)
+        name, rid = _text(a.get(b"name", b"")), _prefixed(a, b"id")
+        part = ids.get(_text(rid)) if rid else None
+        if name and part:
+            out.setdefault(name.casefold(), (name, part))
+    return out
+
+
 class Package:
     """The zip package of one workbook, opened lazily, read part by part.
 
@@ -133,16 +159,14 @@ class Package:
         self.source = source
         self._members: Members | None = None
         self._opened = False
-        self._book: tuple[str, bytes] | None = None
         self._sheets: dict[str, tuple[str, str]] | None = None  # casefolded → (name, part)
         self._xml: dict[str, bytes] = {}
         self._errors: dict[str, ErrorCells] = {}
 
     # --- the parts ---------------------------------------------------------------------
 
-    def _part(self, name: str) -> bytes | None:
-        """A part's bytes by its name; None when the package has no such part or the
-        source is no zip."""
+    def _zip(self) -> Members | None:
+        """The package's members (None when the source is no zip), opened once."""
         if not self._opened:
             self._opened = True
             try:
@@ -150,17 +174,17 @@ class Package:
                 self._members = Members(data)
             except (zipfile.BadZipFile, OSError, ValueError, struct.error):
                 self._members = None
-        return self._members.read(name.lstrip("/")) if self._members is not None else None
+        return self._members
 
-    def _rels_part(self, part: str) -> tuple[str, bytes]:
-        """The folder of ``part`` and the bytes of its relationships part."""
-        folder, base = posixpath.split(part)
-        name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
-        return folder, self._part(name) or b""
+    def _part(self, name: str) -> bytes | None:
+        """A part's bytes by its name; None when the package has no such part."""
+        members = self._zip()
+        return members.read(name.lstrip("/")) if members is not None else None
 
     def _rels(self, part: str) -> list[tuple[str, str, str]]:
         """(id, type, target part) of each internal relationship of ``part``."""
-        folder, data = self._rels_part(part)
+        folder = posixpath.dirname(part)
+        data = self._part(_rels_of(part))
         out: list[tuple[str, str, str]] = []
         for tag in _RELATIONSHIP.findall(data or b""):
             found = _relationship(folder, _attrs(tag))
@@ -168,71 +192,35 @@ class Package:
                 out.append(found)
         return out
 
-    def _workbook(self) -> tuple[str, bytes] | None:
-        """The workbook part: its name and bytes."""
-        if self._book is None:
-            data = self._part(_WORKBOOK)
-            if data is not None:
-                self._book = (_WORKBOOK, data)
-            for _id, typ, target in self._rels("") if data is None else []:
-                if typ.endswith(_OFFICE_DOCUMENT):
-                    self._book = (target, self._part(target) or b"")
-                    break
-        return self._book
+    def _workbook_part(self) -> tuple[str, tuple[int, bytes]] | None:
+        """The workbook part's name and stored bytes (see :meth:`Members.stored`)."""
+        stored = self._part_stored(_WORKBOOK)
+        if stored is not None:
+            return _WORKBOOK, stored
+        for _i, typ, target in self._rels(""):
+            if typ.endswith(_OFFICE_DOCUMENT):
+                stored = self._part_stored(target)
+                return (target, stored) if stored is not None else None
+        return None
+
+    def _part_stored(self, name: str) -> tuple[int, bytes] | None:
+        members = self._zip()
+        return members.stored(name.lstrip("/")) if members is not None else None
 
     def sheet_part(self, sheet: str) -> str | None:
         """The part of the sheet named ``sheet`` (None: the package has none)."""
-        found = self._sheet_part_fast(sheet)
-        if found is not None:
-            return found
         named = self.sheets().get(sheet.casefold())
         return named[1] if named is not None else None
-
-    def _sheet_part_fast(self, sheet: str) -> str | None:
-        """The part of ``sheet`` found by searching for its name (as most files spell it),
-        without reading every sheet and relationship."""
-        book = self._workbook()
-        if book is None:
-            return None
-        name, data = book
-        spelt = b'name="%s"' % _escape(sheet)
-        pos = data.find(spelt)
-        while pos >= 0:
-            start, end = data.rfind(b"<", 0, pos), data.find(b">", pos)
-            m = _SHEET.match(data, start, end + 1)
-            if m is not None:
-                rid = _prefixed(_attrs(m[1]), b"id")
-                return self._target(name, rid) if rid else None
-            pos = data.find(spelt, pos + 1)
-        return None
-
-    def _target(self, part: str, rid: bytes) -> str | None:
-        """The part the relationship ``rid`` of ``part`` points at."""
-        folder, data = self._rels_part(part)
-        spelt = b'Id="%s"' % rid
-        pos = (data or b"").find(spelt)
-        if data and pos >= 0:  # as most files spell it
-            m = _RELATIONSHIP.match(data, data.rfind(b"<", 0, pos), data.find(b">", pos) + 1)
-            found = _relationship(folder, _attrs(m[1])) if m is not None else None
-            if found is not None and found[0] == _text(rid):
-                return found[2]
-        wanted = _text(rid)
-        return next((t for i, _typ, t in self._rels(part) if i == wanted), None)
 
     def sheets(self) -> dict[str, tuple[str, str]]:
         """Each sheet's name (casefolded) → (its name, its part), in workbook order."""
         if self._sheets is None:
             self._sheets = {}
-            found = self._workbook()
+            found = self._workbook_part()
             if found is not None:
-                book, data = found
-                ids = {rid: target for rid, _typ, target in self._rels(book)}
-                for tag in _SHEET.findall(data):
-                    a = _attrs(tag)
-                    name, rid = _text(a.get(b"name", b"")), _prefixed(a, b"id")
-                    part = ids.get(_text(rid)) if rid else None
-                    if name and part:
-                        self._sheets.setdefault(name.casefold(), (name, part))
+                book, stored = found
+                rels = self._part_stored(_rels_of(book))
+                self._sheets = dict(_sheet_map(book, stored, rels or (0, b"")))
         return self._sheets
 
     def sheet_xml(self, sheet: str) -> bytes:

@@ -68,6 +68,18 @@ class Members:
         entry = self._find(name)
         return self._inflate(name, entry) if entry is not None else None
 
+    def stored(self, name: str) -> tuple[int, bytes] | None:
+        """The member ``name`` as the zip stores it: (compression method, bytes), to be
+        inflated by :func:`inflate`; None when there is none."""
+        if self._fallback is not None:
+            whole = self.read(name)
+            return (_STORED, whole) if whole is not None else None
+        entry = self._find(name)
+        if entry is None:
+            return None
+        flags, method, _crc, csize, local = entry
+        return method, self._raw(name, flags, csize, local)
+
     def head(self, name: str, size: int) -> bytes | None:
         """The first ``size`` bytes (at most) of the member ``name``, inflating no more
         than that; None when there is none."""
@@ -130,16 +142,19 @@ class Members:
 
     def _inflate(self, name: str, entry: _Entry) -> bytes:
         flags, method, crc, csize, local = entry
-        raw = self._raw(name, flags, csize, local)
-        if method == _STORED:
-            out = raw
-        elif method == _DEFLATED:
-            try:
-                out = zlib.decompress(raw, -15)
-            except zlib.error as err:
-                raise zipfile.BadZipFile(f"{name}: {err}") from err
-        else:
-            raise zipfile.BadZipFile(f"{name}: compression method {method} is not supported")
+        out = inflate(name, method, self._raw(name, flags, csize, local))
         if zlib.crc32(out) != crc:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}")
         return out
+
+
+def inflate(name: str, method: int, raw: bytes) -> bytes:
+    """The bytes of the member ``name`` stored as ``raw`` with ``method``."""
+    if method == _STORED:
+        return raw
+    if method != _DEFLATED:
+        raise zipfile.BadZipFile(f"{name}: compression method {method} is not supported")
+    try:
+        return zlib.decompress(raw, -15)
+    except zlib.error as err:
+        raise zipfile.BadZipFile(f"{name}: {err}") from err
