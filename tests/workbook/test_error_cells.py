@@ -146,3 +146,17 @@ def test_an_error_in_the_marker_leaves_the_workbook_unread(tmp_path: Path, key: 
     loaded = read(path)
     assert loaded.state == INVALID
     assert found(loaded.issues) == [(Code.CELL_ERROR, f"ts.xlsx!_psos!B{row}")]
+
+
+def test_an_error_in_a_sheet_read_from_its_header_row_is_found_at_its_cell(
+    tmp_path: Path,
+) -> None:
+    rows = [TIME_HEADER, GOOD, [MON, "ACME-01", "D1", "SA", "#VALUE!", "Y", ""]]
+    path = make_workbook(
+        tmp_path / "ts.xlsx", "timesheet", {"Time": rows}, MARKER, 3, 2, as_tables=False
+    )
+    loaded = read(path)
+    assert found(loaded.issues) == [
+        (Code.CELL_ERROR, "ts.xlsx!Time!F5"),
+        (Code.TABLE_NOT_A_TABLE, "ts.xlsx!Time!B3"),
+    ]
