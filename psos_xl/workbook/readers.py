@@ -248,9 +248,12 @@ def parse(book: Book, expect: m.Kind | None = None) -> Loaded:
     try:
         return _parse(book, expect)
     except PartUnreadableError as err:
-        return Loaded(
-            book.kind, None, [unreadable(book.display, err)], UNREADABLE, dict(book.marker), err
-        )
+        issue = unreadable(book.display, err)
+        # kept without tracebacks, which would keep the workbook's frames alive
+        if err.__cause__ is not None:
+            err.__cause__.with_traceback(None)
+        error = err.with_traceback(None)
+        return Loaded(book.kind, None, [issue], UNREADABLE, dict(book.marker), error)
 
 
 def _parse(book: Book, expect: m.Kind | None) -> Loaded:
