@@ -67,9 +67,11 @@ def read_workbook(path: str, rel: str) -> ReadOutcome:
     try:
         workbook = pc.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
         # a broken zip member surfaces only when a sheet is read
-        loaded = parse(Book(file, rel, workbook))
+        loaded = parse(Book(file, rel, workbook, source=data))
     except Exception as err:  # calamine raises several unrelated types for bad files
         return _unreadable(rel, err)
+    if loaded.error is not None:  # a part of the package cannot be read
+        return _unreadable(rel, loaded.error)
     if loaded.state == IGNORED:  # sync keeps no issue of a workbook that is not its own
         return ReadOutcome(rel, st.st_size, st.st_mtime_ns, sha, IGNORED)
     return ReadOutcome(
