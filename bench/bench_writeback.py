@@ -1,11 +1,13 @@
 """Time write-back into a scope-sized workbook against an openpyxl load + save.
 
-    .venv/bin/python bench/bench_writeback.py [--rounds 20]
+    .venv/bin/python bench/bench_writeback.py [--rounds 20] [--huge-mb 1100]
 
 Builds a ~100 KB scope workbook (Deliverables, a Pricing sheet full of numbers and
 formulas, a Delivery table of 40 rows), then times :func:`write_table` alternating
 two row sets (so every round really writes) and openpyxl's load_workbook + save of
-the same file. Prints the medians and their ratio. Not a test.
+the same file. Prints the medians and their ratio. Then the same write-back into a
+copy of the workbook carrying an unreferenced part of ``--huge-mb`` MB of zeros
+(about 1 MB compressed; 0 skips it), with the peak memory it added. Not a test.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import shutil
 import statistics
 import tempfile
 import time
+import tracemalloc
+import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -65,6 +69,19 @@ def rows(n: int, shift: int) -> list[list[CellValue]]:
     return out
 
 
+def with_huge_part(src: Path, dst: Path, megabytes: int) -> Path:
+    """``src`` with an unreferenced part of zeros after its first members, streamed in."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for i, info in enumerate(zin.infolist()):
+            zout.writestr(info, zin.read(info))
+            if i == 3:
+                with zout.open("xl/embeddings/filler.bin", "w", force_zip64=True) as fh:
+                    block = bytes(1 << 20)
+                    for _ in range(megabytes):
+                        fh.write(block)
+    return dst
+
+
 def timed(fn: Callable[[int], None], rounds: int) -> float:
     samples = []
     for i in range(rounds):
@@ -77,6 +94,7 @@ def timed(fn: Callable[[int], None], rounds: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--huge-mb", type=int, default=1100)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="psos-bench-"))
     try:
@@ -104,6 +122,22 @@ def main() -> None:
         print(f"write_table, rows unchanged:    {noop * 1000:7.1f} ms (nothing written)")
         print(f"openpyxl load + save:           {theirs * 1000:7.1f} ms")
         print(f"ratio: {theirs / ours:.1f}x faster")
+        if args.huge_mb:
+            huge = with_huge_part(path, folder / "huge.xlsx", args.huge_mb)
+            start = time.perf_counter()
+            result = write_table(huge, "Delivery", DELIVERY.headers, sets[0])
+            took = time.perf_counter() - start
+            assert result.status == "written", result.message
+            tracemalloc.start()  # a second write, traced: tracing slows it down
+            result = write_table(huge, "Delivery", DELIVERY.headers, sets[1])
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            assert result.status == "written", result.message
+            size = huge.stat().st_size / 2**20
+            print(
+                f"write_table, {size:.1f} MB file with a {args.huge_mb} MB part: "
+                f"{took * 1000:7.1f} ms, peak Python memory {peak:.1f} MB"
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

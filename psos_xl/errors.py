@@ -45,6 +45,10 @@ class Code(StrEnum):
     NOT_A_DATE = "NOT_A_DATE"
     NOT_A_BOOLEAN = "NOT_A_BOOLEAN"
     NOT_TEXT = "NOT_TEXT"
+    # reading: what a cell or a sheet says beyond its values
+    CELL_ERROR = "CELL_ERROR"
+    ROW_OUTSIDE_TABLE = "ROW_OUTSIDE_TABLE"
+    TABLE_DUPLICATE = "TABLE_DUPLICATE"
     # catalog
     CATALOG_NOT_FOUND = "CATALOG_NOT_FOUND"
     DUPLICATE_RATE = "DUPLICATE_RATE"
@@ -151,6 +155,20 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.NOT_A_DATE: CodeInfo(_E, "A cell that must hold a date holds something else."),
     Code.NOT_A_BOOLEAN: CodeInfo(_E, "A Y/N cell holds something other than Y, N, TRUE or FALSE."),
     Code.NOT_TEXT: CodeInfo(_E, "A code cell holds a number or date where text is expected."),
+    Code.CELL_ERROR: CodeInfo(
+        _E,
+        "A cell holds an error value (#VALUE!, #DIV/0!, #N/A …), typed or left by its "
+        "formula; its row is left out.",
+    ),
+    Code.ROW_OUTSIDE_TABLE: CodeInfo(
+        _W,
+        "A row right below a table holds data but lies outside the table, so it is not read.",
+    ),
+    Code.TABLE_DUPLICATE: CodeInfo(
+        _E,
+        "Two Excel Tables carry the same name (names are case-insensitive); the workbook "
+        "is not read until one is renamed.",
+    ),
     Code.CATALOG_NOT_FOUND: CodeInfo(
         _E, "No catalog workbook was found for a check that needs one."
     ),

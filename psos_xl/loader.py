@@ -35,7 +35,7 @@ from psos_xl.rules import catalog as catalog_rules
 from psos_xl.rules import scope as scope_rules
 from psos_xl.rules import timesheet as timesheet_rules
 from psos_xl.workbook.reader import Book, open_book
-from psos_xl.workbook.readers import OK, Loaded, parse, read
+from psos_xl.workbook.readers import OK, UNREADABLE, Loaded, parse, read
 from psos_xl.workspace import limits_of, located, name_of, path_at, workbooks_below
 
 Model = m.Catalog | m.Scope | m.Timesheet
@@ -213,14 +213,17 @@ class Folder:
         if self._catalog_override is not None:
             return self._catalog_override
         if self._catalog_context is None:
-            catalogs = self._of_kind(m.Kind.CATALOG)
+            # a catalog that cannot be read at all is not there (sync keeps none of it
+            # from an empty store); one that reads but not whole counts with no rows
+            catalogs = [
+                r for r in self._of_kind(m.Kind.CATALOG) if self.load(r).state != UNREADABLE
+            ]
             whole = [r for r in catalogs if self.load(r).state == OK]
             catalog: m.Catalog | None = None
             model = self.load(whole[0]).model if whole else None
             if isinstance(model, m.Catalog):
                 catalog = without_rejected(model, self.checked(whole[0]))
             elif catalogs:
-                # a catalog that does not read whole counts with none of its rows
                 catalog = m.Catalog(workbook=catalogs[0])
             note = "" if catalog is not None else NO_CATALOG
             self._catalog_context = RuleContext(catalog=catalog, catalog_note=note)

@@ -155,6 +155,7 @@ class ActualRow(Row):
     bias_pct: Decimal | None = None
     calibrated_hours: Decimal | None = None
     updated_at: str = ""
+    catalog_weight: Decimal | None = None  # k of CalibratedHours
 
 
 class CatalogSettings(BaseModel):
@@ -165,8 +166,9 @@ class CatalogSettings(BaseModel):
     currency: str = "EUR"
     fixed_fee_contingency: Decimal = Decimal("0.10")
     target_margin: Decimal = Decimal("0.35")
-    calibration_prior: Decimal = Decimal(3)
+    calibration_prior: Decimal | None = None  # None: k is learned from the firm's history
     calibration_min_deliveries: int = 3
+    accuracy_min_history: int = 5
 
 
 class Catalog(BaseModel):

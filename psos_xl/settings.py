@@ -19,6 +19,7 @@ class SettingDef:
     type: type
     default: Any
     help: str
+    optional: bool = False  # missing or blank is no warning: the default is meant
 
 
 CATALOG_SETTINGS: tuple[SettingDef, ...] = (
@@ -41,9 +42,11 @@ CATALOG_SETTINGS: tuple[SettingDef, ...] = (
         "CalibrationPrior",
         "calibration_prior",
         Decimal,
-        Decimal(3),
-        "k: how many deliveries' worth of weight the catalog's own hours keep against "
-        "history in CalibratedHours = (k × catalog + n × P50) / (k + n).",
+        None,
+        "Blank: k is learned from the firm's history (empirical Bayes). A number fixes k, "
+        "the deliveries' worth of weight the catalog's own hours keep against history in "
+        "CalibratedHours = (k × catalog + n × P50) / (k + n).",
+        optional=True,
     ),
     SettingDef(
         "CalibrationMinDeliveries",
@@ -51,6 +54,15 @@ CATALOG_SETTINGS: tuple[SettingDef, ...] = (
         int,
         3,
         "Completed deliveries of a SKU × role needed before P50/P80 pricing uses history.",
+    ),
+    SettingDef(
+        "AccuracyMinHistory",
+        "accuracy_min_history",
+        int,
+        5,
+        "N of psos report accuracy's summary over the deliveries that had at least N "
+        "earlier deliveries of the same SKU × role.",
+        optional=True,
     ),
 )
 
@@ -92,13 +104,14 @@ WORKSPACE_SETTINGS: tuple[WorkspaceSettingDef, ...] = (
     WorkspaceSettingDef(
         "max_unzipped_mb",
         "500",
-        "Largest size, in MB, the parts of one workbook may uncompress to together.",
+        "Largest size, in MB, the parts a reader parses (sheets, tables, shared strings, "
+        "styles) may uncompress to together; a part nothing refers to is never inflated.",
     ),
     WorkspaceSettingDef(
         "max_ratio",
         "100",
-        "Highest compression ratio of a part over 1 MB uncompressed; above it the "
-        "workbook is FILE_SUSPICIOUS (a zip bomb).",
+        "Highest compression ratio of a part a reader parses, over 1 MB uncompressed; "
+        "above it the workbook is FILE_SUSPICIOUS (a zip bomb).",
     ),
     WorkspaceSettingDef("max_parts", "10000", "Most parts (files inside the zip) of one workbook."),
     WorkspaceSettingDef(

@@ -7,9 +7,12 @@ workspace's **store**, so sync must have run; nothing is read from the workbooks
   (:func:`psos_xl.store.queries.load_scopes`) and the hours booked on them
   (:func:`psos_xl.store.queries.booked_hours`): the same rows sync calibrates from;
 - the catalog as stored (:func:`psos_xl.store.queries.load_catalog`): its Services hours
-  are the static estimate, its CalibrationPrior the k of the calibrated one;
+  are the static estimate; its settings say how pricing uses history (CalibrationPrior,
+  CalibrationMinDeliveries) and the N of the summary after N earlier deliveries
+  (AccuracyMinHistory);
 - each engagement's StartDate from its stored scope: the order of the time-ordered
-  backtest (:func:`psos_xl.learning.accuracy`).
+  backtest (:func:`psos_xl.learning.accuracy`), whose calibrated estimate is what pricing
+  on P50 would have used for each delivery when its engagement was scoped.
 
 The store is what sync validated, so a row sync rejected is not counted, and the figures
 are the ones the catalog's Actuals table was calibrated from.
@@ -42,6 +45,7 @@ from psos_xl.learning import (
     Delivery,
     accuracy,
     accuracy_curve,
+    backtest,
     delivered,
 )
 from psos_xl.learning.memory import Match, like_scope, rank_closest
@@ -77,9 +81,11 @@ class AccuracyResult:
     deliveries: int
     report: AccuracyReport
     curve: list[CurvePoint]
+    min_deliveries: int = 3  # CalibrationMinDeliveries: when pricing starts using history
 
     def to_json(self) -> dict[str, Any]:
         data = self.report.to_json()
+        data["calibration_min_deliveries"] = self.min_deliveries
         data["engagements"] = self.engagements
         data["deliveries"] = self.deliveries
         data["curve"] = [
@@ -139,12 +145,14 @@ def workspace_accuracy(root: Path, store_url_override: str | None = None) -> Acc
         catalog, deliveries = store_deliveries(store)
     finally:
         store.close()
+    judged = backtest(catalog, deliveries)
     return AccuracyResult(
         workspace=ws.root,
         engagements=len({d.engagement for d in deliveries}),
         deliveries=len(deliveries),
-        report=accuracy(catalog, deliveries),
-        curve=accuracy_curve(deliveries, catalog),
+        report=accuracy(catalog, deliveries, judged),
+        curve=accuracy_curve(deliveries, catalog, judged),
+        min_deliveries=catalog.settings.calibration_min_deliveries,
     )
 
 

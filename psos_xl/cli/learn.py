@@ -102,6 +102,8 @@ def render_accuracy(result: Any) -> None:
             style=style,
         )
     out.print(table)
+    out.print()
+    render_after(result)
     curve = Table(
         title="Median |RE| by earlier deliveries of the same SKU × role",
         title_justify="left",
@@ -115,11 +117,66 @@ def render_accuracy(result: Any) -> None:
         curve.add_row(str(point.prior), _pct(point.catalog), _pct(point.calibrated))
     out.print()
     out.print(curve)
+    if report.prior is None:
+        k = "k learned from the firm's history (the Actuals table's CatalogWeight)"
+    else:
+        k = f"k = CalibrationPrior = {report.prior.normalize()}"
     out.print(
-        f"RE = (actual − estimate) / actual, positive when the estimate was too low; "
-        f"calibrated = (k × catalog + n × P50) / (k + n), k = {report.prior.normalize()}, over the "
-        "engagements that started earlier."
+        "RE = (actual − estimate) / actual, positive when the estimate was too low. "
+        "Calibrated = what pricing on P50 would have used when the engagement was scoped: "
+        f"CalibratedHours = (k × catalog + n × P50) / (k + n), {k}, from the engagements "
+        f"that started earlier, once a SKU × role had {result.min_deliveries} deliveries "
+        "(CalibrationMinDeliveries); the catalog's hours before."
     )
+
+
+def render_after(result: Any) -> None:
+    """Per SKU and overall, over the deliveries with at least N earlier ones: n, median
+    |RE|, bias and PRED(25) of both estimates."""
+    from rich import box
+    from rich.table import Table
+
+    from psos_xl.learning import ALL
+
+    out = console()
+    report = result.report
+    least = report.min_history
+    rows = [r for r in report.after if r.catalog.n]
+    if not rows:
+        out.print(
+            f"No delivery had {least} earlier deliveries of its SKU × role yet "
+            "(AccuracyMinHistory)."
+        )
+        return
+    table = Table(
+        title=f"After at least {least} earlier deliveries of the same SKU × role",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("SKU")
+    table.add_column("n", justify="right")
+    for who in ("Catalog", "Calibrated"):
+        table.add_column(f"{who}\nmedian |RE|", justify="right")
+        table.add_column("\nBias", justify="right")
+        table.add_column("\nPRED(25)", justify="right")
+    for row in rows:
+        total = row.sku == ALL
+        if total:
+            table.add_section()
+        table.add_row(
+            "Total" if total else row.sku,
+            str(row.catalog.n),
+            _pct(row.catalog.median_abs),
+            _pct(row.catalog.bias, signed=True),
+            _pct(row.catalog.pred25),
+            _pct(row.calibrated.median_abs),
+            _pct(row.calibrated.bias, signed=True),
+            _pct(row.calibrated.pred25),
+            style="bold" if total else "",
+        )
+    out.print(table)
 
 
 def show_from_memory(made: FromMemory) -> None:

@@ -131,7 +131,6 @@ _SETTINGS = CatalogSettings(
     currency=CURRENCY,
     fixed_fee_contingency=Decimal("0.12"),
     target_margin=Decimal("0.35"),
-    calibration_prior=Decimal(3),
     calibration_min_deliveries=3,
 )
 

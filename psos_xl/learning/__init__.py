@@ -10,9 +10,10 @@ hands back rows of the catalog's ``Actuals`` table and accuracy reports.
     curve = accuracy_curve(deliveries, catalog)                    # by history length
 
 :mod:`.deliveries` normalises each delivery to one unit at Medium with no risk;
+:mod:`.weight` learns the calibration weight k from the firm's history;
 :mod:`.calibrate` computes P50/P80, errors and CalibratedHours per SKU × role;
-:mod:`.accuracy` judges the catalog's and the calibrated estimates in a time-ordered
-backtest.
+:mod:`.accuracy` judges the catalog's estimates and the ones pricing would have used in
+a time-ordered backtest.
 """
 
 from psos_xl.learning.accuracy import (
@@ -23,6 +24,8 @@ from psos_xl.learning.accuracy import (
     AccuracyRow,
     CurvePoint,
     Judged,
+    Summary,
+    SummaryRow,
     accuracy,
     accuracy_curve,
     backtest,
@@ -30,13 +33,15 @@ from psos_xl.learning.accuracy import (
 from psos_xl.learning.calibrate import (
     actual_row,
     calibrate,
-    calibrated_hours,
+    learn,
     mean,
     median,
     quantile,
     round4,
 )
 from psos_xl.learning.deliveries import Delivery, delivered
+from psos_xl.learning.weight import Weights, weights
+from psos_xl.pricing.estimate import calibrated_hours
 
 __all__ = [
     "ALL",
@@ -47,6 +52,9 @@ __all__ = [
     "CurvePoint",
     "Delivery",
     "Judged",
+    "Summary",
+    "SummaryRow",
+    "Weights",
     "accuracy",
     "accuracy_curve",
     "actual_row",
@@ -54,8 +62,10 @@ __all__ = [
     "calibrate",
     "calibrated_hours",
     "delivered",
+    "learn",
     "mean",
     "median",
     "quantile",
     "round4",
+    "weights",
 ]

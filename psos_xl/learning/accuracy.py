@@ -1,14 +1,17 @@
-"""Estimation accuracy: how good the catalog's estimates were, and calibration's would have been.
+"""Estimation accuracy: how good the catalog's estimates were, and the calibrated ones.
 
 For every delivery, two estimates of one unit at Medium with no risk are judged by
 RE = (actual − estimate) / actual (DESIGN §5):
 
 - **catalog**: the catalog's hours for the SKU × role (:attr:`Delivery.catalog_hours`);
-- **calibrated**: a time-ordered backtest. The delivery is estimated only with what was
-  known when its engagement was scoped: the deliveries of the same SKU × role from
-  engagements with an **earlier StartDate** are its history, and the estimate is
-  CalibratedHours = (k × catalog + n × P50) / (k + n) over that history with the catalog's
-  k (rounded as the Actuals table rounds). No history: the catalog's hours.
+- **calibrated**: the hours pricing on the P50 basis would have used for the delivery at
+  the time it was scoped, in a time-ordered backtest. The deliveries of engagements with
+  an **earlier StartDate** are what was known then: the Actuals table is calibrated from
+  them (:func:`~psos_xl.learning.calibrate.actuals_as_of`: what
+  :func:`~psos_xl.learning.calibrate.calibrate` gives, k learned from that history too),
+  and pricing's own rule picks the value (:func:`psos_xl.pricing.estimate.history_base`):
+  CalibratedHours once the SKU × role has CalibrationMinDeliveries deliveries, else the
+  catalog's hours.
 
 Why start dates: a scope records no completion date other than its planned EndDate, and
 the order in which engagements started is the order in which they were estimated. It is
@@ -17,29 +20,36 @@ one was scoped); requiring an earlier EndDate instead would leave most overlappi
 engagements of a small firm without any history. Engagements starting on the same day do
 not see each other; a delivery without a StartDate has no history and is nobody's.
 
-The backtest's calibrated value is the formula itself, whatever n: pricing waits for
-CalibrationMinDeliveries before using it, and :func:`accuracy_curve` shows by history
-length whether that wait is right.
-
 Per SKU and per SKU × role: n, MMRE = mean |RE|, PRED(25) = share of deliveries with
-|RE| ≤ 0.25, bias = mean RE. Fractions rounded half-up to 4 decimals (0.1234 = 12.34 %).
+|RE| ≤ 0.25, bias = mean RE. And the figure a partner asks ("once we have done it N
+times, how good are we?"): per SKU and overall, over the deliveries with at least N =
+AccuracyMinHistory earlier deliveries of the same SKU × role, n, median |RE|, bias and
+PRED(25) (:class:`Summary`). :func:`accuracy_curve` gives median |RE| by history length.
+Fractions rounded half-up to 4 decimals (0.1234 = 12.34 %).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from psos_xl.learning.calibrate import calibrated_hours, group, mean, median, quantile, round4
+from psos_xl.learning.calibrate import actuals_as_of, mean, median, round4
 from psos_xl.learning.deliveries import Delivery
-from psos_xl.models import Catalog
-from psos_xl.pricing.money import dec_str, round2
+from psos_xl.models import Catalog, EstimateBasis
+from psos_xl.pricing.estimate import LineBasis, history_base
+from psos_xl.pricing.money import dec_str
 
 PRED_LIMIT = Decimal("0.25")
 ALL = "(all)"  # the Role cell of a row over all of a SKU's roles, or SKU and Role of the total
-_HALF = Decimal("0.5")
+CALIBRATED = (
+    "the hours pricing on P50 would have used when the engagement was scoped: "
+    "CalibratedHours of the Actuals calibrated from the engagements that started earlier, "
+    "once the SKU × role had CalibrationMinDeliveries deliveries, else the catalog's hours"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,7 @@ class Judged:
     catalog_re: Decimal
     calibrated_estimate: Decimal
     calibrated_re: Decimal
+    basis: LineBasis = LineBasis.CATALOG  # what pricing used: P50 or Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +92,60 @@ class Accuracy:
             "mmre": _opt(self.mmre),
             "pred25": _opt(self.pred25),
             "bias": _opt(self.bias),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """n, median |RE|, bias (mean RE) and PRED(25) of one estimate (None when n = 0)."""
+
+    n: int
+    median_abs: Decimal | None
+    bias: Decimal | None
+    pred25: Decimal | None
+
+    @classmethod
+    def of(cls, errors: Sequence[Decimal]) -> Summary:
+        if not errors:
+            return cls(0, None, None, None)
+        within = sum(1 for e in errors if abs(e) <= PRED_LIMIT)
+        return cls(
+            n=len(errors),
+            median_abs=round4(median([abs(e) for e in errors])),
+            bias=round4(mean(errors)),
+            pred25=round4(Decimal(within) / len(errors)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "median_abs_re": _opt(self.median_abs),
+            "bias": _opt(self.bias),
+            "pred25": _opt(self.pred25),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """Both estimates summarised over one SKU's deliveries (or all, SKU ``(all)``)."""
+
+    sku: str
+    catalog: Summary
+    calibrated: Summary
+
+    @classmethod
+    def of(cls, sku: str, judged: Sequence[Judged]) -> SummaryRow:
+        return cls(
+            sku=sku,
+            catalog=Summary.of([j.catalog_re for j in judged]),
+            calibrated=Summary.of([j.calibrated_re for j in judged]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "catalog": self.catalog.to_json(),
+            "calibrated": self.calibrated.to_json(),
         }
 
 
@@ -130,21 +195,31 @@ class AccuracyRow:
 
 @dataclass(frozen=True, slots=True)
 class AccuracyReport:
-    """Accuracy per SKU and per SKU × role (catalog Services order), and in total."""
+    """Accuracy per SKU and per SKU × role (catalog Services order), and in total; and
+    the summary over deliveries with at least ``min_history`` earlier ones (``after``:
+    per SKU, then the total as SKU ``(all)``)."""
 
-    prior: Decimal  # k
+    prior: Decimal | None  # CalibrationPrior; None: k learned from the history
     total: AccuracyRow
     by_sku: tuple[AccuracyRow, ...]
     by_sku_role: tuple[AccuracyRow, ...]
+    min_history: int = 5
+    after: tuple[SummaryRow, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "calibration_prior": dec_str(self.prior),
+            "calibration_prior": None if self.prior is None else dec_str(self.prior),
             "history": "deliveries of engagements with an earlier StartDate",
+            "calibrated": CALIBRATED,
             "pred_limit": dec_str(PRED_LIMIT),
             "total": self.total.to_json(),
             "by_sku": [r.to_json() for r in self.by_sku],
             "by_sku_role": [r.to_json() for r in self.by_sku_role],
+            "min_history": self.min_history,
+            "after_min_history": {
+                "total": next((r.to_json() for r in self.after if r.sku == ALL), None),
+                "by_sku": [r.to_json() for r in self.after if r.sku != ALL],
+            },
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -167,39 +242,63 @@ class CurvePoint(NamedTuple):
 
 def backtest(catalog: Catalog, deliveries: Sequence[Delivery]) -> list[Judged]:
     """Every delivery judged, in the order given (see the module docstring)."""
-    k = catalog.settings.calibration_prior
-    by_key = group(deliveries)
+    settings = catalog.settings
+    actuals = actuals_as_of(catalog, deliveries)
+    earlier = _earlier_counts(deliveries)
     out: list[Judged] = []
-    for d in deliveries:
-        history = [
-            x.normalised
-            for x in by_key[d.key]
-            if d.start_date is not None and x.start_date is not None and x.start_date < d.start_date
-        ]
-        p50 = round2(quantile(history, _HALF)) if history else None
-        calibrated = calibrated_hours(round2(d.catalog_hours), p50, len(history), k)
+    for i, d in enumerate(deliveries):
+        row = actuals.get(d.start_date, {}).get(d.key) if d.start_date is not None else None
+        hours, basis = history_base(
+            d.catalog_hours,
+            row,
+            EstimateBasis.P50,
+            settings.calibration_min_deliveries,
+            settings.calibration_prior,
+        )
         out.append(
             Judged(
                 delivery=d,
-                prior=len(history),
+                prior=earlier[i],
                 catalog_estimate=d.catalog_hours,
                 catalog_re=d.relative_error(d.catalog_hours),
-                calibrated_estimate=calibrated,
-                calibrated_re=d.relative_error(calibrated),
+                calibrated_estimate=hours,
+                calibrated_re=d.relative_error(hours),
+                basis=basis,
             )
         )
     return out
 
 
-def accuracy(catalog: Catalog, deliveries: Sequence[Delivery]) -> AccuracyReport:
-    """MMRE, PRED(25) and bias of the catalog and the backtested calibrated estimates."""
-    judged = backtest(catalog, deliveries)
+def _earlier_counts(deliveries: Sequence[Delivery]) -> list[int]:
+    """Per delivery: the deliveries of the same SKU × role from earlier engagements."""
+    starts: dict[tuple[str, str], list[date]] = {}
+    for d in deliveries:
+        if d.start_date is not None:
+            starts.setdefault(d.key, []).append(d.start_date)
+    for dates in starts.values():
+        dates.sort()
+    return [
+        bisect_left(starts[d.key], d.start_date) if d.start_date is not None else 0
+        for d in deliveries
+    ]
+
+
+def accuracy(
+    catalog: Catalog, deliveries: Sequence[Delivery], judged: Sequence[Judged] | None = None
+) -> AccuracyReport:
+    """MMRE, PRED(25) and bias of the catalog and the backtested calibrated estimates,
+    and the summary after AccuracyMinHistory earlier deliveries. ``judged``: the
+    :func:`backtest` of ``deliveries`` when the caller has it already."""
+    judged = backtest(catalog, deliveries) if judged is None else judged
     order = _order(catalog, (j.delivery.key for j in judged))
     by_key: dict[tuple[str, str], list[Judged]] = {}
     for j in judged:
         by_key.setdefault(j.delivery.key, []).append(j)
     keys = sorted(by_key, key=lambda key: order[key])
     skus = list(dict.fromkeys(sku for sku, _ in keys))
+    least = catalog.settings.accuracy_min_history
+    seasoned = [j for j in judged if j.prior >= least]
+    after = [SummaryRow.of(sku, [j for j in seasoned if j.delivery.sku == sku]) for sku in skus]
     return AccuracyReport(
         prior=catalog.settings.calibration_prior,
         total=AccuracyRow.of(ALL, ALL, judged),
@@ -207,19 +306,23 @@ def accuracy(catalog: Catalog, deliveries: Sequence[Delivery]) -> AccuracyReport
             AccuracyRow.of(sku, ALL, [j for j in judged if j.delivery.sku == sku]) for sku in skus
         ),
         by_sku_role=tuple(AccuracyRow.of(sku, role, by_key[(sku, role)]) for sku, role in keys),
+        min_history=least,
+        after=(*(r for r in after if r.catalog.n), SummaryRow.of(ALL, seasoned)),
     )
 
 
-def accuracy_curve(deliveries: Sequence[Delivery], catalog: Catalog) -> list[CurvePoint]:
+def accuracy_curve(
+    deliveries: Sequence[Delivery], catalog: Catalog, judged: Sequence[Judged] | None = None
+) -> list[CurvePoint]:
     """Median |RE| of the catalog and calibrated estimates by history length.
 
     A point per number of earlier deliveries of the same SKU × role that some delivery had
     (0, 1, 2, …), over all SKUs and roles: whether more history makes the calibrated
     estimate better than the catalog's. Medians as :func:`quantile` at 0.5, rounded to 4
-    decimals; sorted by history length.
+    decimals; sorted by history length. ``judged`` as for :func:`accuracy`.
     """
     by_prior: dict[int, list[Judged]] = {}
-    for j in backtest(catalog, deliveries):
+    for j in backtest(catalog, deliveries) if judged is None else judged:
         by_prior.setdefault(j.prior, []).append(j)
     return [
         CurvePoint(

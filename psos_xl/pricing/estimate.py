@@ -11,16 +11,20 @@ Which number ``base(s, r)`` is depends on the estimate basis:
 - ``P50``: the Actuals row's **CalibratedHours**, ``(k × catalog + n × P50) / (k + n)``,
   rather than the raw P50Hours. P50 is the "expected effort" basis, and the calibrated
   value is the best expected estimate psos has: the catalog's own hours keep the weight
-  of k = CalibrationPrior deliveries against the n delivered ones, so a handful of unusual
-  deliveries cannot swing a price on their own. An Actuals row with P50Hours but no
-  CalibratedHours (typed by hand, or from an older sync) gets the same formula applied.
-- ``P80``: the Actuals row's **P80Hours** as it is. P80 is the conservative basis a
-  partner picks to protect a fixed price; pulling it back towards the catalog's
-  medium estimate would undo the reason for choosing it.
+  of k deliveries against the n delivered ones (k learned from the firm's history, or
+  CalibrationPrior when set; see :mod:`psos_xl.learning.weight`). An Actuals row with
+  P50Hours but no CalibratedHours (typed by hand, or from an older sync) gets the same
+  formula applied, with the row's CatalogWeight, else CalibrationPrior, else
+  :data:`FALLBACK_PRIOR`.
+- ``P80``: the Actuals row's **P80Hours** as it is: the 80th percentile of the same
+  calibrated distribution, the conservative basis a partner picks to protect a fixed
+  price.
 
 Either history value is used only when its row has at least CalibrationMinDeliveries
 deliveries and the value is present; otherwise the catalog's hours are used and the
 line says so (its basis is ``Catalog``). Overridden lines say ``Override``.
+:func:`history_base` is that decision, in one place: pricing and the accuracy backtest
+(what pricing would have used for a delivery at the time) both call it.
 
 Problems never stop the estimate; each becomes an :class:`~psos_xl.errors.Issue` at
 the deliverable's cell and the rest is still estimated:
@@ -63,6 +67,8 @@ DEFAULT_COMPLEXITY: dict[str, Decimal] = {
     MEDIUM: Decimal(1),
     "high": Decimal("1.5"),
 }
+# k when the Actuals row does not say and CalibrationPrior is not set (a row typed by hand)
+FALLBACK_PRIOR = Decimal(3)
 
 
 class LineBasis(StrEnum):
@@ -109,7 +115,7 @@ class _Base:
     uplifts: dict[str, Decimal]
     actuals: dict[tuple[str, str], ActualRow]
     min_deliveries: int
-    prior: Decimal
+    prior: Decimal | None
 
     @classmethod
     def index(cls, catalog: Catalog, basis: EstimateBasis) -> _Base:
@@ -134,23 +140,41 @@ class _Base:
     def base(self, line: ServiceLine) -> tuple[Decimal, LineBasis]:
         """base(s, r) for the basis, falling back to the catalog's hours."""
         row = self.actuals.get((line.sku, line.role))
-        if row is None or row.deliveries < self.min_deliveries:
-            return line.hours, LineBasis.CATALOG
-        if self.basis is EstimateBasis.P80:
-            value = row.p80_hours
-        else:
-            value = row.calibrated_hours
-            if value is None and row.p50_hours is not None:
-                n = Decimal(row.deliveries)
-                weight = self.prior + n
-                value = (
-                    (self.prior * line.hours + n * row.p50_hours) / weight
-                    if weight
-                    else row.p50_hours
-                )
-        if value is None:
-            return line.hours, LineBasis.CATALOG
-        return value, LineBasis(self.basis.value)
+        return history_base(line.hours, row, self.basis, self.min_deliveries, self.prior)
+
+
+def calibrated_hours(catalog_hours: Decimal, p50: Decimal | None, n: int, k: Decimal) -> Decimal:
+    """(k × catalog + n × P50) / (k + n), rounded to 2 decimals; the catalog's hours when
+    there is no history (n = 0, no P50) or no weight at all (k + n = 0)."""
+    weight = k + n
+    if n <= 0 or p50 is None or weight <= ZERO:
+        return round2(catalog_hours)
+    return round2((k * catalog_hours + n * p50) / weight)
+
+
+def history_base(
+    catalog_hours: Decimal,
+    row: ActualRow | None,
+    basis: EstimateBasis,
+    min_deliveries: int,
+    prior: Decimal | None = None,
+) -> tuple[Decimal, LineBasis]:
+    """base(s, r) of one SKU × role on ``basis``: the Actuals ``row``'s calibrated value
+    (P50 basis) or P80Hours (P80 basis) once the row has ``min_deliveries`` deliveries,
+    else ``catalog_hours`` (basis ``Catalog``). ``prior`` is CalibrationPrior, used only
+    for a row without CalibratedHours and CatalogWeight."""
+    if basis is EstimateBasis.CATALOG or row is None or row.deliveries < min_deliveries:
+        return catalog_hours, LineBasis.CATALOG
+    if basis is EstimateBasis.P80:
+        value = row.p80_hours
+    else:
+        value = row.calibrated_hours
+        if value is None and row.p50_hours is not None:
+            k = next(w for w in (row.catalog_weight, prior, FALLBACK_PRIOR) if w is not None)
+            value = calibrated_hours(catalog_hours, row.p50_hours, row.deliveries, k)
+    if value is None:
+        return catalog_hours, LineBasis.CATALOG
+    return value, LineBasis(basis.value)
 
 
 def estimate(catalog: Catalog, scope: Scope, basis: EstimateBasis | None = None) -> Estimate:

@@ -189,7 +189,7 @@ def settings_present(catalog: Catalog, ctx: RuleContext) -> list[Issue]:
     issues: list[Issue] = []
     for d in CATALOG_SETTINGS:
         row = rows.get(d.key.casefold())
-        if row is not None and row.value.strip():
+        if (row is not None and row.value.strip()) or d.optional:
             continue
         default = fmt(d.default)
         if row is None:

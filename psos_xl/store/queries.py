@@ -18,6 +18,14 @@ bookings              time per person × day × engagement × deliverable × rol
                       billable (:class:`~psos_xl.pricing.booked.Booking`)
 expense_items         the stored expenses (:class:`~psos_xl.pricing.booked.ExpenseItem`)
 writeback_targets     the workbooks write-back may write: path and the hash sync read
+workbook_states       the workbooks of some statuses: path, kind, status, last read
+standing_rejects      every stored reject with its workbook (:class:`Reject`)
+standing_conflicts    every conflicted copy with the workbook counted instead
+running_runs          the sync runs recorded as still running (:class:`SyncRun`)
+last_finished_run     the newest sync run that ended, how it ended
+integrity             what is damaged in the store itself (``PRAGMA integrity_check``
+                      on SQLite; every table read through on PostgreSQL)
+orphan_rows           rows whose workbook the store has no record of
 ====================  ==============================================================
 
 Only valid rows are stored (sync keeps rejected ones apart), so nothing here filters
@@ -28,10 +36,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, func, inspect, select, sql
+from sqlalchemy.exc import DBAPIError
 
 from psos_xl import models as m
 from psos_xl.pricing.booked import Booking, ExpenseItem
@@ -40,30 +50,45 @@ from psos_xl.store.base import HOLDING
 from psos_xl.store.rows import model_of
 from psos_xl.store.schema import (
     complexity,
+    conflicts,
     deliverables,
     expenses,
+    metadata,
     overrides,
     people,
+    rejects,
     risks,
     roles,
     scopes,
     services,
     settings,
+    sync_runs,
     time_entries,
     workbooks,
 )
 
 __all__ = [
     "Booking",
+    "Conflict",
     "ExpenseItem",
     "Hours",
+    "Reject",
+    "SyncRun",
     "Target",
+    "WorkbookState",
     "booked_hours",
     "bookings",
     "expense_items",
+    "integrity",
+    "last_finished_run",
     "load_catalog",
     "load_engagements",
     "load_scopes",
+    "orphan_rows",
+    "running_runs",
+    "standing_conflicts",
+    "standing_rejects",
+    "workbook_states",
     "writeback_targets",
 ]
 
@@ -223,3 +248,180 @@ def writeback_targets(conn: Connection) -> dict[str, Target]:
     wb = workbooks
     rows = conn.execute(select(wb.c.path, wb.c.sha256).where(wb.c.status == "ok"))
     return {r.path: Target(r.path, r.sha256) for r in rows if r.sha256}
+
+
+# --- the state of the folder, as the last sync left it --------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkbookState:
+    """A workbook's record: its path in the store, kind, status (:mod:`.schema`) and
+    when it was last read."""
+
+    path: str
+    kind: str | None
+    status: str
+    last_read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A stored issue of a workbook, reported on every sync until it is fixed."""
+
+    path: str
+    code: str
+    severity: str
+    location: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A conflicted copy: a second workbook for ``ident``; ``kept_path`` is counted."""
+
+    ident: str
+    person: str | None
+    week: date | None
+    kept_path: str
+    conflicting_path: str
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One recorded sync run (``status``: running, ok, issues or failed)."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    pid: int
+    host: str | None
+
+
+def workbook_states(conn: Connection, statuses: Collection[str]) -> list[WorkbookState]:
+    """The workbooks whose status is in ``statuses``, by path."""
+    wb = workbooks
+    query = (
+        select(wb.c.path, wb.c.kind, wb.c.status, wb.c.last_read_at)
+        .where(wb.c.status.in_(list(statuses)))
+        .order_by(wb.c.path)
+    )
+    return [WorkbookState(*row) for row in conn.execute(query)]
+
+
+def standing_rejects(conn: Connection, severity: str | None = None) -> list[Reject]:
+    """The stored rejects (of one ``severity`` when given), by workbook path, then in
+    the order they were stored (the workbook's order)."""
+    rj = rejects
+    query = select(rj.c.path, rj.c.code, rj.c.severity, rj.c.location, rj.c.message)
+    if severity is not None:
+        query = query.where(rj.c.severity == severity)
+    return [Reject(*row) for row in conn.execute(query.order_by(rj.c.path, rj.c.id))]
+
+
+def standing_conflicts(conn: Connection) -> list[Conflict]:
+    """Every conflicted copy the store holds, by the copy's path."""
+    cf = conflicts
+    query = select(
+        cf.c.ident, cf.c.person, cf.c.week, cf.c.kept_path, cf.c.conflicting_path
+    ).order_by(cf.c.conflicting_path)
+    return [Conflict(*row) for row in conn.execute(query)]
+
+
+def _runs(conn: Connection, query: Any) -> list[SyncRun]:
+    r = sync_runs
+    columns = (r.c.id, r.c.started_at, r.c.finished_at, r.c.status, r.c.pid, r.c.host)
+    return [SyncRun(*row) for row in conn.execute(query.with_only_columns(*columns))]
+
+
+def running_runs(conn: Connection) -> list[SyncRun]:
+    """The runs recorded as running, newest first: one live sync, or runs that were
+    killed (their process gone, the lock free)."""
+    r = sync_runs
+    return _runs(conn, select(r).where(r.c.status == "running").order_by(r.c.id.desc()))
+
+
+def last_finished_run(conn: Connection) -> SyncRun | None:
+    """The newest run that ended (ok, issues or failed); None before any did."""
+    r = sync_runs
+    query = select(r).where(r.c.status != "running").order_by(r.c.id.desc()).limit(1)
+    found = _runs(conn, query)
+    return found[0] if found else None
+
+
+# --- the store itself --------------------------------------------------------------------
+
+
+def _message(err: Exception) -> str:
+    orig = getattr(err, "orig", None)
+    return str(orig if orig is not None else err).strip().splitlines()[0]
+
+
+def integrity(conn: Connection) -> list[str]:
+    """What is damaged in the store, one line per problem (empty: sound): a psos table
+    that is missing, then on SQLite what ``PRAGMA integrity_check`` finds; on PostgreSQL
+    a table that cannot be read through, an index left invalid, or pages whose checksum
+    failed (with no extension: what the catalog and the statistics say)."""
+    present = set(inspect(conn).get_table_names())
+    problems = [
+        f"table {t.name} is missing" for t in metadata.sorted_tables if t.name not in present
+    ]
+    try:
+        if conn.dialect.name == "sqlite":
+            found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+            return problems + [p for p in found if p != "ok"]
+        if conn.dialect.name == "postgresql":
+            return problems + _postgres_integrity(conn, present)
+    except DBAPIError as err:
+        problems.append(_message(err))
+    return problems
+
+
+def _postgres_integrity(conn: Connection, present: set[str]) -> list[str]:
+    problems: list[str] = []
+    for t in metadata.sorted_tables:
+        if t.name not in present:
+            continue
+        try:
+            with conn.begin_nested():  # a failed read must not abort the rest
+                conn.execute(select(func.count()).select_from(t)).scalar()
+        except DBAPIError as err:
+            problems.append(f"table {t.name} cannot be read: {_message(err)}")
+    index, cls = (
+        sql.table("pg_index", *map(sql.column, ("indexrelid", "indrelid", "indisvalid"))),
+        sql.table("pg_class", *map(sql.column, ("oid", "relname", "relnamespace"))),
+    )
+    owner = cls.alias("owner")
+    invalid = (
+        select(cls.c.relname)
+        .select_from(
+            index.join(cls, cls.c.oid == index.c.indexrelid).join(
+                owner, owner.c.oid == index.c.indrelid
+            )
+        )
+        .where(
+            index.c.indisvalid.is_(False),
+            owner.c.relname.in_([t.name for t in metadata.sorted_tables]),
+            owner.c.relnamespace == func.to_regnamespace(func.current_schema()),
+        )
+        .order_by(cls.c.relname)
+    )
+    problems += [f"index {name} is invalid" for name in conn.execute(invalid).scalars()]
+    stats = sql.table("pg_stat_database", sql.column("datname"), sql.column("checksum_failures"))
+    failures = conn.execute(
+        select(stats.c.checksum_failures).where(stats.c.datname == func.current_database())
+    ).scalar()
+    if failures:
+        problems.append(f"{failures} page(s) failed their checksum")
+    return problems
+
+
+def orphan_rows(conn: Connection) -> list[str]:
+    """Rows that point at a workbook the store has no record of, per table (``PRAGMA
+    foreign_key_check`` on SQLite; PostgreSQL enforces the keys, so it has none)."""
+    if conn.dialect.name != "sqlite":
+        return []
+    counts: dict[str, int] = {}
+    for row in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+        counts[str(row[0])] = counts.get(str(row[0]), 0) + 1
+    return [f"{n} row(s) of {name}" for name, n in sorted(counts.items())]

@@ -99,7 +99,7 @@ def _catalog_facts(cat: m.Catalog) -> list[Fact]:
     by_key = {s.key.casefold(): s for s in cat.settings_rows}
     for definition in CATALOG_SETTINGS:
         row = by_key.get(definition.key.casefold())
-        if row is not None:
+        if row is not None and getattr(cat.settings, definition.field) is not None:
             value = str(getattr(cat.settings, definition.field))
             facts.append((settings, row.src, {"key": definition.key, "value": value}))
     return facts

@@ -137,36 +137,64 @@ def snapshot(store: st.Store) -> Snapshot:
 # --- the tables ---------------------------------------------------------------------------
 
 
-def _actual_key(row: m.ActualRow) -> tuple[Any, ...]:
-    return tuple(getattr(row, c.field) for c in spec.ACTUALS.columns if c.field != "updated_at")
+def _actual_key(row: m.ActualRow, columns: Sequence[spec.Column]) -> tuple[Any, ...]:
+    return tuple(getattr(row, c.field) for c in columns if c.field != "updated_at")
 
 
-def keep_updated_at(new: list[m.ActualRow], old: Sequence[m.ActualRow]) -> list[m.ActualRow]:
+def keep_updated_at(
+    new: list[m.ActualRow],
+    old: Sequence[m.ActualRow],
+    columns: Sequence[spec.Column] = spec.ACTUALS.columns,
+) -> list[m.ActualRow]:
     """``new`` with each unchanged row's UpdatedAt taken from ``old`` (same SKU × role,
-    equal values): a row says when it last changed, and a sync with no news writes the
-    very bytes that are there."""
+    equal values in the ``columns`` written): a row says when it last changed, and a sync
+    with no news writes the very bytes that are there."""
     before = {(r.sku, r.role): r for r in old}
     out: list[m.ActualRow] = []
     for row in new:
         prev = before.get((row.sku, row.role))
-        if prev is not None and prev.updated_at and _actual_key(prev) == _actual_key(row):
+        if (
+            prev is not None
+            and prev.updated_at
+            and _actual_key(prev, columns) == _actual_key(row, columns)
+        ):
             row = row.model_copy(update={"updated_at": prev.updated_at})
         out.append(row)
     return out
 
 
-def _old_actuals(path: Path) -> list[m.ActualRow]:
+# Actuals columns added after the table's first layout: a catalog made before may lack them
+ADDED_LATER = frozenset({"catalog_weight"})
+
+
+@dataclass(frozen=True)
+class OldActuals:
+    """The catalog's Actuals table as it is: its rows, and the columns psos writes into it
+    (all of them, unless an older table lacks one of :data:`ADDED_LATER`: that one is
+    left out rather than refusing the write)."""
+
+    rows: list[m.ActualRow]
+    columns: tuple[spec.Column, ...] = spec.ACTUALS.columns
+
+
+def _old_actuals(path: Path) -> OldActuals:
     """The Actuals rows the catalog holds now (none when it cannot be read)."""
     from psos_xl.workbook.reader import open_book
     from psos_xl.workbook.readers import _build
 
     book, issues = open_book(path)
     if book.workbook is None:
-        return []
+        return OldActuals([])
+    table = book.table(spec.ACTUALS, issues)
+    columns = spec.ACTUALS.columns
+    if table is not None:
+        columns = tuple(
+            c for c in columns if c.field not in ADDED_LATER or c.header.casefold() in table.columns
+        )
     try:
-        return _build(m.ActualRow, book.table(spec.ACTUALS, issues))
+        return OldActuals(_build(m.ActualRow, table), columns)
     except Exception:  # a hand-edited row the model rejects: rewritten with fresh stamps
-        return []
+        return OldActuals([], columns)
 
 
 def delivery_rows(catalog: m.Catalog, scope: m.Scope, hours: Hours) -> list[m.DeliveryRow]:
@@ -279,8 +307,11 @@ class WriteBack:
         rows = calibrate(catalog, snap.deliveries, stamp)
         target = snap.catalog_target
         if target is not None:
-            rows = keep_updated_at(rows, _old_actuals(path_at(self.root, target.rel)))
-            self._write(result, store, target, spec.ACTUALS, cells_of(spec.ACTUALS, rows), issues)
+            old = _old_actuals(path_at(self.root, target.rel))
+            rows = keep_updated_at(rows, old.rows, old.columns)
+            cells = [[getattr(r, c.field) for c in old.columns] for r in rows]
+            headers = [c.header for c in old.columns]
+            self._write(result, store, target, spec.ACTUALS, cells, issues, headers)
         # estimates use the Actuals as they now stand, as pricing will from now on
         priced = catalog.model_copy(update={"actuals": rows})
         for target, scope in snap.scopes:
@@ -300,9 +331,11 @@ class WriteBack:
         table: spec.TableSpec,
         rows: list[list[CellValue]],
         issues: list[Issue],
+        headers: list[str] | None = None,
     ) -> None:
         path = path_at(self.root, target.rel)
-        done = write_table(path, table.name, table.headers, rows, expected_sha256=target.sha256)
+        names = table.headers if headers is None else headers
+        done = write_table(path, table.name, names, rows, expected_sha256=target.sha256)
         self.results.append(done)
         if done.status == "written":
             _record_write(store, self.root, target.rel, done.sha256)

@@ -86,11 +86,13 @@ def read_workbook(path: str, rel: str, limits: guard.Limits | None = None) -> Re
     try:
         workbook = pc.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
         # a broken zip member surfaces only when a sheet is read
-        loaded = parse(Book(file, rel, workbook))
+        loaded = parse(Book(file, rel, workbook, source=data))
     except BaseException as err:  # calamine raises several unrelated types for bad files
         if not guard.parser_failed(err):
             raise
         return _unreadable(rel, err)
+    if loaded.error is not None:  # a part of the package cannot be read
+        return _unreadable(rel, loaded.error)
     size, mtime_ns = admitted.size, admitted.mtime_ns
     if loaded.state == IGNORED:  # sync keeps no issue of a workbook that is not its own
         return ReadOutcome(rel, size, mtime_ns, sha, IGNORED)

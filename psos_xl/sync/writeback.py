@@ -7,20 +7,25 @@ The protocol, in order:
 
 1. a workbook that is open (Excel's ``~$`` owner file or LibreOffice's
    ``.~lock.<name>#`` beside it) is not touched: status ``open``, retried next sync;
-2. the bytes are hashed as read; a hash other than ``expected_sha256`` (what sync read
-   earlier) means someone saved in between: status ``changed``, nothing written;
-3. the new package is built in memory (:func:`replace_table_rows`); when it equals
-   the file's bytes nothing is written: status ``unchanged``, so a second sync with
-   no news rewrites no file and fires no watcher;
-4. the new bytes go to a temp file in the same folder (``.~psos-<name>.<random>.tmp``,
-   which no scanner takes for a workbook), fsynced;
-5. just before the swap the target is re-hashed and the lock files looked for again;
+2. the file is opened once and hashed as it streams by; a hash other than
+   ``expected_sha256`` (what sync read earlier) means someone saved in between: status
+   ``changed``, nothing written;
+3. the change is worked out from the parts that hold the table
+   (:func:`~psos_xl.workbook.patch.edit_table_rows`); when the table already holds
+   the rows nothing is written: status ``unchanged``, so a second sync with no news
+   rewrites no file and fires no watcher;
+4. the new package is written to a temp file in the same folder
+   (``.~psos-<name>.<random>.tmp``, which no scanner takes for a workbook), the other
+   members copied from the open file as stored, then fsynced and hashed;
+5. just before the swap the target is re-hashed (streamed) and the lock files looked for again;
    a difference drops the temp file: status ``changed`` or ``open``;
 6. ``os.replace`` swaps the file in one step (atomic on POSIX and on NTFS), so a
    reader sees the old workbook or the new one, never half of one.
 
-A temp file never outlives the call. Nothing here raises for a workbook problem: the
-result says what happened, and :meth:`WriteResult.issue` turns it into an Issue.
+Memory stays bounded by the parts that hold the table, whatever else the workbook
+carries: the file is streamed, never read whole into memory. A temp file never
+outlives the call. Nothing here raises for a workbook problem: the result says what
+happened, and :meth:`WriteResult.issue` turns it into an Issue.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from pathlib import Path
 from typing import Literal
 
 from psos_xl.errors import Code, Issue
-from psos_xl.workbook.patch import CellValue, PatchError, replace_table_rows
+from psos_xl.sync.files import sha256_of as sha256_of_path
+from psos_xl.workbook.patch import CellValue, Edit, PatchError, edit_table_rows
 
 Status = Literal["written", "unchanged", "open", "changed", "error"]
 TEMP_PREFIX = ".~psos-"
@@ -43,6 +49,7 @@ TEMP_SUFFIX = ".tmp"
 # replaces the first two characters instead ("Budget.xlsx" -> "~$dget.xlsx")
 _EXCEL_OWNER_PREFIX = "~$"
 _LO_LOCK = ".~lock.{name}#"
+_SAVED_MEANWHILE = "the workbook was saved while psos was writing"
 
 _ISSUE_CODES: dict[Status, Code] = {
     "open": Code.WORKBOOK_OPEN,
@@ -102,65 +109,104 @@ def write_table(
     expected_sha256: str | None = None,
 ) -> WriteResult:
     """Replace the data rows of ``table`` in the workbook at ``path`` (see the module)."""
-
-    def result(status: Status, sha: str, message: str) -> WriteResult:
-        return WriteResult(path, table, status, sha, message)
-
+    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    job = _Job(path, table, temp)
     locks = lock_files(path)
     if locks:
-        return result("open", "", _open_message(locks))
+        return job.result("open", "", _open_message(locks))
     try:
-        original = path.read_bytes()
-    except OSError as err:
-        return result("error", "", f"cannot read the workbook: {err}")
-    seen = sha256_of(original)
-    if expected_sha256 is not None and expected_sha256 != seen:
-        return result("changed", seen, "the workbook was saved since sync read it")
-    try:
-        new = replace_table_rows(original, table, headers, rows)
-    except PatchError as err:
-        return result("error", seen, str(err))
-    if new == original:
-        return result("unchanged", seen, f"table {table} already holds these rows")
-    return _swap(path, table, seen, new)
-
-
-def _swap(path: Path, table: str, seen: str, new: bytes) -> WriteResult:
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
-    try:
-        _write_synced(temp, new, path)
-        locks = lock_files(path)
-        if locks:
-            return WriteResult(path, table, "open", seen, _open_message(locks))
-        now = sha256_of(path.read_bytes())
-        if now != seen:
-            return WriteResult(
-                path, table, "changed", now, "the workbook was saved while psos was writing"
-            )
-        temp.replace(path)  # os.replace: one atomic step, on Windows too
-    except PermissionError as err:  # Windows: the file is held open by another program
-        return WriteResult(path, table, "open", seen, f"the workbook is in use: {err}")
-    except OSError as err:
-        return WriteResult(path, table, "error", seen, f"cannot write the workbook: {err}")
+        staged = job.stage(headers, rows, expected_sha256)
+        # the workbook is closed by now: Windows refuses to replace a file held open
+        return staged if isinstance(staged, WriteResult) else job.swap(*staged)
     finally:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
-    _sync_folder(path.parent)
-    return WriteResult(path, table, "written", sha256_of(new), f"table {table} written")
 
 
-def _write_synced(temp: Path, data: bytes, like: Path) -> None:
-    """Write ``data`` to ``temp``, with ``like``'s permission bits, flushed to disk."""
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+@dataclass(frozen=True)
+class _Job:
+    """One call of :func:`write_table`: the workbook, the table, the temp file."""
+
+    path: Path
+    table: str
+    temp: Path
+
+    def result(self, status: Status, sha: str, message: str) -> WriteResult:
+        return WriteResult(self.path, self.table, status, sha, message)
+
+    def stage(
+        self, headers: list[str], rows: list[list[CellValue]], expected_sha256: str | None
+    ) -> WriteResult | tuple[str, str]:
+        """Steps 2 to 4: (the workbook's hash, the temp file's) once the new package is
+        in the temp file; or the result, when nothing is to be written."""
+        try:
+            src = self.path.open("rb")
+        except OSError as err:
+            return self.result("error", "", f"cannot read the workbook: {err}")
+        with src:  # the bytes hashed are the bytes the edit reads and copies
+            try:
+                seen = hashlib.file_digest(src, "sha256").hexdigest()
+                if expected_sha256 is not None and expected_sha256 != seen:
+                    return self.result("changed", seen, "the workbook was saved since sync read it")
+                src.seek(0)
+                edit = edit_table_rows(src, self.table, headers, rows)
+            except PatchError as err:
+                return self.result("error", seen, str(err))
+            except OSError as err:
+                return self.result("error", "", f"cannot read the workbook: {err}")
+            if edit is None:
+                return self.result(
+                    "unchanged", seen, f"table {self.table} already holds these rows"
+                )
+            try:
+                return seen, _write_synced(self.temp, edit, self.path)
+            except PatchError as err:  # the bytes being copied changed under it, or are damaged
+                now = sha256_of_path(self.path)
+                if now is not None and now != seen:
+                    return self.result("changed", now, _SAVED_MEANWHILE)
+                return self.result("error", seen, str(err))
+            except PermissionError as err:
+                return self.result("open", seen, f"the workbook is in use: {err}")
+            except OSError as err:
+                return self.result("error", seen, f"cannot write the workbook: {err}")
+
+    def swap(self, seen: str, new_sha: str) -> WriteResult:
+        """Steps 5 and 6: the temp file replaces the workbook, if it is still as read."""
+        try:
+            locks = lock_files(self.path)
+            if locks:
+                return self.result("open", seen, _open_message(locks))
+            now = sha256_of_path(self.path)
+            if now is None:
+                return self.result("error", seen, "cannot read the workbook again to replace it")
+            if now != seen:
+                return self.result("changed", now, _SAVED_MEANWHILE)
+            self.temp.replace(self.path)  # os.replace: one atomic step, on Windows too
+        except PermissionError as err:  # Windows: the file is held open by another program
+            return self.result("open", seen, f"the workbook is in use: {err}")
+        except OSError as err:
+            return self.result("error", seen, f"cannot write the workbook: {err}")
+        _sync_folder(self.path.parent)
+        return self.result("written", new_sha, f"table {self.table} written")
+
+
+def _write_synced(temp: Path, edit: Edit, like: Path) -> str:
+    """Write the edited package to ``temp``, with ``like``'s permission bits, flushed
+    to disk; returns its sha256, read back from the disk."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, 0o600)
     try:
-        with os.fdopen(fd, "wb", closefd=False) as fh:
-            fh.write(data)
+        with os.fdopen(fd, "w+b", closefd=False) as fh:
+            edit.write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+            fh.seek(0)
+            sha = hashlib.file_digest(fh, "sha256").hexdigest()
     finally:
         os.close(fd)
     with contextlib.suppress(OSError):
         temp.chmod(like.stat().st_mode & 0o7777)
+    return sha
 
 
 def _sync_folder(folder: Path) -> None:

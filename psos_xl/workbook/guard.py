@@ -9,7 +9,7 @@ Every workbook file is read through :func:`admit` (the readers, sync's scan and
    in (``within``, the workspace);
 2. reads at most ``max_file_mb`` of it, opened without blocking and checked again once
    open (the entry may have been swapped since it was looked at);
-3. hands the bytes to :mod:`psos_xl.workbook.package`, which requires a zip package (an
+3. hands the bytes to :mod:`psos_xl.workbook.zipcheck`, which requires a zip package (an
    OLE file, a legacy .xls or an encrypted .xlsx, makes calamine grow without bound) and
    measures it against the limits without inflating any part whole.
 
@@ -30,9 +30,9 @@ from typing import BinaryIO
 
 from psos_xl.errors import Code, Issue
 from psos_xl.settings import LIMIT_SETTINGS, WORKSPACE_SETTINGS
-from psos_xl.workbook import package
+from psos_xl.workbook import zipcheck
 
-MB = package.MB
+MB = zipcheck.MB
 _DEFAULTS = {s.key: s.default for s in WORKSPACE_SETTINGS if s.key in LIMIT_SETTINGS}
 
 
@@ -62,8 +62,8 @@ class Limits:
     def file_bytes(self) -> int:
         return self.file_mb * MB
 
-    def of_package(self) -> package.Limits:
-        return package.Limits(self.unzipped_mb * MB, self.ratio, self.parts, self.sparse_cells)
+    def of_package(self) -> zipcheck.Limits:
+        return zipcheck.Limits(self.unzipped_mb * MB, self.ratio, self.parts, self.sparse_cells)
 
 
 DEFAULT = Limits()
@@ -114,7 +114,7 @@ def admit(
     if len(data) != st.st_size:
         message = "the file changed while it was read; it is read again on the next sync"
         return None, [Issue.make(Code.FILE_UNREADABLE, display, message)]
-    issues = package.inspect_package(data, display, limits.of_package())
+    issues = zipcheck.inspect_package(data, display, limits.of_package())
     if issues:
         return None, issues
     return Admitted(data, st.st_size, st.st_mtime_ns), []

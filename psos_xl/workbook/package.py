@@ -1,355 +1,270 @@
-"""A workbook package measured without trusting it, before any parser sees it.
+"""An .xlsx/.xlsm package read part by part, and rewritten without inflating the rest.
 
-python-calamine believes what a package says. One value in XFD1048576 (whatever the
-sheet's ``<dimension>`` claims) makes it allocate the whole grid, 17 billion cells, and
-abort the process; a table whose ref covers the sheet does the same; a shared-strings
-part that declares four billion strings has them reserved before one is read; a small
-part may inflate to gigabytes. So :func:`inspect_package` looks at the zip first:
+A workbook may carry parts psos never looks at: images, a VBA project, embedded files,
+or something planted to be huge once inflated. The table patch needs a handful of small
+parts (the workbook, its relationships, one sheet, one table); everything else passes
+through as it is stored:
 
-- **the directory**: the number of parts (from the end record, before the directory is
-  parsed), each part's declared sizes, encryption and compression method. The zip
-  reader under calamine refuses a part that inflates past the size its central
-  directory declares, so the declared sizes bound what reading inflates: their total,
-  and the ratio of each part over 1 MB, are judged against the limits.
-- **the cells**: every part is streamed once, never held whole, and where its cells
-  really are, its table refs and its shared-string counts measured
-  (:mod:`psos_xl.workbook.cellscan`). A sheet or table that spans more than
-  ``max_sparse_cells`` (last row × last column, from A1: a reader fills the grid from
-  A1) while fewer than a quarter of those cells hold anything is refused, as is
-  anything beyond Excel's last cell, or a shared-strings count far beyond its part.
+- :class:`Package` parses the zip's central directory and inflates a part only when it
+  is asked for (:meth:`Package.read`), or just its first bytes (:meth:`Package.open`);
+- :meth:`Package.write` writes the package again with some parts replaced, removed or
+  added. Every other member is copied **as stored**: its local header, its compressed
+  bytes and its data descriptor, byte for byte, never inflated nor recompressed, in the
+  original order. Its central directory entry is written by :mod:`zipfile` from the
+  entry it parsed (the name, CRC, sizes, flags, times, attributes, extra fields and
+  comment as they were; a ZIP64 field where the sizes or offset need one), which is
+  what ``zipfile`` itself does to the members already there when it appends to an
+  archive. Memory stays bounded by the parts psos reads, whatever the package holds.
+
+A package whose members overlap (one compressed stream shared by several entries, a
+trick of zip bombs) is refused rather than copied, so the copy is never larger than the
+original plus the replaced parts.
 """
 
 from __future__ import annotations
 
-import io
+import copy
+import itertools
 import posixpath
-import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Set
+from contextlib import contextmanager
 from dataclasses import dataclass
-from html import unescape
+from typing import IO
+from xml.etree import ElementTree as ET
 
-from psos_xl.errors import Code, Issue, Location
-from psos_xl.workbook.cellscan import (
-    PartScan,
-    TableTag,
-    attributes,
-    column_letters,
-    parse_ref,
-    scan_part,
-)
+from psos_xl.workbook.sheetxml import PatchError
 
-MB = 1 << 20
-RATIO_FLOOR = MB  # smaller parts are not judged by their ratio
-EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
-DENSITY = 4  # a span over the limit passes when one cell in this many holds something
-DIRECTORY_ENTRY_MAX = 512  # bytes per part a central directory may take on average
-NAMING_PART_MAX = 8 * MB  # workbook.xml and .rels parts read whole to name sheets
-STRINGS_FLOOR = 1_000_000  # shared strings a part may declare whatever its size
-
-OLE = bytes.fromhex("D0CF11E0A1B11AE1")
-_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
-_ATTRS = rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)"
-_SHEET = re.compile(rb"<" + _PREFIX + rb"sheet(?=[\s/>])" + _ATTRS + rb">")
-_RELATIONSHIP = re.compile(rb"<" + _PREFIX + rb"Relationship(?=[\s/>])" + _ATTRS + rb">")
-
-
-def _issue(code: Code, display: str, message: str, sheet: str = "", cell: str = "") -> Issue:
-    return Issue.make(code, Location(display, sheet, cell), message)
-
-
-def _mb(size: int) -> str:
-    if size >= MB:
-        return f"{size / MB:,.0f} MB"
-    return f"{size / 1024:,.0f} KB" if size >= 1024 else f"{size:,} bytes"
-
-
-# --- the end of central directory record -----------------------------------------------
-
-
-def directory_size(data: bytes) -> tuple[int, int] | None:
-    """(parts, bytes) the zip's central directory holds, from its end record; None when
-    there is no end record (not a zip, or cut short)."""
-    tail_start = max(0, len(data) - (65_536 + 22))
-    at = data.rfind(b"PK\x05\x06", tail_start)
-    if at < 0 or len(data) - at < 22:
-        return None
-    parts, size = struct.unpack_from("<HI", data, at + 10)
-    if parts == 0xFFFF or size == 0xFFFFFFFF:  # zip64: the real numbers are elsewhere
-        locator = at - 20
-        if locator < 0 or data[locator : locator + 4] != b"PK\x06\x07":
-            return None
-        (record,) = struct.unpack_from("<Q", data, locator + 8)
-        if record + 56 > len(data) or data[record : record + 4] != b"PK\x06\x06":
-            return None
-        parts, size = struct.unpack_from("<QQ", data, record + 32)
-    return parts, size
-
-
-# --- sheet names, for locations --------------------------------------------------------
-
-
-def _relationships(zf: zipfile.ZipFile, rels: zipfile.ZipInfo) -> list[tuple[bytes, str, str]]:
-    """(Id, Type, target part) of a .rels part; a target relative to its source's folder."""
-    folder = posixpath.dirname(posixpath.dirname(rels.filename))
-    out: list[tuple[bytes, str, str]] = []
-    for m in _RELATIONSHIP.finditer(zf.read(rels)):
-        attrs = attributes(m[1])
-        target = unescape(attrs.get(b"Target", b"").decode("utf-8", "replace"))
-        if attrs.get(b"TargetMode", b"") == b"External" or not target:
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        kind = attrs.get(b"Type", b"").decode("utf-8", "replace")
-        out.append((attrs.get(b"Id", b""), kind, posixpath.normpath(path)))
-    return out
-
-
-def sheet_names(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, str]:
-    """Part name → the name of the sheet it is, and table part → its sheet's part name
-    (prefixed ``table:``); what cannot be told is left out."""
-    names: dict[str, str] = {}
-    book, rels = infos.get("xl/workbook.xml"), infos.get("xl/_rels/workbook.xml.rels")
-    small = [i for i in (book, rels) if i is not None and i.file_size <= NAMING_PART_MAX]
-    if book is None or rels is None or len(small) < 2:
-        return names
-    targets = {rid: path for rid, _kind, path in _relationships(zf, rels)}
-    for m in _SHEET.finditer(zf.read(book)):
-        attrs = attributes(m[1])
-        part = targets.get(attrs.get(b"id", b""))
-        if part is not None and b"name" in attrs:
-            names[part] = unescape(attrs[b"name"].decode("utf-8", "replace"))
-    for name, info in infos.items():
-        if not name.endswith(".rels") or info.file_size > NAMING_PART_MAX:
-            continue
-        source = posixpath.join(
-            posixpath.dirname(posixpath.dirname(name)), posixpath.basename(name)[: -len(".rels")]
-        )
-        for _rid, kind, path in _relationships(zf, info):
-            if kind.endswith("/table"):
-                names[f"table:{path}"] = source
-    return names
-
-
-# --- the package -----------------------------------------------------------------------
-
-
-def not_a_package(data: bytes, display: str) -> Issue | None:
-    """FILE_UNREADABLE for bytes that are not a zip package, saying what they look like."""
-    if data.startswith(b"PK\x03\x04"):
-        return None
-    if data.startswith(OLE):
-        why = (
-            "it is an OLE compound file: a legacy .xls workbook, or an .xlsx encrypted with "
-            "a password; save it from Excel as an .xlsx without a password"
-        )
-    elif not data:
-        why = "the file is empty"
-    elif data.startswith(b"PK"):
-        why = "it is a zip that starts with no part (cut short or damaged)"
-    elif _looks_like_text(data[:4096]):
-        why = "it holds text, not a workbook (a CSV or a web page renamed .xlsx?)"
-    else:
-        why = "it is not a zip package, as every .xlsx/.xlsm is"
-    return _unreadable(display, why)
-
-
-def _unreadable(display: str, why: str) -> Issue:
-    return _issue(Code.FILE_UNREADABLE, display, f"cannot be read as an Excel workbook: {why}")
-
-
-def _looks_like_text(head: bytes) -> bool:
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        text = head.decode("latin-1")
-    return sum(ch.isprintable() or ch in "\r\n\t" for ch in text) >= 0.95 * len(text)
+_ROOT_RELS = "_rels/.rels"
+_LOCAL = b"PK\x03\x04"
+_DESCRIPTOR = b"PK\x07\x08"
+_LOCAL_SIZE = 30  # the fixed part of a local file header
+_USES_DESCRIPTOR = 0x08  # general purpose flag bit 3: CRC and sizes follow the data
+_ZIP64_EXTRA = 0x0001
+_CHUNK = 1 << 20
+_UNREADABLE = "not a readable .xlsx/.xlsm package"
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError)
 
 
 @dataclass(frozen=True)
-class Limits:
-    """The limits a package is judged by, in bytes and counts (see guard.Limits)."""
+class _Record:
+    """Where one member's local record lies in the source: header, data, descriptor."""
 
-    unzipped_bytes: int
-    ratio: int
-    parts: int
-    sparse_cells: int
+    info: zipfile.ZipInfo
+    start: int
+    data_start: int
+    descriptor: bytes  # the data descriptor as it will be written ("" when none)
+    descriptor_len: int  # its length in the source
 
-
-def inspect_package(data: bytes, display: str, limits: Limits) -> list[Issue]:
-    """Every reason the zip package ``data`` must not reach a parser (none: it may)."""
-    found = not_a_package(data, display)
-    if found is not None:
-        return [found]
-    directory = directory_size(data)
-    if directory is None:
-        why = "its zip directory is missing: the file is cut short, or still being written"
-        return [_unreadable(display, why)]
-    parts, size = directory
-    if parts > limits.parts or size > limits.parts * DIRECTORY_ENTRY_MAX:
-        return [_issue(Code.FILE_TOO_LARGE, display, _too_many(parts, limits))]
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        return [_unreadable(display, f"its zip directory is damaged ({err})")]
-    with zf:
-        return _judge(zf, display, limits)
+    @property
+    def end(self) -> int:
+        return self.data_start + self.info.compress_size + self.descriptor_len
 
 
-def _too_many(parts: int, limits: Limits) -> str:
-    return (
-        f"holds {parts:,} parts, over max_parts = {limits.parts:,}; not read "
-        "(raise the limit in psos.toml if the workbook is genuine)"
-    )
+class Package:
+    """The members of a zip package in ``fileobj`` (seekable, read from; not closed)."""
 
-
-def _judge(zf: zipfile.ZipFile, display: str, limits: Limits) -> list[Issue]:
-    infos = zf.infolist()
-    if len(infos) > limits.parts:
-        return [_issue(Code.FILE_TOO_LARGE, display, _too_many(len(infos), limits))]
-    for info in infos:
-        if info.flag_bits & 0x1:
-            return [_unreadable(display, f"its part {info.filename} is encrypted")]
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            method = info.compress_type
-            why = f"its part {info.filename} uses compression method {method}, not Excel's"
-            return [_unreadable(display, why)]
-    for info in infos:
-        if info.file_size > RATIO_FLOOR and info.file_size > limits.ratio * info.compress_size:
-            ratio = info.file_size / max(info.compress_size, 1)
-            message = (
-                f"its part {info.filename} inflates {_mb(info.compress_size)} to "
-                f"{_mb(info.file_size)} ({ratio:,.0f}:1), over max_ratio = {limits.ratio}: "
-                "a zip bomb; not read"
-            )
-            return [_issue(Code.FILE_SUSPICIOUS, display, message)]
-    total = sum(i.file_size for i in infos)
-    if total > limits.unzipped_bytes:
-        message = (
-            f"uncompresses to {_mb(total)}, over max_unzipped_mb = "
-            f"{limits.unzipped_bytes // MB:,}; not read (raise the limit in psos.toml if "
-            "the workbook is genuine)"
-        )
-        return [_issue(Code.FILE_TOO_LARGE, display, message)]
-    return _measure(zf, {i.filename: i for i in infos}, display, limits)
-
-
-class _Names:
-    """Sheet names for locations (:func:`sheet_names`), read only when first asked."""
-
-    def __init__(self, zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> None:
-        self.zf, self.infos = zf, infos
-        self.found: dict[str, str] | None = None
-
-    def __call__(self, key: str) -> str:
-        if self.found is None:
-            try:
-                self.found = sheet_names(self.zf, self.infos)
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-                self.found = {}  # every part was read whole already: only on a race
-        return self.found.get(key, "")
-
-
-def _measure(
-    zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], display: str, limits: Limits
-) -> list[Issue]:
-    scans: dict[str, PartScan] = {}
-    for name, info in infos.items():
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        self._fp = fileobj
         try:
-            scans[name] = scan_part(zf, info)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
-            return [_unreadable(display, f"its part {name} is damaged ({err})")]
-    names = _Names(zf, infos)
-    for name, scan in scans.items():
-        for issue in _judge_part(name, scan, scans, names, infos[name], display, limits):
-            return [issue]  # one reason is enough: nothing of the workbook is read
-    return []
+            self._zip = zipfile.ZipFile(fileobj)
+        except (*_READ_ERRORS, OSError, ValueError) as err:
+            raise PatchError(f"{_UNREADABLE}: {err}") from None
+        self._infos = self._zip.infolist()
+        self._cache: dict[str, bytes] = {}
 
+    @property
+    def names(self) -> list[str]:
+        """The member names in archive order."""
+        return [i.filename for i in self._infos]
 
-def _judge_part(
-    name: str,
-    scan: PartScan,
-    scans: dict[str, PartScan],
-    names: _Names,
-    info: zipfile.ZipInfo,
-    display: str,
-    limits: Limits,
-) -> Iterator[Issue]:
-    def where() -> str:
-        return f"the sheet '{names(name)}'" if names(name) else f"the part {name}"
+    def __contains__(self, name: object) -> bool:
+        return name in self._zip.NameToInfo
 
-    if scan.unfinished:
-        message = f"{where()} has a cell or table tag that never ends"
-        yield _issue(Code.FILE_SUSPICIOUS, display, message, names(name))
-    if scan.cells:
-        corner = scan.corner()
-        if scan.max_row > EXCEL_ROWS or scan.max_col > EXCEL_COLUMNS:
-            message = f"{where()} has a cell beyond Excel's last cell XFD1048576; not read"
-            yield _issue(Code.FILE_SUSPICIOUS, display, message, names(name))
-        elif scan.span > limits.sparse_cells and scan.cells * DENSITY < scan.span:
-            message = (
-                f"{where()} reaches {corner}: A1:{corner} is {scan.span:,} cells, of which "
-                f"{scan.cells:,} hold anything, and a reader allocates them all; not read "
-                f"(clear what lies far out, around {corner}, or raise max_sparse_cells in "
-                "psos.toml)"
+    def read(self, name: str) -> bytes:
+        """The inflated bytes of part ``name`` (checked against its CRC)."""
+        if name not in self._cache:
+            try:
+                self._cache[name] = self._zip.read(name)
+            except (*_READ_ERRORS, OSError) as err:
+                raise PatchError(f"{_UNREADABLE}: part {name}: {err}") from None
+        return self._cache[name]
+
+    def get(self, name: str) -> bytes | None:
+        return self.read(name) if name in self else None
+
+    def relationships(self, source: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part) of the internal relationships of part ``source``
+        (``""``: the package's own)."""
+        folder, name = posixpath.split(source)
+        raw = self.get(posixpath.join(folder, "_rels", name + ".rels") if source else _ROOT_RELS)
+        if raw is None:
+            return []
+        out = []
+        for el in ET.fromstring(raw):
+            if el.get("TargetMode") == "External":
+                continue
+            target = el.get("Target", "")
+            if target.startswith("/"):
+                part = target.lstrip("/")
+            else:
+                part = posixpath.normpath(posixpath.join(folder, target))
+            out.append((el.get("Id", ""), el.get("Type", ""), part))
+        return out
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        """A stream of part ``name``, inflated as it is read."""
+        try:
+            with self._zip.open(name) as stream:
+                yield stream
+        except (*_READ_ERRORS, OSError) as err:
+            raise PatchError(f"{_UNREADABLE}: part {name}: {err}") from None
+
+    def write(
+        self, dst: IO[bytes], replace: Mapping[str, bytes], remove: Set[str] = frozenset()
+    ) -> None:
+        """Write the package to ``dst`` (seekable, at its start) with the parts in
+        ``replace`` given new bytes (a name the package lacks is added at the end) and
+        the parts in ``remove`` left out; every other member is copied as stored."""
+        records = self._records()
+        try:
+            with zipfile.ZipFile(dst, "w") as out:
+                out.comment = self._zip.comment
+                for record in records:
+                    name = record.info.filename
+                    if name in remove:
+                        continue
+                    if name in replace:
+                        out.writestr(_fresh(record.info), replace[name])
+                    else:
+                        self._copy(record, out, dst)
+                # a new part is dated as Excel dates every part (1980-01-01), so the same
+                # edit of the same file gives the same bytes
+                for name, data in replace.items():
+                    if name not in self and name not in remove:
+                        out.writestr(_fresh(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))), data)
+        except _READ_ERRORS as err:
+            raise PatchError(f"{_UNREADABLE}: {err}") from None
+
+    # --- copying as stored ----------------------------------------------------------
+
+    def _records(self) -> list[_Record]:
+        """Every member's local record, checked not to overlap another or the central
+        directory (a member listed twice, or sharing its data, is an overlap)."""
+        records = [self._record(info) for info in self._infos]
+        ordered = sorted(records, key=lambda r: r.start)
+        for one, then in itertools.pairwise(ordered):
+            if one.end > then.start:
+                raise PatchError(
+                    f"the zip members {one.info.filename!r} and {then.info.filename!r} overlap; "
+                    "the file is damaged or built to mislead (re-save it in Excel)"
+                )
+        if ordered and ordered[-1].end > self._zip.start_dir:
+            raise PatchError(
+                f"the zip member {ordered[-1].info.filename!r} runs into the directory"
             )
-            yield _issue(Code.FILE_SUSPICIOUS, display, message, names(name), corner)
-    for table in scan.tables:
-        found = _table_issue(table, f"table:{name}", scans, names, limits)
-        if found is not None:
-            code, message, cell = found
-            yield _issue(code, display, message, names(names(f"table:{name}")), cell)
-    if scan.strings > max(STRINGS_FLOOR, info.file_size // 4):
-        message = (
-            f"the part {name} declares {scan.strings:,} shared strings in "
-            f"{_mb(info.file_size)}, which a reader reserves room for first; not read"
-        )
-        yield _issue(Code.FILE_SUSPICIOUS, display, message)
+        return records
+
+    def _record(self, info: zipfile.ZipInfo) -> _Record:
+        where = f"the zip member {info.filename!r}"
+        header = self._read_at(info.header_offset, _LOCAL_SIZE)
+        if len(header) != _LOCAL_SIZE or header[:4] != _LOCAL:
+            raise PatchError(f"{where} has no valid local header")
+        flags, name_len, extra_len = struct.unpack("<6xH18xHH", header)
+        data_start = info.header_offset + _LOCAL_SIZE + name_len + extra_len
+        if not flags & _USES_DESCRIPTOR:
+            return _Record(info, info.header_offset, data_start, b"", 0)
+        extra = self._read_at(info.header_offset + _LOCAL_SIZE + name_len, extra_len)
+        stored = self._read_at(data_start + info.compress_size, 24)
+        descriptor = _find_descriptor(info, stored)
+        if descriptor is not None:
+            return _Record(info, info.header_offset, data_start, descriptor, len(descriptor))
+        # no descriptor that says what the central directory says: write a true one
+        fmt = "<4sLQQ" if _without_zip64(extra) != extra else "<4sLLL"
+        fresh = struct.pack(fmt, _DESCRIPTOR, info.CRC, info.compress_size, info.file_size)
+        return _Record(info, info.header_offset, data_start, fresh, 0)
+
+    def _copy(self, record: _Record, out: zipfile.ZipFile, dst: IO[bytes]) -> None:
+        """Append ``record`` to ``out`` as stored: its bytes go straight to ``dst`` (the
+        stream under ``out``), its entry into ``out``'s directory, as
+        :meth:`zipfile.ZipFile.writestr` would leave them."""
+        info = copy.copy(record.info)
+        info.header_offset = dst.tell()
+        # zipfile writes the ZIP64 field the new sizes and offset need; the old one
+        # may hold values for fields that no longer call for it
+        info.extra = _without_zip64(info.extra)
+        self._fp.seek(record.start)
+        remaining = record.data_start - record.start + record.info.compress_size
+        while remaining:
+            chunk = self._fp.read(min(remaining, _CHUNK))
+            if not chunk:
+                raise PatchError(f"the zip member {info.filename!r} is cut short")
+            dst.write(chunk)
+            remaining -= len(chunk)
+        dst.write(record.descriptor)
+        out.start_dir = dst.tell()
+        out.filelist.append(info)
+        out.NameToInfo[info.filename] = info
+
+    def _read_at(self, offset: int, size: int) -> bytes:
+        self._fp.seek(offset)
+        return self._fp.read(size)
 
 
-def _table_issue(
-    table: TableTag,
-    key: str,
-    scans: dict[str, PartScan],
-    names: _Names,
-    limits: Limits,
-) -> tuple[Code, str, str] | None:
-    """Why the table must not be read (code, message, the cell it starts at); None if fine."""
-    ends = [parse_ref(end) for end in table.ref.split(b":")]
-    if not ends or len(ends) > 2 or any(e is None for e in ends):
-        return None  # not a range: the reader reports the table it cannot read
-    (r1, c1), (r2, c2) = ends[0], ends[-1]  # type: ignore[misc]
-    first = f"{column_letters(min(c1, c2))}{min(r1, r2)}"
-    text, name = table.ref.decode("ascii", "replace"), table.name
-    if max(r1, r2) > EXCEL_ROWS or max(c1, c2) > EXCEL_COLUMNS:
-        why = f"the table '{name}' ({text}) reaches beyond Excel's last cell; not read"
-        return Code.FILE_SUSPICIOUS, why, first
-    rows = r2 - r1 + 1
-    header, totals = table.header_rows, table.totals_rows
-    if r2 < r1 or c2 < c1:
-        why = f"the table '{name}' has its ref {text} backwards; a reader cannot take it"
-        return Code.FILE_UNREADABLE, why, first
-    if header is None or totals is None:
-        why = f"the table '{name}' counts its header or totals rows in something not a number"
-        return Code.FILE_UNREADABLE, why, first
-    if rows <= header + totals:
-        why = (
-            f"the table '{name}' ({text}) has no data row between its header and totals "
-            "rows; a reader cannot take it (give it one row, even empty: Excel keeps one)"
-        )
-        return Code.FILE_UNREADABLE, why, first
-    span = rows * (c2 - c1 + 1)
-    if span <= limits.sparse_cells:
-        return None
-    sheet_part = names(key)  # the sheet the table is on: its cells may fill the span
-    held = scans[sheet_part].cells if sheet_part in scans else 0
-    if held * DENSITY < span:
-        on = f"its sheet '{names(sheet_part)}'" if names(sheet_part) else "its sheet"
-        why = (
-            f"the table '{name}' spans {text}, {span:,} cells, while {on} holds {held:,}, "
-            "and a reader allocates them all; not read (resize the table to its rows: "
-            "Table Design → Resize Table)"
-        )
-        return Code.FILE_SUSPICIOUS, why, first
+@dataclass(frozen=True)
+class Edit:
+    """A change to a package: parts given new bytes (or added), parts removed."""
+
+    package: Package
+    replace: dict[str, bytes]
+    remove: frozenset[str] = frozenset()
+
+    def write(self, dst: IO[bytes]) -> None:
+        """Write the changed package to ``dst`` (see :meth:`Package.write`)."""
+        self.package.write(dst, self.replace, self.remove)
+
+
+def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """The entry for a rewritten part: the original's name, time, compression and
+    attributes; sizes, CRC and flags are the new data's."""
+    fresh = zipfile.ZipInfo(info.filename, info.date_time)
+    supported = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+    fresh.compress_type = (
+        info.compress_type if info.compress_type in supported else zipfile.ZIP_DEFLATED
+    )
+    fresh.external_attr = info.external_attr
+    fresh.internal_attr = info.internal_attr
+    fresh.create_system = info.create_system
+    fresh.comment = info.comment
+    return fresh
+
+
+def _find_descriptor(info: zipfile.ZipInfo, stored: bytes) -> bytes | None:
+    """The data descriptor at the start of ``stored`` when it matches the entry: with
+    or without its signature, with 8- or 4-byte sizes (ZIP64 or not)."""
+    want = (info.CRC, info.compress_size, info.file_size)
+    for fmt in ("<4sLQQ", "<4sLLL", "<LQQ", "<LLL"):
+        size = struct.calcsize(fmt)
+        if len(stored) < size:
+            continue
+        fields = struct.unpack(fmt, stored[:size])
+        signed = fmt.startswith("<4s")
+        if signed and fields[0] != _DESCRIPTOR:
+            continue
+        if tuple(fields[1:] if signed else fields) == want:
+            return stored[:size]
     return None
+
+
+def _without_zip64(extra: bytes) -> bytes:
+    """``extra`` (a run of id, size, data fields) without its ZIP64 field."""
+    kept = []
+    while len(extra) >= 4:
+        kind, size = struct.unpack("<HH", extra[:4])
+        if kind != _ZIP64_EXTRA:
+            kept.append(extra[: 4 + size])
+        extra = extra[4 + size :]
+    return b"".join(kept) + extra

@@ -12,10 +12,12 @@ slicers, comments' VML, the VBA project). Only three things change:
 - ``xl/calcChain.xml`` is dropped (with its relationship and content type) when a
   formula cell was removed or moved; Excel rebuilds the chain on load.
 
-Every other zip member keeps its exact bytes and its place in the archive, and the
-edited parts keep their text outside the spans changed: the edits are string
-surgery, never an XML re-serialisation, so namespace prefixes (mc, x14ac, xr) and
-``mc:Ignorable`` declarations survive as written.
+Every other zip member keeps its place in the archive and is copied as stored, its
+compressed bytes and CRC untouched and never inflated (:mod:`psos_xl.workbook.package`),
+so the work and the memory follow the parts psos edits, not the size of what else the
+workbook carries. The edited parts keep their text outside the spans changed: the
+edits are string surgery, never an XML re-serialisation, so namespace prefixes (mc,
+x14ac, xr) and ``mc:Ignorable`` declarations survive as written.
 
 Decisions:
 
@@ -40,11 +42,11 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import zipfile
-import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import IO
 from xml.etree import ElementTree as ET
 
+from psos_xl.workbook.package import Edit, Package
 from psos_xl.workbook.sheetxml import (
     Area,
     CellValue,
@@ -60,9 +62,20 @@ from psos_xl.workbook.sheetxml import (
     xml_rows,
 )
 
-__all__ = ["Area", "CellValue", "PatchError", "cell_xml", "col_index", "col_letters"]
+__all__ = [
+    "Area",
+    "CellValue",
+    "Edit",
+    "PatchError",
+    "cell_xml",
+    "col_index",
+    "col_letters",
+    "edit_table_rows",
+    "replace_table_rows",
+]
 
 _REL_ID = "}id"
+_HEAD_CHUNK = 4096
 _NEW_ROW_ATTRS = ("ht", "customHeight", "s", "customFormat")
 
 
@@ -74,30 +87,6 @@ def _rel_id(attrib: dict[str, str]) -> str | None:
     return next((v for k, v in attrib.items() if k.endswith(_REL_ID)), None)
 
 
-def _rels_of(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _resolve(source: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-def _relationships(parts: dict[str, bytes], source: str) -> list[tuple[str, str, str]]:
-    """(id, type, resolved target) of the internal relationships of ``source``."""
-    raw = parts.get(_rels_of(source) if source else "_rels/.rels")
-    if raw is None:
-        return []
-    out = []
-    for el in ET.fromstring(raw):
-        if el.get("TargetMode") == "External":
-            continue
-        out.append((el.get("Id", ""), el.get("Type", ""), _resolve(source, el.get("Target", ""))))
-    return out
-
-
 @dataclass(frozen=True)
 class _Table:
     part: str
@@ -107,39 +96,65 @@ class _Table:
     area: Area
     header_rows: int
     totals_rows: int
-    columns: tuple[str, ...]
     names: frozenset[str]  # its name and displayName, case-folded
+    columns: tuple[str, ...] = ()  # read for the table being written only
 
 
-def _tables(parts: dict[str, bytes]) -> tuple[list[_Table], bool]:
-    """Every table of the workbook with its sheet; and whether it uses 1904 dates."""
+def _tables(pkg: Package) -> tuple[list[_Table], bool]:
+    """Every table of the workbook with its sheet; and whether it uses 1904 dates.
+
+    Reads the workbook part and the relationships; of each table part, only as much
+    as it takes to see its root element."""
     book = next(
-        (t for _, typ, t in _relationships(parts, "") if typ.endswith("/officeDocument")),
+        (t for _, typ, t in pkg.relationships("") if typ.endswith("/officeDocument")),
         "xl/workbook.xml",
     )
-    if book not in parts:
+    if book not in pkg:
         raise PatchError("not a workbook: no workbook part in the package")
-    root = ET.fromstring(parts[book])
+    root = ET.fromstring(pkg.read(book))
     date1904 = any(
         _local(el.tag) == "workbookPr" and el.get("date1904", "").lower() in ("1", "true")
         for el in root
     )
-    by_id = {rid: target for rid, _, target in _relationships(parts, book)}
+    by_id = {rid: target for rid, _, target in pkg.relationships(book)}
     tables: list[_Table] = []
     for el in root.iter():
         if _local(el.tag) != "sheet":
             continue
         sheet_part = by_id.get(_rel_id(el.attrib) or "")
-        if sheet_part is None or sheet_part not in parts:
+        if sheet_part is None or sheet_part not in pkg:
             continue
-        for _, typ, target in _relationships(parts, sheet_part):
-            if typ.endswith("/table") and target in parts:
-                tables.append(_read_table(parts, target, sheet_part, el.get("name", "")))
+        for _, typ, target in pkg.relationships(sheet_part):
+            if typ.endswith("/table") and target in pkg:
+                tables.append(_table_of(_root_attrib(pkg, target), target, sheet_part, el))
     return tables, date1904
 
 
-def _read_table(parts: dict[str, bytes], part: str, sheet_part: str, sheet: str) -> _Table:
-    root = ET.fromstring(parts[part])
+def _root_attrib(pkg: Package, part: str) -> dict[str, str]:
+    """The attributes of ``part``'s root element, read from the part's first bytes."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
+    with pkg.open(part) as stream:
+        while chunk := stream.read(_HEAD_CHUNK):
+            parser.feed(chunk)
+            for event in parser.read_events():
+                root = event[-1]  # ("start", the element): the first is the root
+                if isinstance(root, ET.Element):
+                    return dict(root.attrib)
+    parser.close()  # raises for a part that ends before its root element
+    raise PatchError(f"{part}: the part is empty")
+
+
+def _table_of(root: dict[str, str], part: str, sheet_part: str, sheet: ET.Element) -> _Table:
+    name = root.get("displayName") or root.get("name") or ""
+    names = frozenset(n.strip().casefold() for n in (name, root.get("name", "")))
+    area = Area.parse(root.get("ref", ""))
+    header_rows = int(root.get("headerRowCount", "1"))
+    totals = int(root.get("totalsRowCount", "0"))
+    return _Table(part, sheet_part, sheet.get("name", ""), name, area, header_rows, totals, names)
+
+
+def _with_columns(table: _Table, xml: str) -> _Table:
+    root = ET.fromstring(xml)
     columns = tuple(
         c.get("name", "")
         for cols in root
@@ -147,12 +162,7 @@ def _read_table(parts: dict[str, bytes], part: str, sheet_part: str, sheet: str)
         for c in cols
         if _local(c.tag) == "tableColumn"
     )
-    name = root.get("displayName") or root.get("name") or ""
-    names = frozenset(n.strip().casefold() for n in (name, root.get("name", "")))
-    area = Area.parse(root.get("ref", ""))
-    header_rows = int(root.get("headerRowCount", "1"))
-    totals = int(root.get("totalsRowCount", "0"))
-    return _Table(part, sheet_part, sheet, name, area, header_rows, totals, columns, names)
+    return replace(table, columns=columns)
 
 
 def _find(tables: list[_Table], name: str) -> _Table:
@@ -414,88 +424,79 @@ def _column_order(table: _Table, headers: list[str]) -> list[int | None]:
     return [norm.index(c) if c in norm else None for c in cols]
 
 
-def _drop_calc_chain(parts: dict[str, bytes]) -> None:
-    """Remove xl/calcChain.xml and the references to it (Excel rebuilds it on load)."""
-    chain = next((n for n in parts if n.lower().endswith("calcchain.xml")), None)
+def _drop_calc_chain(pkg: Package, changed: dict[str, bytes]) -> frozenset[str]:
+    """Leave out xl/calcChain.xml and the references to it (Excel rebuilds it on load);
+    the parts that lose a reference go into ``changed``. Returns the parts to remove."""
+    chain = next((n for n in pkg.names if n.lower().endswith("calcchain.xml")), None)
     if chain is None:
-        return
-    del parts[chain]
+        return frozenset()
     base = posixpath.basename(chain)
-    for name in list(parts):
-        if not name.endswith(".rels") and name != "[Content_Types].xml":
+    for name in pkg.names:
+        if name == chain or (not name.endswith(".rels") and name != "[Content_Types].xml"):
             continue
-        text = parts[name].decode("utf-8")
+        old = (changed[name] if name in changed else pkg.read(name)).decode("utf-8")
         new = re.sub(
-            rf"<(?:[\w.-]+:)?(?:Relationship|Override)\b[^>]*{re.escape(base)}[^>]*/>", "", text
+            rf"<(?:[\w.-]+:)?(?:Relationship|Override)\b[^>]*{re.escape(base)}[^>]*/>", "", old
         )
-        if new != text:
-            parts[name] = new.encode("utf-8")
+        if new != old:
+            changed[name] = new.encode("utf-8")
+    return frozenset({chain})
 
 
-def replace_table_rows(
-    data: bytes, table: str, headers: list[str], rows: list[list[CellValue]]
-) -> bytes:
-    """The package ``data`` with the data rows of table ``table`` replaced by ``rows``.
-
-    ``headers`` names the columns of ``rows``; each must be a column of the table.
-    Returns ``data`` itself when nothing changes. Raises :class:`PatchError` when the
-    package is unreadable, the table is missing or lacks a column, or the table would
-    overwrite content as it grows.
-    """
+def _check_rows(headers: list[str], rows: list[list[CellValue]]) -> None:
     for i, row in enumerate(rows):
         if len(row) != len(headers):
             raise PatchError(f"row {i + 1} has {len(row)} values for {len(headers)} headers")
+
+
+def edit_table_rows(
+    src: IO[bytes], table: str, headers: list[str], rows: list[list[CellValue]]
+) -> Edit | None:
+    """The change that replaces the data rows of table ``table`` in the package read
+    from ``src`` (seekable) by ``rows``; None when the table already holds them.
+
+    Only the parts that locate the table, its sheet and its table part are inflated;
+    :meth:`Edit.write` copies every other member as stored, so ``src`` must stay open
+    until then. ``headers`` names the columns of ``rows``; each must be a column of the
+    table. Raises :class:`PatchError` when the package is unreadable, the table is
+    missing or lacks a column, or the table would overwrite content as it grows.
+    """
+    _check_rows(headers, rows)
+    pkg = Package(src)
     try:
-        zin = zipfile.ZipFile(io.BytesIO(data))
-        infos = zin.infolist()
-        parts = {i.filename: zin.read(i) for i in infos}
-    except (zipfile.BadZipFile, zlib.error, RuntimeError, OSError, EOFError) as err:
-        raise PatchError(f"not a readable .xlsx/.xlsm package: {err}") from None
-    try:
-        return _replace(data, infos, parts, table, headers, rows)
+        return _edit(pkg, table, headers, rows)
     except ET.ParseError as err:
         raise PatchError(f"a workbook part is not well-formed XML: {err}") from None
     except (UnicodeDecodeError, ValueError, KeyError) as err:  # a part not as the spec says
         raise PatchError(f"the package is not laid out as a workbook: {err}") from None
 
 
-def _replace(
-    data: bytes,
-    infos: list[zipfile.ZipInfo],
-    parts: dict[str, bytes],
-    table: str,
-    headers: list[str],
-    rows: list[list[CellValue]],
+def replace_table_rows(
+    data: bytes, table: str, headers: list[str], rows: list[list[CellValue]]
 ) -> bytes:
-    tables, date1904 = _tables(parts)
-    target = _find(tables, table)
+    """The package ``data`` with the data rows of table ``table`` replaced by ``rows``
+    (:func:`edit_table_rows` in memory). Returns ``data`` itself when nothing changes."""
+    edit = edit_table_rows(io.BytesIO(data), table, headers, rows)
+    if edit is None:
+        return data
+    out = io.BytesIO()
+    edit.write(out)
+    return out.getvalue()
+
+
+def _edit(pkg: Package, table: str, headers: list[str], rows: list[list[CellValue]]) -> Edit | None:
+    tables, date1904 = _tables(pkg)
+    found = _find(tables, table)
+    others = [t.area for t in tables if t.sheet_part == found.sheet_part and t is not found]
+    sheet_xml = pkg.read(found.sheet_part).decode("utf-8")
+    table_xml = pkg.read(found.part).decode("utf-8")
+    target = _with_columns(found, table_xml)
     order = _column_order(target, headers)
-    others = [t.area for t in tables if t.sheet_part == target.sheet_part and t != target]
-    sheet_xml = parts[target.sheet_part].decode("utf-8")
-    table_xml = parts[target.part].decode("utf-8")
     plan = _Plan.of(target, len(rows))
     new_sheet, formulas_gone = _rewrite_sheet(sheet_xml, plan, others, order, rows, date1904)
     new_table = _rewrite_table(table_xml, plan)
     if new_sheet == sheet_xml and new_table == table_xml:
-        return data
-    parts[target.sheet_part] = new_sheet.encode("utf-8")
-    parts[target.part] = new_table.encode("utf-8")
-    if formulas_gone:
-        _drop_calc_chain(parts)
-    return _write_zip(infos, parts)
-
-
-def _write_zip(infos: list[zipfile.ZipInfo], parts: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zout:
-        for info in infos:
-            if info.filename not in parts:
-                continue
-            clone = zipfile.ZipInfo(info.filename, info.date_time)
-            clone.compress_type = info.compress_type
-            clone.external_attr = info.external_attr
-            clone.internal_attr = info.internal_attr
-            clone.create_system = info.create_system
-            clone.comment = info.comment
-            zout.writestr(clone, parts[info.filename])
-    return buf.getvalue()
+        return None
+    changed = {target.sheet_part: new_sheet.encode("utf-8"), target.part: new_table.encode("utf-8")}
+    removed = _drop_calc_chain(pkg, changed) if formulas_gone else frozenset()
+    return Edit(pkg, changed, removed)

@@ -2,7 +2,9 @@
 
 Readers never stop at the first problem. A row with a cell that cannot be converted
 is left out of the model and reported; the rest of the workbook is still read. A
-reader returns ``None`` for the model only when the file cannot be read at all.
+reader returns ``None`` for the model only when the file cannot be read at all, and a
+workbook is read whole or not at all: when one of its parts cannot be read, the
+workbook is unreadable, with one issue naming the part.
 
 :func:`parse` is the one place an opened workbook becomes (kind, model, issues, state):
 the loader (:mod:`psos_xl.loader`) and sync's read of a file's bytes both call it.
@@ -23,7 +25,8 @@ from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.settings import CATALOG_SETTINGS, CATALOG_SETTINGS_BY_KEY
 from psos_xl.workbook import cells, guard, spec
-from psos_xl.workbook.reader import Book, TableRows, convert, read_marker
+from psos_xl.workbook.cellread import convert
+from psos_xl.workbook.reader import Book, PartUnreadableError, TableRows, read_marker
 from psos_xl.workspace import limits_for
 
 M = TypeVar("M", bound=BaseModel)
@@ -145,6 +148,10 @@ def _scope_info(table: TableRows | None, issues: list[Issue]) -> m.ScopeInfo:
             values[fld] = _scope_value(name, fld, typ, raw)
         except cells.CellError as err:
             issues.append(Issue.make(err.code, ref.cell("Value"), err.message))
+    for ref, row in table.error_rows:  # a field whose Value holds an error: reported there
+        key = str(row.get("field", "")).casefold()
+        if key in known:
+            where.setdefault(key, ref.cell("Value"))
     for name, _fld, _typ, _req in spec.SCOPE_FIELDS:
         where.setdefault(name.casefold(), table.location)
     return m.ScopeInfo(cells=where, **values)
@@ -166,7 +173,7 @@ def _scope_value(name: str, fld: str, typ: spec.Type, raw: Any) -> Any:
 def timesheet_from(book: Book, issues: list[Issue]) -> m.Timesheet:
     week = None
     for key in ("person", "week"):
-        if not book.marker.get(key):
+        if not book.marker.get(key) and key not in book.marker_errors:
             issues.append(
                 Issue.make(
                     Code.MARKER_KEY_MISSING,
@@ -202,6 +209,7 @@ OK, INVALID, IGNORED, UNREADABLE = "ok", "invalid", "ignored", "unreadable"
 STRUCTURAL = frozenset(
     {
         Code.TABLE_MISSING,
+        Code.TABLE_DUPLICATE,
         Code.COLUMN_MISSING,
         Code.MARKER_INVALID,
         Code.MARKER_KEY_MISSING,
@@ -217,7 +225,9 @@ class Loaded:
     ``state``: ``ok`` (a model to check and count), ``invalid`` (readable but unusable as
     a whole: an unknown kind, a missing table or column, a bad marker; ``model`` is what
     could be read, or None), ``ignored`` (no marker: not a psos workbook, the one issue
-    says so; or one of psos' own outputs, with no issue) or ``unreadable``.
+    says so; or one of psos' own outputs, with no issue) or ``unreadable`` (its one
+    issue says why; ``error`` is the failure when a part of the package could not be
+    read).
     """
 
     kind: str = ""
@@ -225,6 +235,7 @@ class Loaded:
     issues: list[Issue] = field(default_factory=list)
     state: str = OK
     marker: dict[str, str] = field(default_factory=dict)
+    error: Exception | None = None
 
 
 def parse(book: Book, expect: m.Kind | None = None) -> Loaded:
@@ -232,9 +243,22 @@ def parse(book: Book, expect: m.Kind | None = None) -> Loaded:
 
     The marker is read from the ``_psos`` sheet unless ``book`` comes with one (the
     ranges of a UDF do). With ``expect``, a workbook of another kind is WRONG_KIND and
-    its tables are not read. Raises when a part of the package cannot be read: the
-    caller reports the file as unreadable.
+    its tables are not read. A part of the package that cannot be read (a damaged
+    sheet, an XML or entity error) makes the whole workbook ``unreadable``: its one
+    issue names the part, and nothing of it is used.
     """
+    try:
+        return _parse(book, expect)
+    except PartUnreadableError as err:
+        issue = unreadable(book.display, err)
+        # kept without tracebacks, which would keep the workbook's frames alive
+        if err.__cause__ is not None:
+            err.__cause__.with_traceback(None)
+        error = err.with_traceback(None)
+        return Loaded(book.kind, None, [issue], UNREADABLE, dict(book.marker), error)
+
+
+def _parse(book: Book, expect: m.Kind | None) -> Loaded:
     issues: list[Issue] = []
     if not book.marker:
         read_marker(book, issues)
@@ -255,17 +279,19 @@ def parse(book: Book, expect: m.Kind | None = None) -> Loaded:
         return Loaded(kind, None, [], IGNORED, marker)
     reader = _FROM.get(kind)
     model = reader(book, issues) if reader is not None else None
-    bad = model is None or any(i.code in STRUCTURAL for i in issues)
+    # an error value in the marker leaves the workbook's identity unknown
+    bad = model is None or bool(book.marker_errors) or any(i.code in STRUCTURAL for i in issues)
     return Loaded(kind, model, issues, INVALID if bad else OK, marker)
 
 
 def unreadable(display: str, err: BaseException, consequence: str = "") -> Issue:
-    """FILE_UNREADABLE for a file calamine cannot open or parse."""
-    return Issue.make(
-        Code.FILE_UNREADABLE,
-        display,
-        f"cannot be read as an Excel workbook ({type(err).__name__}: {err}){consequence}",
-    )
+    """FILE_UNREADABLE for a file calamine cannot open or parse (``err``), or one with a
+    part that cannot be read (:class:`PartUnreadableError`, whose message names the part)."""
+    if isinstance(err, PartUnreadableError):
+        what = f"{err}; nothing of the workbook is read"
+    else:
+        what = f"cannot be read as an Excel workbook ({type(err).__name__}: {err})"
+    return Issue.make(Code.FILE_UNREADABLE, display, f"{what}{consequence}")
 
 
 def read(
@@ -290,7 +316,7 @@ def read(
     try:
         data = io.BytesIO(admitted.data)
         workbook = pc.CalamineWorkbook.from_filelike(data, load_tables=True)
-        return parse(Book(path, display, workbook), expect)
+        return parse(Book(path, display, workbook, source=admitted.data), expect)
     except BaseException as err:  # calamine raises several unrelated types for bad files
         if not guard.parser_failed(err):
             raise

@@ -195,8 +195,8 @@ def _finish(wb: Any, lists: Lists, kind: m.Kind, *keys: tuple[str, Any]) -> None
 
 def setting_text(value: Any) -> str:
     """A setting's value as the catalog's Settings rows hold it (what a reader gives
-    back for the cell a writer writes: 0.1, not 0.10)."""
-    return cells.to_text(st.cell_value(value))
+    back for the cell a writer writes: 0.1, not 0.10); blank for no value."""
+    return "" if value is None else cells.to_text(st.cell_value(value))
 
 
 def settings_rows(settings: m.CatalogSettings) -> list[m.Setting]:
@@ -253,9 +253,11 @@ def _settings_sheet(wb: Any, catalog: m.Catalog, heading: str) -> None:
     for i, row in enumerate(rows):
         r = st.FIRST_DATA_ROW + i
         value = _setting_cell(row.key, row.value)
-        fmt = st.decimal_format(row.key) if not isinstance(value, str) else None
-        st.put(ws, r, 2, value, fmt)
         definition = CATALOG_SETTINGS_BY_KEY.get(row.key.casefold())
+        fmt = st.decimal_format(row.key) if not isinstance(value, str) else None
+        if fmt and definition is not None and definition.type is int:
+            fmt = st.INT_FORMAT
+        st.put(ws, r, 2, value, fmt)
         st.note(ws, r, 3, definition.help if definition else "")
         if definition is not None and definition.key == "Currency":
             st.dropdown(ws, f"B{r}", "lst_Currencies", st.Check.WARN)

@@ -49,7 +49,7 @@ COMMANDS = list(leaves(GROUP))
 
 def test_the_command_line_has_its_commands() -> None:
     names = {" ".join(path) for path, _command in COMMANDS}
-    assert {"sync", "price", "validate", "new scope", "report accuracy", "init"} <= names
+    assert {"sync", "price", "validate", "new scope", "report accuracy", "init", "doctor"} <= names
 
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) for p, _c in COMMANDS])

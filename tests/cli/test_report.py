@@ -1,8 +1,9 @@
 """``psos report accuracy`` through the real entry point, on a synced three-engagement firm.
 
 The firm (:func:`build_firm`): one SKU × role to learn, DISC × SA at 10 h in the catalog,
-k = CalibrationPrior = 3; three Completed engagements one month apart, each one DISC at
-Medium with no risk, delivered in 12, 15 and 10 SA hours. BRV-01 also migrates 3 data
+k = CalibrationPrior = 3, CalibrationMinDeliveries 1 here (3 in the firm other tests
+share, :func:`build_firm`'s default); three Completed engagements one month apart, each
+one DISC at Medium with no risk, delivered in 12, 15 and 10 SA hours. BRV-01 also migrates 3 data
 objects (MIGR × DE, 20 h, DATAQ +20 %): 3 × 20 × 1.2 = 72 h estimated, 90 h delivered,
 90 / (3 × 1.2) = 25 h per unit.
 
@@ -17,6 +18,9 @@ By hand, RE = (actual − estimate) / actual:
 - MIGR × DE: one delivery, 25 h per unit against 20: RE 0.2 both ways (no history);
 - curve (median |RE| by earlier deliveries): 0 → catalog median of {0.16667, 0.2} =
   0.1833, calibrated the same; 1 → 0.3333 / 0.3; 2 → 0 / 0.14.
+- after at least AccuracyMinHistory = 1 earlier delivery: BRV and CHR's DISC × SA, per
+  SKU (DISC) and in total: catalog |RE| 0.33333, 0 → median 0.1667, bias 0.1667,
+  PRED(25) 1/2; calibrated 0.3, −0.14 → median 0.22, bias 0.08, PRED(25) 1/2.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from psos_xl.workbook.writers import Lists, write_catalog, write_scope, write_ti
 D = Decimal
 
 
-def catalog() -> m.Catalog:
+def catalog(min_deliveries: int = 3, min_history: int = 5) -> m.Catalog:
     return m.Catalog(
         roles=[
             m.RoleRate(
@@ -60,7 +64,10 @@ def catalog() -> m.Catalog:
         ],
         risks=[m.Risk(code="DATAQ", description="Data quality", uplift=D("0.20"))],
         settings=m.CatalogSettings(
-            currency="EUR", calibration_prior=D(3), calibration_min_deliveries=3
+            currency="EUR",
+            calibration_prior=D(3),
+            calibration_min_deliveries=min_deliveries,
+            accuracy_min_history=min_history,
         ),
     )
 
@@ -111,10 +118,12 @@ def _days(hours: int) -> list[int]:
     return out
 
 
-def build_firm(root: Path, draft: bool = True) -> Path:
+def build_firm(
+    root: Path, draft: bool = True, min_deliveries: int = 3, min_history: int = 5
+) -> Path:
     """The workspace above, synced (the catalog's Actuals written back)."""
     init_workspace(root, name="Test firm")
-    cat = catalog()
+    cat = catalog(min_deliveries, min_history)
     write_catalog(root / "catalog.xlsx", cat)
     for code in FIRM:
         write_scope(root / "scopes" / f"{code}.xlsx", scope_of(code), cat)
@@ -158,7 +167,9 @@ def psos(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
 
 @pytest.fixture(scope="module")
 def firm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_firm(tmp_path_factory.mktemp("firm") / "ws")
+    """CalibrationMinDeliveries 1: pricing uses history from the first delivery on;
+    AccuracyMinHistory 1: the summary covers every delivery with an earlier one."""
+    return build_firm(tmp_path_factory.mktemp("firm") / "ws", min_deliveries=1, min_history=1)
 
 
 def _row(data: dict[str, Any], sku: str, role: str) -> dict[str, Any]:
@@ -187,6 +198,15 @@ def test_json_holds_the_hand_computed_backtest(firm: Path) -> None:
     )
     assert _row(data, "DISC", "(all)")["catalog"]["n"] == 3
     assert data["total"]["catalog"]["n"] == 4
+    after = {
+        "catalog": {"n": 2, "median_abs_re": "0.1667", "bias": "0.1667", "pred25": "0.5000"},
+        "calibrated": {"n": 2, "median_abs_re": "0.2200", "bias": "0.0800", "pred25": "0.5000"},
+    }
+    assert data["min_history"] == 1 and data["calibration_min_deliveries"] == 1
+    assert data["after_min_history"] == {
+        "total": {"sku": "(all)", **after},
+        "by_sku": [{"sku": "DISC", **after}],
+    }
     assert data["curve"] == [
         {"prior": 0, "catalog": "0.1833", "calibrated": "0.1833"},
         {"prior": 1, "catalog": "0.3333", "calibrated": "0.3000"},
@@ -204,6 +224,12 @@ def test_table_shows_percentages(firm: Path) -> None:
     calibrated_part = ["20.2", "%", "66.7", "%", "+10.9", "%"]
     assert sa.split() == ["SA", "3", *catalog_part, *calibrated_part]
     assert "Median |RE| by earlier deliveries" in out
+    assert "After at least 1 earlier deliveries of the same SKU × role" in out
+    total = next(line for line in out.splitlines() if line.split()[:2] == ["Total", "2"])
+    assert total.split() == [
+        "Total", "2", "16.7", "%", "+16.7", "%", "50.0", "%", "22.0", "%", "+8.0", "%", "50.0", "%",
+    ]  # fmt: skip
+    assert "k = CalibrationPrior = 3" in out and "once a SKU × role had 1 deliveries" in out
 
 
 def test_without_a_store_it_says_run_sync_first(tmp_path: Path) -> None:

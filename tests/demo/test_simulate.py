@@ -8,10 +8,14 @@ earlier syncs wrote, and the accuracy workbook carries a native line chart.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import zipfile
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -19,12 +23,15 @@ import pytest
 from psos_xl import models as m
 from psos_xl.demo.sample import sample_catalog
 from psos_xl.demo.simulate import (
+    DEFAULT_BIAS,
     SimConfig,
     SimResult,
     plan_firm,
     run_simulation,
     timesheets_for,
 )
+from psos_xl.learning import backtest
+from psos_xl.pricing.money import round2
 from psos_xl.workbook.readers import read_catalog, read_scope
 
 CONFIG = SimConfig(engagements=5, seed=5, min_deliverables=3, max_deliverables=4)
@@ -89,6 +96,11 @@ def test_accuracy_workbook_has_the_chart_and_data(sim: SimResult) -> None:
         assert charts
         xml = z.read(charts[0]).decode()
     assert "<lineChart>" in xml and xml.count("<ser>") == 2
+    # straight lines with markers, series named for people, both axes shown
+    assert xml.count('<smooth val="0"') == 2
+    assert '<symbol val="circle"' in xml and '<symbol val="square"' in xml
+    assert "<v>Catalog</v>" in xml and "<v>Calibrated (what pricing used)</v>" in xml
+    assert xml.count('<delete val="0"') == 2
     wb = openpyxl.load_workbook(sim.workbook)
     assert {"Curve", "Summary", "Deliveries"} <= set(wb.sheetnames)
     curve = wb["Curve"]
@@ -125,3 +137,60 @@ def test_timesheets_respect_the_rules_and_never_clash() -> None:
             for e in sheet.entries:
                 days[e.date] += e.hours
             assert max(days.values()) <= 8 and sum(days.values()) <= 40
+
+
+def test_the_backtest_estimates_what_pricing_quoted(sim: SimResult) -> None:
+    """One definition: ``psos report accuracy``'s calibrated estimate of each delivery is
+    the P50 line the simulator was quoted when the engagement was scoped."""
+    from psos_xl.app.accuracy import open_existing_store, store_deliveries
+    from psos_xl.workspace import Workspace
+
+    ws = Workspace.find(sim.root)
+    assert ws is not None
+    store = open_existing_store(ws)
+    try:
+        catalog, deliveries = store_deliveries(store)
+    finally:
+        store.close()
+    judged = {
+        (j.delivery.engagement, j.delivery.deliverable, j.delivery.role): j
+        for j in backtest(catalog, deliveries)
+    }
+    assert len(judged) == len(sim.records)
+    assert any(r.basis == "P50" for r in sim.records)
+    for r in sim.records:
+        j = judged[(r.engagement, r.deliverable, r.role)]
+        assert (j.prior, str(j.basis)) == (r.prior, r.basis)
+        assert round2(j.calibrated_estimate * j.delivery.factor) == r.calibrated_estimate, r
+
+
+def test_the_firm_overruns_its_catalog_as_firms_do() -> None:
+    average = sum(DEFAULT_BIAS.values()) / len(DEFAULT_BIAS)
+    assert 0.25 <= average <= 0.35  # Jørgensen: about 30 % on average
+    assert sum(1 for b in DEFAULT_BIAS.values() if b < 0) >= 2  # some work comes in under
+    assert max(DEFAULT_BIAS.values()) >= 0.5
+
+
+def test_the_chart_reads_as_printed(sim: SimResult, tmp_path: Path) -> None:
+    """Rendered by LibreOffice: the Curve sheet prints on one page, the chart's title,
+    axis title and both series names as a reader sees them."""
+    from psos_xl.app.quote import find_soffice, to_pdf
+
+    if find_soffice() is None or shutil.which("pdftotext") is None:
+        if os.environ.get("PSOS_REALCLIENT", "").casefold() == "require":
+            pytest.fail("LibreOffice and pdftotext are required", pytrace=False)
+        pytest.skip("LibreOffice or pdftotext not found")
+    assert sim.workbook is not None
+    pdf = to_pdf(sim.workbook, tmp_path)
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    flat = " ".join(first.split())
+    assert "Median |RE| by earlier deliveries" in flat
+    assert "earlier deliveries of the SKU × role" in flat
+    assert "Catalog" in flat and "Calibrated (what pricing used)" in flat
+    assert "CalibratedMedianAbsRE" in flat  # the data beside the chart, on the same page

@@ -180,20 +180,20 @@ def test_missing_and_blank_settings_say_which_default_applies(tmp_path: Path) ->
         ["Key", "Value"],
         ["Currency", "EUR"],
         ["FixedFeeContingency", 0.1],
-        ["CalibrationPrior", None],
-        ["CalibrationMinDeliveries", 3],
+        ["CalibrationPrior", None],  # blank means learned: no warning
+        ["CalibrationMinDeliveries", None],
     ]
     issues = check(read(tmp_path, tabs))
     assert found(issues) == {
         (Code.SETTING_MISSING, "catalog.xlsx!Settings!A2"),
-        (Code.SETTING_MISSING, "catalog.xlsx!Settings!B4"),
+        (Code.SETTING_MISSING, "catalog.xlsx!Settings!B5"),
     }
     by_cell = {str(i.location): i for i in issues}
     assert "'TargetMargin' is missing; the default 0.35 is used" in (
         by_cell["catalog.xlsx!Settings!A2"].message
     )
-    assert "'CalibrationPrior' is blank; the default 3 is used" in (
-        by_cell["catalog.xlsx!Settings!B4"].message
+    assert "'CalibrationMinDeliveries' is blank; the default 3 is used" in (
+        by_cell["catalog.xlsx!Settings!B5"].message
     )
     assert all(i.severity is Severity.WARNING for i in issues)
 
@@ -201,7 +201,8 @@ def test_missing_and_blank_settings_say_which_default_applies(tmp_path: Path) ->
 def test_without_a_settings_table_every_setting_is_missing_at_the_sheet() -> None:
     issues = rules.settings_present(Catalog(workbook="catalog.xlsx"), RuleContext())
     assert {str(i.location) for i in issues} == {"catalog.xlsx!Settings"}
-    assert len(issues) == 5
+    # each setting with a default it needs; CalibrationPrior and AccuracyMinHistory are optional
+    assert len(issues) == 4
     assert any("'Currency' is missing; the default EUR is used" in i.message for i in issues)
 
 

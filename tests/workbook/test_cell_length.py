@@ -12,7 +12,7 @@ from wb import SCOPE_TABLES, TIME_HEADER, make_workbook
 
 from psos_xl import models as m
 from psos_xl.workbook import cells
-from psos_xl.workbook.reader import _READ, convert
+from psos_xl.workbook.cellread import READ, convert
 from psos_xl.workbook.readers import read
 from psos_xl.workbook.spec import Column, Type
 
@@ -76,7 +76,7 @@ def test_every_cell_reader_refuses_a_long_text_as_the_plain_conversion_does() ->
         column = Column("Note", "note", typ)
         for raw in (LONG, " " * (cells.MAX_CHARS + 1)):
             try:
-                _READ[typ](raw, "Note")
+                READ[typ](raw, "Note")
             except cells.CellError as err:
                 fast = (err.code, err.message)
             try:

@@ -23,7 +23,7 @@ from hypothesis import strategies as hs
 from wb import TIME_HEADER, make_workbook
 
 from psos_xl.errors import Code, Issue
-from psos_xl.workbook import cellscan, guard, package
+from psos_xl.workbook import cellscan, guard, zipcheck
 from psos_xl.workbook.guard import Limits
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="pipes and links of POSIX")
@@ -189,31 +189,54 @@ def test_the_zip_directory_is_counted_before_it_is_parsed() -> None:
     with zipfile.ZipFile(buf, "w") as zf:
         for i in range(3):
             zf.writestr(f"p{i}", b"")
-    assert package.directory_size(buf.getvalue()) == (3, 3 * (46 + len("p0")))
-    assert package.directory_size(b"PK\x03\x04 and no end record") is None
+    assert zipcheck.directory_size(buf.getvalue()) == (3, 3 * (46 + len("p0")))
+    assert zipcheck.directory_size(b"PK\x03\x04 and no end record") is None
 
 
 def test_a_compression_bomb_is_suspicious_and_a_large_total_too_large(tmp_path: Path) -> None:
     path = valid(tmp_path / "t.xlsx")
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("customXml/blob.xml", b"<x>" + b"A" * (8 << 20) + b"</x>")  # ~1000:1
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:  # a reader opens it by name
+        zf.writestr("xl/sharedStrings.xml", b"<sst><si><t>" + b"A" * (8 << 20) + b"</t></si></sst>")
     [bomb] = guard.inspect(path)
     assert bomb.code is Code.FILE_SUSPICIOUS and "max_ratio = 100" in bomb.message
     [large] = guard.inspect(path, Limits(unzipped_mb=5, ratio=10_000))
     assert large.code is Code.FILE_TOO_LARGE and "max_unzipped_mb = 5" in large.message
 
 
+def test_a_part_no_reader_reaches_rides_along_unjudged(tmp_path: Path) -> None:
+    """Write-back copies it as stored; reading never inflates it."""
+    path = valid(tmp_path / "t.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/embeddings/filler.bin", bytes(64 << 20))  # 64 MB of zeros: ~1000:1
+    assert guard.inspect(path, Limits(unzipped_mb=5)) == []
+    # the same part reached from a sheet's relationships is judged
+    link = (
+        b'<Relationship Id="rId9" Target="../embeddings/filler.bin" Type="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/relationships/package"/>'
+    )
+    rewrite(
+        path,
+        {
+            "xl/worksheets/_rels/sheet1.xml.rels": lambda d: d.replace(
+                b"</Relationships>", link + b"</Relationships>"
+            )
+        },
+    )
+    [bomb] = guard.inspect(path)
+    assert bomb.code is Code.FILE_SUSPICIOUS and "xl/embeddings/filler.bin" in bomb.message
+
+
 def test_a_small_part_is_not_judged_by_its_ratio(tmp_path: Path) -> None:
     path = valid(tmp_path / "t.xlsx")
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("customXml/small.xml", b"<x>" + b"A" * 500_000 + b"</x>")
+        zf.writestr("xl/sharedStrings.xml", b"<sst><si><t>" + b"A" * 500_000 + b"</t></si></sst>")
     assert guard.inspect(path) == []
 
 
 def test_an_encrypted_part_or_a_foreign_method_is_unreadable(tmp_path: Path) -> None:
     path = valid(tmp_path / "t.xlsx")
     with zipfile.ZipFile(path, "a", zipfile.ZIP_BZIP2) as zf:
-        zf.writestr("customXml/b.xml", b"<x/>")
+        zf.writestr("xl/sharedStrings.xml", b"<sst/>")
     [issue] = guard.inspect(path)
     assert issue.code is Code.FILE_UNREADABLE and "compression method 12" in issue.message
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
+import struct
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,7 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from python_calamine import CalamineWorkbook
 
-from psos_xl.workbook.patch import CellValue, PatchError, replace_table_rows
+from psos_xl.workbook.package import Package
+from psos_xl.workbook.patch import CellValue, PatchError, edit_table_rows, replace_table_rows
 
 SHEET = "xl/worksheets/sheet1.xml"
 TABLE = "xl/tables/table1.xml"
@@ -189,18 +192,43 @@ def _excelify(src: Path, dst: Path, vba: bool) -> None:
             b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
         )
     parts["[Content_Types].xml"] = ct.replace("</Types>", extra + "</Types>").encode()
-    order = [n for n in parts if n != "[Content_Types].xml"]
+    order = ["[Content_Types].xml", *(n for n in parts if n != "[Content_Types].xml")]
+    write_package(dst, {n: parts[n] for n in order})
+
+
+# Members stored the ways other writers store them, so every way is copied and read:
+# sizes in a data descriptor after the data (streaming writers such as Java's
+# ZipOutputStream), ZIP64 fields on a small member, no compression at all.
+STREAMED = frozenset({SHEET, "docProps/app.xml", "xl/worksheets/sheet2.xml", "xl/vbaProject.bin"})
+ZIP64 = frozenset({TABLE, "docProps/core.xml", "xl/drawings/drawing1.xml"})
+STORED = frozenset({"xl/media/image1.png", "xl/styles.xml"})
+COMMENT = b"written by a test"
+
+
+def write_package(dst: Path, parts: dict[str, bytes]) -> None:
     with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", parts["[Content_Types].xml"])
-        for name in order:
-            z.writestr(name, parts[name])
+        z.comment = COMMENT
+        for name, body in parts.items():
+            if name in ZIP64:
+                with z.open(name, "w", force_zip64=True) as fh:
+                    fh.write(body)
+            elif name in STORED:
+                z.writestr(name, body, zipfile.ZIP_STORED)
+            elif name in STREAMED:
+                z._seekable = False  # type: ignore[attr-defined]  # as if writing to a pipe
+                try:
+                    z.writestr(name, body)
+                finally:
+                    z._seekable = True  # type: ignore[attr-defined]
+            else:
+                z.writestr(name, body)
 
 
 # --- helpers -----------------------------------------------------------------------
 
 
 def members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
         return {i.filename: z.read(i) for i in z.infolist()}
 
 
@@ -244,7 +272,7 @@ def test_every_other_part_is_byte_identical(tmp_path: Path, suffix: str) -> None
         assert new["xl/vbaProject.bin"] == old["xl/vbaProject.bin"]
     with zipfile.ZipFile(tmp_path / f"scope{suffix}") as zin:
         kinds = {i.filename: i.compress_type for i in zin.infolist()}
-    with zipfile.ZipFile(__import__("io").BytesIO(after)) as zout:
+    with zipfile.ZipFile(io.BytesIO(after)) as zout:
         assert {i.filename: i.compress_type for i in zout.infolist()} == kinds
 
 
@@ -401,9 +429,7 @@ def test_formula_cells_replaced_drop_the_calc_chain(tmp_path: Path) -> None:
         b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
         b'officedocument.spreadsheetml.calcChain+xml"/></Types>',
     )
-    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
+    write_package(src, parts)
     after = members(replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS))
     assert "xl/calcChain.xml" not in after
     assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
@@ -414,9 +440,7 @@ def test_formula_cells_replaced_drop_the_calc_chain(tmp_path: Path) -> None:
     # once no formula is in the table's rows, the chain of the rest stays
     parts["xl/calcChain.xml"] = parts["xl/calcChain.xml"].replace(b"F4", b"K9")
     parts[SHEET] = re.sub(r"<f>E4/D4</f>", "", sheet).encode()
-    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
+    write_package(src, parts)
     kept = members(replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS))
     assert kept["xl/calcChain.xml"] == parts["xl/calcChain.xml"]
 
@@ -440,9 +464,7 @@ def test_totals_row_moves_with_the_table(tmp_path: Path) -> None:
         )
     )
     parts[SHEET] = sheet.encode()
-    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
+    write_package(src, parts)
     out = tmp_path / "out.xlsx"
     out.write_bytes(replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS))
     xml = members(out.read_bytes())[TABLE].decode()
@@ -462,9 +484,7 @@ def test_date1904_workbooks_get_1904_serials(tmp_path: Path) -> None:
     if "<workbookPr" not in book:
         book = book.replace("<bookViews", '<workbookPr date1904="1"/><bookViews')
     parts["xl/workbook.xml"] = book.encode()
-    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
+    write_package(src, parts)
     after = members(replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS[:1]))
     serial = (date(2026, 1, 9) - date(1904, 1, 1)).days
     assert '<c r="H4" s="' in after[SHEET].decode()
@@ -478,9 +498,7 @@ def test_a_sheet_with_a_prefixed_namespace(tmp_path: Path) -> None:
     xml = re.sub(r"<(/?)(?=[a-zA-Z])(?![\w.-]+:)", r"<\1x:", xml)
     xml = xml.replace('xmlns="http://schemas', 'xmlns:x="http://schemas', 1)
     parts[SHEET] = xml.encode()
-    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
+    write_package(src, parts)
     out = tmp_path / "out.xlsx"
     out.write_bytes(replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS))
     assert "<x:c " in members(out.read_bytes())[SHEET].decode()
@@ -493,8 +511,188 @@ def test_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
     src = build_scope(tmp_path / "scope.xlsx")
     parts = members(src.read_bytes())
     parts[SHEET] = parts[SHEET].replace(b"</sheetData>", b"")
-    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
+    write_package(src, parts)
     with pytest.raises(PatchError, match="not laid out as a workbook"):
         replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS)
+
+
+# --- members psos does not own: copied as stored, never inflated -------------------
+
+
+def records(data: bytes) -> dict[str, bytes]:
+    """Each member's local record as stored (header, compressed data, descriptor): the
+    bytes from its header to the next member's, or to the central directory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = sorted(z.infolist(), key=lambda i: i.header_offset)
+        ends = [i.header_offset for i in infos[1:]] + [z.start_dir]
+    return {i.filename: data[i.header_offset : end] for i, end in zip(infos, ends, strict=True)}
+
+
+def entries(data: bytes) -> list[tuple[Any, ...]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return [
+            (i.filename, i.CRC, i.compress_size, i.file_size, i.compress_type, i.flag_bits,
+             i.date_time, i.external_attr, i.extra, i.comment)
+            for i in z.infolist()
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xlsm"])
+def test_members_psos_does_not_own_are_copied_as_stored(tmp_path: Path, suffix: str) -> None:
+    before = build_scope(tmp_path / f"scope{suffix}").read_bytes()
+    after = replace_table_rows(before, "Delivery", PSOS, ROWS)
+    old, new = records(before), records(after)
+    assert list(new) == list(old)  # the same members in the same order
+    assert sorted(n for n in old if old[n] != new[n]) == sorted([SHEET, TABLE])
+    owned = {SHEET, TABLE}
+    assert [e for e in entries(after) if e[0] not in owned] == [
+        e for e in entries(before) if e[0] not in owned
+    ]
+    with zipfile.ZipFile(io.BytesIO(after)) as z:
+        assert z.testzip() is None
+        assert z.comment == COMMENT
+        kept = {n for n in old if n not in owned}
+        assert {i.filename for i in z.infolist() if i.flag_bits & 0x08} == STREAMED & kept
+        assert {i.filename for i in z.infolist() if i.compress_type == 0} == STORED & kept
+
+
+def test_parts_psos_does_not_own_are_never_inflated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = build_scope(tmp_path / "scope.xlsm").read_bytes()
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def spy(self: zipfile.ZipFile, name: Any, mode: str = "r", *args: Any, **kw: Any) -> Any:
+        if mode == "r":
+            opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return real_open(self, name, mode, *args, **kw)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    replace_table_rows(data, "Delivery", PSOS, ROWS)
+    assert sorted(set(opened)) == sorted(
+        {
+            "_rels/.rels",
+            "xl/workbook.xml",
+            "xl/_rels/workbook.xml.rels",
+            "xl/worksheets/_rels/sheet1.xml.rels",  # the only sheet with relationships
+            SHEET,
+            TABLE,
+        }
+    )
+
+
+def test_a_damaged_member_psos_does_not_read_is_kept_as_it_is(tmp_path: Path) -> None:
+    src = build_scope(tmp_path / "scope.xlsx")
+    with zipfile.ZipFile(src, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("customXml/item9.bin", b"precious bytes " * 1000)
+    data = bytearray(src.read_bytes())
+    damaged = records(bytes(data))["customXml/item9.bin"]
+    at = bytes(data).index(damaged) + len(damaged) - 8  # inside its deflate stream
+    data[at : at + 4] = b"\xff\xff\xff\xff"
+    before = bytes(data)
+    with zipfile.ZipFile(io.BytesIO(before)) as z, pytest.raises(zipfile.BadZipFile):
+        z.read("customXml/item9.bin")  # damaged: a reader that inflated it would fail
+    after = replace_table_rows(before, "Delivery", PSOS, ROWS)
+    assert records(after)["customXml/item9.bin"] == records(before)["customXml/item9.bin"]
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(after)
+    assert [r[0] for r in table_rows(out)] == ["D1", "D2", "D2", "D3", "D4"]
+
+
+def test_a_descriptor_that_contradicts_the_directory_is_written_true(tmp_path: Path) -> None:
+    before = bytearray(build_scope(tmp_path / "scope.xlsx").read_bytes())
+    app = records(bytes(before))["docProps/app.xml"]
+    at = bytes(before).index(app) + len(app) - 12  # the CRC in its 16-byte descriptor
+    assert bytes(before[at - 4 : at]) == b"PK\x07\x08"
+    before[at : at + 4] = b"\x00\x00\x00\x00"
+    after = replace_table_rows(bytes(before), "Delivery", PSOS, ROWS)
+    with zipfile.ZipFile(io.BytesIO(after)) as z:
+        info = z.getinfo("docProps/app.xml")
+        assert z.testzip() is None
+    fixed = records(after)["docProps/app.xml"]
+    assert fixed[:-16] == app[:-16]  # header and data as stored
+    assert fixed[-16:] == struct.pack(
+        "<4sLLL", b"PK\x07\x08", info.CRC, info.compress_size, info.file_size
+    )
+
+
+def test_members_sharing_their_bytes_are_refused(tmp_path: Path) -> None:
+    """A zip bomb's trick: two entries over one compressed stream. Copied, it would
+    multiply; it is refused instead."""
+    data = bytearray(build_scope(tmp_path / "scope.xlsx").read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        png = z.getinfo("xl/media/image1.png").header_offset
+        at = z.start_dir
+        for info in z.infolist():  # walk the central directory to the drawing's entry
+            if info.filename == "xl/drawings/drawing1.xml":
+                break
+            at += 46 + len(info.filename.encode()) + len(info.extra) + len(info.comment)
+    assert bytes(data[at : at + 4]) == b"PK\x01\x02"
+    data[at + 42 : at + 46] = struct.pack("<L", png)  # its local header offset
+    with pytest.raises(PatchError, match="overlap"):
+        replace_table_rows(bytes(data), "Delivery", PSOS, ROWS)
+
+
+def test_the_streamed_edit_writes_what_the_in_memory_one_returns(tmp_path: Path) -> None:
+    src = build_scope(tmp_path / "scope.xlsm")
+    out = tmp_path / "out.xlsm"
+    with src.open("rb") as fh:
+        edit = edit_table_rows(fh, "Delivery", PSOS, ROWS)
+        assert edit is not None
+        with out.open("wb") as dst:
+            edit.write(dst)
+    assert out.read_bytes() == replace_table_rows(src.read_bytes(), "Delivery", PSOS, ROWS)
+    with out.open("rb") as fh:
+        assert edit_table_rows(fh, "Delivery", PSOS, ROWS) is None
+
+
+def zip64_directory(data: bytes, name: str) -> bytes:
+    """``data`` with ``name``'s central directory entry in ZIP64 form (its sizes in a
+    ZIP64 field), as writers that always use ZIP64 store it."""
+    eocd = data.rindex(b"PK\x05\x06")
+    size, offset = struct.unpack("<LL", data[eocd + 12 : eocd + 20])
+    out, at = [], offset
+    while at < offset + size:
+        n, m, k = struct.unpack("<HHH", data[at + 28 : at + 34])
+        entry = data[at : at + 46 + n + m + k]
+        if entry[46 : 46 + n] == name.encode():
+            packed, full = struct.unpack("<LL", entry[20:28])
+            field = struct.pack("<HHQQ", 1, 16, full, packed)
+            lengths = entry[28:30] + struct.pack("<H", m + len(field))
+            entry = (
+                entry[:20] + b"\xff" * 8 + lengths + entry[32 : 46 + n] + field + entry[46 + n :]
+            )
+        out.append(entry)
+        at += 46 + n + m + k
+    directory = b"".join(out)
+    end = data[eocd : eocd + 12] + struct.pack("<LL", len(directory), offset) + data[eocd + 20 :]
+    return data[:offset] + directory + end
+
+
+def test_a_zip64_entry_is_written_as_its_sizes_need(tmp_path: Path) -> None:
+    name = "docProps/core.xml"
+    before = zip64_directory(build_scope(tmp_path / "scope.xlsx").read_bytes(), name)
+    with zipfile.ZipFile(io.BytesIO(before)) as z:
+        assert z.getinfo(name).extra.startswith(b"\x01\x00\x10\x00")  # the ZIP64 field
+        assert z.read(name) == members(build_scope(tmp_path / "again.xlsx").read_bytes())[name]
+    after = replace_table_rows(before, "Delivery", PSOS, ROWS)
+    assert records(after)[name] == records(before)[name]
+    with zipfile.ZipFile(io.BytesIO(after)) as z:
+        assert z.testzip() is None
+        info = z.getinfo(name)
+        assert info.extra == b"" and info.file_size < 1000  # plain 32-bit sizes suffice
+
+
+def test_a_new_part_is_added_after_the_others(tmp_path: Path) -> None:
+    src = build_scope(tmp_path / "scope.xlsx")
+    with src.open("rb") as fh:
+        pkg = Package(fh)
+        out = io.BytesIO()
+        pkg.write(out, {"customXml/item1.xml": b"<a/>"}, remove={"docProps/app.xml"})
+    before, after = records(src.read_bytes()), records(out.getvalue())
+    assert list(after) == [n for n in before if n != "docProps/app.xml"] + ["customXml/item1.xml"]
+    assert all(after[n] == before[n] for n in before if n != "docProps/app.xml")
+    with zipfile.ZipFile(out) as z:
+        assert z.read("customXml/item1.xml") == b"<a/>"
+        assert z.getinfo("customXml/item1.xml").date_time == (1980, 1, 1, 0, 0, 0)

@@ -2,9 +2,13 @@
 
 Each column type has a cell reader that takes the common raw values straight (a str
 for a code, a finite float for a number, a date for a date) and hands the rest to the
-general case: the blank check, then :func:`psos_xl.workbook.reader.convert`. These
+general case: the blank check, then :func:`psos_xl.workbook.cellread.convert`. These
 tests hold the readers to that general case for every kind of value calamine returns,
 value and type, or issue code and message.
+
+The error cells of a table's sheet are looked up only when calamine gave one of its
+cells as an empty string (as it gives every error cell): the last tests hold that
+premise and the lookup to what looking always gives.
 """
 
 from __future__ import annotations
@@ -12,16 +16,21 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
+import python_calamine as pc
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
+from wb import make_workbook
 
 from psos_xl import models as m
 from psos_xl.workbook import cells
-from psos_xl.workbook.reader import _READ, BLANK, convert
+from psos_xl.workbook.cellread import BLANK, READ, convert
+from psos_xl.workbook.reader import Book
 from psos_xl.workbook.spec import Column, Type
 
 RAW: list[Any] = [
@@ -38,7 +47,7 @@ RAW: list[Any] = [
 def fast(column: Column, raw: Any) -> tuple[str, Any]:
     """What the column's cell reader gives."""
     try:
-        value = _READ[column.type](raw, column.header)
+        value = READ[column.type](raw, column.header)
     except cells.CellError as err:
         return ("error", (err.code, err.message))
     return ("blank", None) if value is BLANK else ("value", (type(value), repr(value)))
@@ -74,3 +83,51 @@ def test_row_models_are_built_by_their_validator_alone() -> None:
     rows += [m.Deliverable, m.Assumption, m.Override, m.DeliveryRow, m.TimeEntry, m.Expense]
     for model in rows:
         assert model.__init__ is BaseModel.__init__, model
+
+
+# --- error cells: looked up only where calamine shows an empty string ---------------
+
+ERRORS = ["#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+
+
+def test_calamine_gives_every_error_cell_as_an_empty_string(tmp_path: Path) -> None:
+    """What Book.errors_among rests on: a grid with no "" holds no error cell."""
+    rows = [["Kind", "Value"], *([e, e] for e in ERRORS)]
+    path = make_workbook(tmp_path / "e.xlsx", None, {"S": rows})
+    book = Book(path, "e.xlsx", pc.CalamineWorkbook.from_path(str(path), load_tables=True))
+    table = book.workbook.get_table_by_name("S")  # type: ignore[union-attr]
+    assert table.to_python() == [["", ""]] * len(ERRORS)
+    sheet = book.workbook.get_sheet_by_name("S").to_python()  # type: ignore[union-attr]
+    assert sheet[1:] == [["", ""]] * len(ERRORS)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [{}, {"B2": "#N/A"}, {"G3": "#DIV/0!"}, {"I2": "#REF!"}, {"B2": "", "E3": "#NUM!"}],
+    ids=["none", "code", "note", "outside", "blank-and-error"],
+)
+def test_errors_among_a_grid_are_the_sheets_errors_in_it(
+    tmp_path: Path, cells: dict[str, Any]
+) -> None:
+    rows = [
+        ["Date", "Engagement", "Deliverable", "Role", "Hours", "Billable", "Note"],
+        [date(2026, 1, 5), "ACME-01", "D1", "SA", 7.5, "Y", "a"],
+        [date(2026, 1, 6), "ACME-01", "D1", "SA", 2, "N", "b"],
+    ]
+    path = make_workbook(tmp_path / "t.xlsx", None, {"Time": rows})
+    wb = openpyxl.load_workbook(path)
+    for ref, value in cells.items():
+        wb["Time"][ref] = value
+    wb.save(path)
+    book = Book(path, "t.xlsx", pc.CalamineWorkbook.from_path(str(path), load_tables=True))
+    data = book.workbook.get_table_by_name("Time").to_python()  # type: ignore[union-attr]
+
+    def inside(errors: dict[int, dict[int, str]]) -> dict[tuple[int, int], str]:
+        return {
+            (r, c): text
+            for r, row in errors.items()
+            for c, text in row.items()
+            if 2 <= r <= 1 + len(data) and c < len(rows[0])
+        }
+
+    assert inside(book.errors_among("Time", data)) == inside(book.errors("Time"))

@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from psos_xl.errors import Code
 from psos_xl.sync.writeback import TEMP_PREFIX, lock_files, sha256_of, write_table
-from psos_xl.workbook.patch import replace_table_rows
+from psos_xl.workbook.patch import edit_table_rows
 from psos_xl.workspace import is_workbook_name
 from workbook.test_patch import PSOS, ROWS, build_scope
 
@@ -100,15 +100,15 @@ def test_a_workbook_saved_since_it_was_read_is_refused(scope: Path) -> None:
 def test_a_save_during_the_write_is_not_overwritten(
     scope: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = replace_table_rows
+    real = edit_table_rows
     users_save = b"the user saved this meanwhile"
 
-    def slow(data: bytes, *args: Any) -> bytes:
-        out = real(data, *args)
+    def slow(src: Any, *args: Any) -> Any:
+        out = real(src, *args)
         scope.write_bytes(users_save)
         return out
 
-    monkeypatch.setattr("psos_xl.sync.writeback.replace_table_rows", slow)
+    monkeypatch.setattr("psos_xl.sync.writeback.edit_table_rows", slow)
     result = write_table(scope, "Delivery", PSOS, ROWS)
     assert result.status == "changed"
     assert scope.read_bytes() == users_save
@@ -118,13 +118,13 @@ def test_a_save_during_the_write_is_not_overwritten(
 def test_a_workbook_opened_during_the_write_is_not_replaced(
     scope: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = replace_table_rows
+    real = edit_table_rows
 
-    def opened(data: bytes, *args: Any) -> bytes:
+    def opened(src: Any, *args: Any) -> Any:
         (scope.parent / "~$acme-portal.xlsx").write_bytes(b"owner")
-        return real(data, *args)
+        return real(src, *args)
 
-    monkeypatch.setattr("psos_xl.sync.writeback.replace_table_rows", opened)
+    monkeypatch.setattr("psos_xl.sync.writeback.edit_table_rows", opened)
     before = snapshot(scope)
     assert write_table(scope, "Delivery", PSOS, ROWS).status == "open"
     assert snapshot(scope) == before
@@ -191,3 +191,21 @@ def test_the_temp_name_is_not_taken_for_a_workbook(
     [name] = seen
     assert name.startswith(TEMP_PREFIX)
     assert not is_workbook_name(name)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists the open files")
+def test_the_workbook_is_closed_when_it_is_replaced(
+    scope: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to replace a file that a process, this one too, holds open."""
+    held: list[bool] = []
+    real = Path.replace
+
+    def spy(self: Path, target: Path) -> Path:
+        opened = {os.path.realpath(fd) for fd in Path("/proc/self/fd").iterdir()}
+        held.append(str(Path(target).resolve()) in opened)
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", spy)
+    assert write_table(scope, "Delivery", PSOS, ROWS).status == "written"
+    assert held == [False]
