@@ -68,6 +68,17 @@ class Limits:
 
 DEFAULT = Limits()
 
+# what only the guard refuses: a file over a limit, or an entry that is not one to read
+REFUSALS = frozenset(
+    {
+        Code.FILE_TOO_LARGE,
+        Code.FILE_SUSPICIOUS,
+        Code.FILE_NOT_REGULAR,
+        Code.LINK_OUTSIDE_WORKSPACE,
+        Code.LINK_BROKEN,
+    }
+)
+
 
 @dataclass(frozen=True)
 class Admitted:
