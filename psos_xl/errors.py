@@ -110,6 +110,13 @@ class Code(StrEnum):
     # live functions in Excel
     ARGUMENT_INVALID = "ARGUMENT_INVALID"
     UDF_FAILED = "UDF_FAILED"
+    # bounded reading: what a file must pass before a parser sees it
+    FILE_NOT_REGULAR = "FILE_NOT_REGULAR"
+    LINK_OUTSIDE_WORKSPACE = "LINK_OUTSIDE_WORKSPACE"
+    LINK_BROKEN = "LINK_BROKEN"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    FILE_SUSPICIOUS = "FILE_SUSPICIOUS"
+    CELL_TOO_LONG = "CELL_TOO_LONG"
 
 
 @dataclass(frozen=True)
@@ -254,6 +261,28 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.UDF_FAILED: CodeInfo(
         _E, "A PSOS_ function in a cell failed unexpectedly; the message names the failure."
+    ),
+    # bounded reading
+    Code.FILE_NOT_REGULAR: CodeInfo(
+        _E,
+        "An entry named like a workbook is not a regular file (a pipe, a device, a socket); it is never opened.",
+    ),
+    Code.LINK_OUTSIDE_WORKSPACE: CodeInfo(
+        _E, "A link named like a workbook points outside the workspace folder; it is not followed."
+    ),
+    Code.LINK_BROKEN: CodeInfo(
+        _E, "A link named like a workbook points to nothing, or to itself in a loop."
+    ),
+    Code.FILE_TOO_LARGE: CodeInfo(
+        _E,
+        "The workbook is over a size limit of psos.toml (file, uncompressed size, parts); it is not read and its last good rows are kept.",
+    ),
+    Code.FILE_SUSPICIOUS: CodeInfo(
+        _E,
+        "The workbook's package is built to exhaust a reader (a compression ratio, a cell, a table or a count far beyond its data); it is not read and its last good rows are kept.",
+    ),
+    Code.CELL_TOO_LONG: CodeInfo(
+        _E, "A cell holds more than Excel's 32,767 characters; its row is not used."
     ),
 }
 

@@ -36,7 +36,7 @@ from psos_xl.rules import scope as scope_rules
 from psos_xl.rules import timesheet as timesheet_rules
 from psos_xl.workbook.reader import Book, open_book
 from psos_xl.workbook.readers import OK, UNREADABLE, Loaded, parse, read
-from psos_xl.workspace import workbooks_below
+from psos_xl.workspace import limits_of, located, name_of, path_at, workbooks_below
 
 Model = m.Catalog | m.Scope | m.Timesheet
 NO_CATALOG = "no catalog workbook in the workspace"
@@ -170,24 +170,27 @@ class Folder:
         self._catalog_context: RuleContext | None = None
         self._context: RuleContext | None = None
         self._scopes: list[tuple[str, m.Scope]] | None = None
+        self.limits = limits_of(self.root)
 
     # --- the files ---------------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
-        """How sync names the workbook at ``path`` (ValueError when outside the root)."""
-        return path.resolve().relative_to(self.root).as_posix()
+        """How sync names the workbook at ``path`` (ValueError when outside the root); a
+        link is named where it sits, not where it leads."""
+        return name_of(self.root, located(path))
 
     def rels(self) -> list[str]:
         """Every workbook of the folder, sorted as sync sorts them."""
         if self._rels is None:
             found = workbooks_below(self.root)
-            self._rels = sorted(p.relative_to(self.root).as_posix() for p in found)
+            self._rels = sorted(name_of(self.root, p) for p in found)
         return self._rels
 
     def load(self, rel: str) -> Loaded:
         """The workbook ``rel`` read (once)."""
         if rel not in self._loaded:
-            self._loaded[rel] = read(self.root / rel, rel)
+            path = path_at(self.root, rel)
+            self._loaded[rel] = read(path, rel, limits=self.limits, within=self.root)
         return self._loaded[rel]
 
     def marker(self, rel: str) -> dict[str, str]:
@@ -195,7 +198,8 @@ class Folder:
         if rel in self._loaded:
             return self._loaded[rel].marker
         if rel not in self._markers:
-            book, _issues = open_book(self.root / rel, rel)  # unreadable: no marker
+            path = path_at(self.root, rel)  # unreadable: no marker
+            book, _issues = open_book(path, rel, limits=self.limits, within=self.root)
             self._markers[rel] = dict(book.marker)
         return self._markers[rel]
 

@@ -94,4 +94,33 @@ WORKSPACE_SETTINGS: tuple[WorkspaceSettingDef, ...] = (
     WorkspaceSettingDef(
         "quote_validity_days", "30", "How many days a quote stays valid after it is issued."
     ),
+    # what a workbook file must pass before it is parsed (psos_xl.workbook.guard)
+    WorkspaceSettingDef(
+        "max_file_mb",
+        "50",
+        "Largest workbook file psos reads, in MB; a larger one is FILE_TOO_LARGE and "
+        "keeps its last good rows.",
+    ),
+    WorkspaceSettingDef(
+        "max_unzipped_mb",
+        "500",
+        "Largest size, in MB, the parts a reader parses (sheets, tables, shared strings, "
+        "styles) may uncompress to together; a part nothing refers to is never inflated.",
+    ),
+    WorkspaceSettingDef(
+        "max_ratio",
+        "100",
+        "Highest compression ratio of a part a reader parses, over 1 MB uncompressed; "
+        "above it the workbook is FILE_SUSPICIOUS (a zip bomb).",
+    ),
+    WorkspaceSettingDef("max_parts", "10000", "Most parts (files inside the zip) of one workbook."),
+    WorkspaceSettingDef(
+        "max_sparse_cells",
+        "4000000",
+        "Most cells a sheet or a table may span (last row × last column) while fewer than "
+        "a quarter of them hold anything; a reader allocates the whole span.",
+    ),
 )
+
+# the workspace settings that are limits: whole numbers above zero
+LIMIT_SETTINGS = ("max_file_mb", "max_unzipped_mb", "max_ratio", "max_parts", "max_sparse_cells")

@@ -6,6 +6,7 @@ folders in psos.toml are only where ``psos new`` puts new files.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tomllib
@@ -13,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from psos_xl.errors import WorkspaceError
+from psos_xl.errors import PsosError, WorkspaceError
 from psos_xl.settings import WORKSPACE_FILE, WORKSPACE_SETTINGS
 from psos_xl.store.base import STATE_DIR as STATE_DIR
+from psos_xl.workbook.guard import DEFAULT, Limits
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _CATALOG_SEARCH_LIMIT = 20
@@ -35,12 +37,88 @@ def workbooks_below(folder: Path) -> Iterator[Path]:
     """Every .xlsx/.xlsm below ``folder`` in a stable order (names sorted, folder by
     folder), skipping Excel's and LibreOffice's temp and lock files and hidden folders
     (the .psos state among them). The one walk of a workspace: sync's scan, validate
-    and ``psos new`` all list workbooks with it."""
+    and ``psos new`` all list workbooks with it.
+
+    An entry is listed by its name alone, whatever it is: a pipe, a device, a link out
+    of the folder or in a loop named ``*.xlsx`` is listed too, so that reading it
+    (:func:`psos_xl.workbook.guard.admit`) reports it where it lies, without opening it.
+    Links to folders are not followed."""
     for parent, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if is_workbook_name(name):
                 yield Path(parent) / name
+
+
+# --- names: how a workbook's path below the root is written ---------------------------
+
+_ESCAPED = "./"  # no path relative to a root starts so: it marks the escaped form
+
+
+def name_of(root: Path, path: Path) -> str:
+    """How psos names the entry at ``path`` below ``root``, in the store and in issues:
+    its posix path relative to the root (see :func:`text_of` for names that are not
+    valid UTF-8). ValueError when ``path`` is not below ``root``."""
+    return text_of(path.relative_to(root).as_posix())
+
+
+def text_of(rel: str) -> str:
+    """The text form of a relative path: the path itself when it is valid Unicode;
+    else ``./`` then the path with each byte that is not UTF-8 (which Python hands over
+    as a surrogate escape) written ``\\xNN``, any other lone surrogate ``\\uXXXX`` and
+    each backslash doubled: ``./timesheets/caf\\xe9.xlsx``. It round-trips to the exact
+    name (:func:`path_at`); a relative path never starts with ``./``, so it names no
+    other file."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in rel):
+        return rel
+    out: list[str] = []
+    for ch in rel:
+        if ch == "\\":
+            out.append("\\\\")
+        elif "\udc80" <= ch <= "\udcff":
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif "\ud800" <= ch <= "\udfff":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return _ESCAPED + "".join(out)
+
+
+def rel_of(text: str) -> str:
+    """The relative path a text form (:func:`text_of`) stands for."""
+    if not text.startswith(_ESCAPED):
+        return text
+    out: list[str] = []
+    body, i = text[len(_ESCAPED) :], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and body[i + 1 : i + 2] == "\\":
+            out.append("\\")
+            i += 2
+        elif ch == "\\" and body[i + 1 : i + 2] == "x":
+            out.append(chr(0xDC00 + int(body[i + 2 : i + 4], 16)))
+            i += 4
+        elif ch == "\\" and body[i + 1 : i + 2] == "u":
+            out.append(chr(int(body[i + 2 : i + 6], 16)))
+            i += 6
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def path_at(root: Path, text: str) -> Path:
+    """The path of the workbook psos names ``text`` below ``root`` (:func:`name_of`)."""
+    return root / rel_of(text)
+
+
+def located(path: Path) -> Path:
+    """``path`` made absolute through its folder, the entry itself not followed: where a
+    link sits, not where it leads (and no error for a link in a loop)."""
+    try:
+        return path.parent.resolve() / path.name
+    except (OSError, RuntimeError):  # a folder link in a loop
+        return path.absolute()
 
 
 @dataclass
@@ -67,6 +145,10 @@ class Workspace:
                     f"known: {', '.join(sorted(known))}"
                 )
             config.update({k: str(v) for k, v in section.items()})
+            try:
+                Limits.of(config)
+            except ValueError as err:
+                raise WorkspaceError(f"{toml_path}: {err}") from err
         return cls(root, config)
 
     @classmethod
@@ -109,16 +191,49 @@ class Workspace:
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
+    @property
+    def limits(self) -> Limits:
+        """What a workbook of this workspace may weigh (the ``max_*`` settings)."""
+        return Limits.of(self.config)
+
     def display(self, path: Path) -> str:
         """How a workbook is named in issues: its path relative to the workspace."""
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return name_of(self.root, located(path))
         except ValueError:
-            return path.name
+            return text_of(path.name)
 
     def workbooks(self) -> Iterator[Path]:
         """Every workbook below the root (:func:`workbooks_below`)."""
         return workbooks_below(self.root)
+
+
+def limits_of(root: Path) -> Limits:
+    """The read limits of the workspace at ``root``: its psos.toml's (the defaults without
+    one, or when it is broken: the command that loads it says why). Read again only when
+    psos.toml changes."""
+    try:
+        st = (root / WORKSPACE_FILE).stat()
+    except OSError:
+        return DEFAULT
+    return _limits_of(root, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _limits_of(root: Path, _size: int, _mtime_ns: int) -> Limits:
+    try:
+        return Workspace.load(root).limits
+    except PsosError:
+        return DEFAULT
+
+
+def limits_for(path: Path) -> Limits:
+    """The read limits that apply to the workbook at ``path``: those of the nearest
+    psos.toml above it (the defaults without one)."""
+    for folder in located(path).parents:
+        if (folder / WORKSPACE_FILE).is_file():
+            return limits_of(folder)
+    return DEFAULT
 
 
 def _catalog_in(folder: Path) -> Path | None:

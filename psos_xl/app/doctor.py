@@ -55,9 +55,10 @@ from psos_xl.app.doctor_store import (
     check_sync_runs,
     check_workbooks,
 )
-from psos_xl.errors import WorkspaceError
+from psos_xl.errors import Issue, WorkspaceError
 from psos_xl.settings import WORKSPACE_FILE, WORKSPACE_SETTINGS
 from psos_xl.store.base import default_url, sqlite_file
+from psos_xl.workbook import guard
 from psos_xl.workspace import Workspace
 
 __all__ = ["CHECKS", "Check", "Checkup", "Context", "Finding", "FindingCode", "Inspect", "doctor"]
@@ -170,6 +171,14 @@ def _open(ctx: Context) -> None:
     ctx.store = store
 
 
+def over_limits(path: Path, ws: Workspace) -> list[Issue]:
+    """What the reading guard refuses the workbook file at ``path`` for, within the
+    workspace's limits: over a limit, or an entry that is not a file to read (a file that
+    is merely unreadable is the store's WORKBOOK_UNREADABLE)."""
+    found = guard.inspect(path, ws.limits, ws.display(path), within=ws.root)
+    return [issue for issue in found if issue.code in guard.REFUSALS]
+
+
 def doctor(
     directory: Path,
     store_url: str | None = None,
@@ -183,7 +192,7 @@ def doctor(
     judgement of a file (files over the limits are not looked for without it)."""
     ws, config_error = _workspace(directory)
     url = store_url or ws.config.get("store") or default_url(ws.root)
-    ctx = Context(ws, url, config_error=config_error, inspect=inspect)
+    ctx = Context(ws, url, config_error=config_error, inspect=inspect or over_limits)
     if now is not None:
         ctx.now = now
     _open(ctx)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from psos_xl import models as m
 from psos_xl.errors import PsosError
-from psos_xl.workspace import Workspace
+from psos_xl.workspace import Workspace, path_at
 
 if TYPE_CHECKING:
     from psos_xl.workbook.writers import Lists
@@ -79,7 +79,7 @@ def workspace_scopes(ws: Workspace) -> Iterator[tuple[Path, m.Scope]]:
 
     folder = Folder(ws.root)
     for rel, scope in folder.scopes():
-        yield folder.root / rel, scope
+        yield path_at(folder.root, rel), scope
 
 
 def workspace_lists(ws: Workspace, catalog: m.Catalog) -> Lists:

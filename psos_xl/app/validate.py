@@ -28,7 +28,7 @@ from psos_xl.errors import Code, Issue, has_errors, sort_issues
 from psos_xl.models import Catalog, Kind
 from psos_xl.rules import RuleContext
 from psos_xl.sync.result import conflicted_copy
-from psos_xl.workspace import Workspace
+from psos_xl.workspace import Workspace, located
 from psos_xl.workspace import workbooks_below as workbooks_below
 
 
@@ -54,7 +54,7 @@ def _expand(paths: Sequence[Path]) -> Iterator[Path]:
     seen: set[Path] = set()
     for path in paths:
         for p in workbooks_below(path) if path.is_dir() else [path]:
-            key = p.resolve()
+            key = located(p)  # a link is its own entry: the guard reports where it leads
             if key not in seen:
                 seen.add(key)
                 yield p
@@ -72,7 +72,7 @@ class _Run:
     explicit: RuleContext | None = None
 
     def workspace(self, path: Path) -> Workspace | None:
-        folder = path.resolve().parent
+        folder = located(path).parent
         if folder not in self.workspaces:
             self.workspaces[folder] = Workspace.find(folder)
         return self.workspaces[folder]
@@ -87,7 +87,7 @@ class _Run:
         found = self.folders[ws.root]
         try:
             return found, found.rel(path)
-        except ValueError:  # a link out of the workspace
+        except ValueError:  # reached through a folder link from outside the workspace
             return None
 
     def load(self, path: Path) -> loader.Loaded:
@@ -95,7 +95,7 @@ class _Run:
         if inside is not None:
             found, rel = inside
             return found.load(rel)
-        key = path.resolve()
+        key = located(path)
         if key not in self.loose:
             self.loose[key] = loader.read(path, path.name)
         return self.loose[key]

@@ -60,7 +60,7 @@ from psos_xl.sync.result import SyncResult as SyncResult
 from psos_xl.sync.result import report, run_counts
 from psos_xl.sync.scan import FileStat, ReadOutcome, read_workbook, scan, sha256_of, stat_of
 from psos_xl.sync.storing import Storer
-from psos_xl.workspace import STATE_DIR
+from psos_xl.workspace import STATE_DIR, path_at
 
 Progress = Callable[[int, int, str], None]
 KIND_ORDER = (m.Kind.CATALOG.value, m.Kind.SCOPE.value, m.Kind.TIMESHEET.value)
@@ -267,7 +267,7 @@ class _Run:
         """Workbooks of ``kind`` marked to be read again."""
         with self._tx():
             paths = self.writer.dirty(kind)
-        stats = [stat_of(self.root, self.root / p) for p in paths]
+        stats = [stat_of(self.root, path_at(self.root, p)) for p in paths]
         return [s for s in stats if s is not None]
 
     def _context(self, kind: str) -> RuleContext:
@@ -287,7 +287,7 @@ class _Run:
         checked: Checked | None = o.checked
         if checked is not None and checked.generation != self.generation:
             # checked in a worker before a catalog or scope was stored: again, here
-            o, checked = self.reader.read(str(self.root / o.rel), o.rel), None
+            o, checked = self.reader.read(str(path_at(self.root, o.rel)), o.rel), None
         key: Key | None = None
         issues = o.issues
         if checked is not None:

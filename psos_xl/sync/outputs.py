@@ -62,6 +62,7 @@ from psos_xl.sync.scan import sha256_of
 from psos_xl.sync.writeback import WriteResult, write_table
 from psos_xl.workbook import spec
 from psos_xl.workbook.patch import CellValue
+from psos_xl.workspace import path_at
 
 ZERO = Decimal(0)
 FRACTION = Decimal("0.0001")
@@ -235,7 +236,7 @@ def _record_write(store: st.Store, root: Path, rel: str, written_sha: str) -> No
     be recorded as psos' write and skipped; then nothing is recorded and the next sync
     reads the file as it would any change.
     """
-    path = root / rel
+    path = path_at(root, rel)
     try:
         before = path.stat()
         sha = sha256_of(path)
@@ -306,7 +307,7 @@ class WriteBack:
         rows = calibrate(catalog, snap.deliveries, stamp)
         target = snap.catalog_target
         if target is not None:
-            old = _old_actuals(self.root / target.rel)
+            old = _old_actuals(path_at(self.root, target.rel))
             rows = keep_updated_at(rows, old.rows, old.columns)
             cells = [[getattr(r, c.field) for c in old.columns] for r in rows]
             headers = [c.header for c in old.columns]
@@ -332,7 +333,7 @@ class WriteBack:
         issues: list[Issue],
         headers: list[str] | None = None,
     ) -> None:
-        path = self.root / target.rel
+        path = path_at(self.root, target.rel)
         names = table.headers if headers is None else headers
         done = write_table(path, table.name, names, rows, expected_sha256=target.sha256)
         self.results.append(done)

@@ -43,7 +43,7 @@ from psos_xl.sync.engine import SyncResult
 from psos_xl.sync.outputs import store_url_of, sync_workspace
 from psos_xl.sync.scan import sha256_of
 from psos_xl.sync.writeback import TEMP_PREFIX, lock_files
-from psos_xl.workspace import STATE_DIR, is_temp_name, is_workbook_name
+from psos_xl.workspace import STATE_DIR, is_temp_name, is_workbook_name, path_at
 
 DEFAULT_DEBOUNCE = 2.0
 _TICK = 0.05
@@ -211,7 +211,7 @@ class Watcher:
         if last is None or lock.exists():
             return False
         for rel in last.skipped_open:
-            path = self.root / rel
+            path = path_at(self.root, rel)
             if path.parent == lock.parent and not lock_files(path):
                 return True
         return False

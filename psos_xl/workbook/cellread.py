@@ -52,6 +52,8 @@ CellReader = Callable[[Any, str], Any]
 
 def _read_any_way(raw: Any, label: str, conv: Callable[[Any, str], Any]) -> Any:
     """The general case of every cell reader: the blank check, then the column's converter."""
+    if type(raw) is str and len(raw) > cells.MAX_CHARS:
+        raise cells.too_long(raw, label)
     return BLANK if cells.is_blank(raw) else conv(raw, label)
 
 
@@ -65,7 +67,7 @@ def _read_string(conv: Callable[[Any, str], Any]) -> CellReader:
     """TEXT and CODE cells: a str is trimmed, blank when nothing is left."""
 
     def read(raw: Any, label: str) -> Any:
-        if type(raw) is str:
+        if type(raw) is str and len(raw) <= cells.MAX_CHARS:
             return raw.strip() or BLANK
         return _read_any_way(raw, label, conv)
 
@@ -113,4 +115,6 @@ READ: dict[Type, CellReader] = {
 
 def convert(column: Column, raw: Any) -> Any:
     """Convert one non-blank cell value by its column's type (raises CellError)."""
+    if type(raw) is str and len(raw) > cells.MAX_CHARS:
+        raise cells.too_long(raw, column.header)
     return _CONVERT[column.type](raw, column.header)

@@ -33,6 +33,18 @@ class CellError(Exception):
         self.message = message
 
 
+MAX_CHARS = 32_767  # the most text one cell holds in Excel
+
+
+def too_long(text: str, label: str) -> CellError:
+    """CELL_TOO_LONG for a cell's text over Excel's limit (never a stored value)."""
+    return CellError(
+        Code.CELL_TOO_LONG,
+        f"{label} holds {len(text):,} characters, more than the {MAX_CHARS:,} a cell can "
+        "hold in Excel",
+    )
+
+
 def is_blank(value: Raw) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -16,13 +16,14 @@ workbook is read whole or not at all.
 from __future__ import annotations
 
 import contextlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import Code, Issue, Location, WorkbookError
 from psos_xl.models import Kind, RowRef
-from psos_xl.workbook import cells
+from psos_xl.workbook import cells, guard
 from psos_xl.workbook.cellread import BLANK, READ, CellReader
 from psos_xl.workbook.sheetscan import ErrorCells, Package
 from psos_xl.workbook.sheetxml import Area, col_letters
@@ -362,18 +363,27 @@ def _convert_row(
     return values if ok else None
 
 
-def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]]:
-    """Open ``path`` and read its marker. The Book's workbook is None when unreadable."""
-    display = display or path.name
-    issues: list[Issue] = []
-    if not path.is_file():
-        issues.append(Issue.make(Code.FILE_NOT_FOUND, display, f"no such file: {path}"))
+def open_book(
+    path: Path,
+    display: str | None = None,
+    *,
+    limits: guard.Limits = guard.DEFAULT,
+    within: Path | None = None,
+) -> tuple[Book, list[Issue]]:
+    """Open ``path`` and read its marker. The Book's workbook is None when unreadable
+    (or refused by the guard: over ``limits``, not a regular file, a link out of ``within``)."""
+    display = display or guard.shown(path.name)
+    admitted, issues = guard.admit(path, display, limits, within)
+    if admitted is None:
         return Book(path, display, None), issues
     import python_calamine as pc
 
     try:
-        workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except Exception as err:  # calamine raises several unrelated types for bad files
+        data = io.BytesIO(admitted.data)
+        workbook = pc.CalamineWorkbook.from_filelike(data, load_tables=True)
+    except BaseException as err:  # calamine raises several unrelated types for bad files
+        if not guard.parser_failed(err):
+            raise
         issues.append(
             Issue.make(
                 Code.FILE_UNREADABLE,
@@ -382,11 +392,17 @@ def open_book(path: Path, display: str | None = None) -> tuple[Book, list[Issue]
             )
         )
         return Book(path, display, None), issues
-    book = Book(path, display, workbook)
+    book = Book(path, display, workbook, source=admitted.data)
     try:
         read_marker(book, issues)
     except PartUnreadableError as err:  # a damaged marker sheet inside an intact package
         issues.append(Issue.make(Code.FILE_UNREADABLE, display, str(err)))
+        book.workbook = None
+    except BaseException as err:  # a panic in the parser, which pyo3 raises outside Exception
+        if not guard.parser_failed(err):
+            raise
+        message = f"the '{MARKER_SHEET}' sheet cannot be read ({type(err).__name__}: {err})"
+        issues.append(Issue.make(Code.FILE_UNREADABLE, display, message))
         book.workbook = None
     return book, issues
 
@@ -435,6 +451,10 @@ def _read_marker(book: Book, issues: list[Issue]) -> None:
             book.marker_rows[key] = r
             continue
         value = row[1] if len(row) > 1 else ""
+        if isinstance(value, str) and len(value) > cells.MAX_CHARS:
+            too_long = cells.too_long(value, key)
+            issues.append(Issue.make(too_long.code, book.loc(name, f"B{r}"), too_long.message))
+            continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         book.marker[key] = cells.to_text(value)

@@ -12,6 +12,7 @@ the loader (:mod:`psos_xl.loader`) and sync's read of a file's bytes both call i
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,9 +24,10 @@ from pydantic import BaseModel
 from psos_xl import models as m
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.settings import CATALOG_SETTINGS, CATALOG_SETTINGS_BY_KEY
-from psos_xl.workbook import cells, spec
+from psos_xl.workbook import cells, guard, spec
 from psos_xl.workbook.cellread import convert
 from psos_xl.workbook.reader import Book, PartUnreadableError, TableRows, read_marker
+from psos_xl.workspace import limits_for
 
 M = TypeVar("M", bound=BaseModel)
 Model = m.Catalog | m.Scope | m.Timesheet
@@ -282,7 +284,7 @@ def _parse(book: Book, expect: m.Kind | None) -> Loaded:
     return Loaded(kind, model, issues, INVALID if bad else OK, marker)
 
 
-def unreadable(display: str, err: Exception, consequence: str = "") -> Issue:
+def unreadable(display: str, err: BaseException, consequence: str = "") -> Issue:
     """FILE_UNREADABLE for a file calamine cannot open or parse (``err``), or one with a
     part that cannot be read (:class:`PartUnreadableError`, whose message names the part)."""
     if isinstance(err, PartUnreadableError):
@@ -292,19 +294,32 @@ def unreadable(display: str, err: Exception, consequence: str = "") -> Issue:
     return Issue.make(Code.FILE_UNREADABLE, display, f"{what}{consequence}")
 
 
-def read(path: Path, display: str | None = None, expect: m.Kind | None = None) -> Loaded:
+def read(
+    path: Path,
+    display: str | None = None,
+    expect: m.Kind | None = None,
+    *,
+    limits: guard.Limits | None = None,
+    within: Path | None = None,
+) -> Loaded:
     """Open and parse the workbook at ``path`` (named ``display`` in issues); a missing
-    or unreadable file is a Loaded of state ``unreadable`` with its one issue."""
-    display = display or path.name
-    if not path.is_file():
-        issue = Issue.make(Code.FILE_NOT_FOUND, display, f"no such file: {path}")
-        return Loaded(state=UNREADABLE, issues=[issue])
+    or unreadable file, or one the guard refuses (over ``limits``, by default those of
+    the nearest psos.toml; not a regular file; a link out of ``within``), is a Loaded of
+    state ``unreadable`` with its issue."""
+    display = display or guard.shown(path.name)
+    limits = limits or limits_for(path)
+    admitted, refused = guard.admit(path, display, limits, within)
+    if admitted is None:
+        return Loaded(state=UNREADABLE, issues=refused)
     import python_calamine as pc
 
     try:
-        workbook = pc.CalamineWorkbook.from_path(str(path), load_tables=True)
-        return parse(Book(path, display, workbook), expect)
-    except Exception as err:  # calamine raises several unrelated types for bad files
+        data = io.BytesIO(admitted.data)
+        workbook = pc.CalamineWorkbook.from_filelike(data, load_tables=True)
+        return parse(Book(path, display, workbook, source=admitted.data), expect)
+    except BaseException as err:  # calamine raises several unrelated types for bad files
+        if not guard.parser_failed(err):
+            raise
         return Loaded(state=UNREADABLE, issues=[unreadable(display, err)])
 
 

@@ -260,9 +260,9 @@ def test_the_catalog_is_read_once_and_its_issues_reported_once(
     reads: Counter[str] = Counter()
     real = loader.read
 
-    def counting(path: Path, *args: Any) -> Any:
+    def counting(path: Path, *args: Any, **kwargs: Any) -> Any:
         reads[path.name] += 1
-        return real(path, *args)
+        return real(path, *args, **kwargs)
 
     monkeypatch.setattr(loader, "read", counting)
     ws = workspace
