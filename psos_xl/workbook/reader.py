@@ -423,6 +423,11 @@ def read_marker(book: Book, issues: list[Issue]) -> None:
 
 def _read_marker(book: Book, issues: list[Issue]) -> None:
     assert book.workbook is not None
+    if not book.workbook.sheet_names:
+        # every workbook Excel or LibreOffice saves has a sheet: a package without one
+        # (its workbook part lost) is damaged, not a workbook without a marker, and must
+        # not retire the rows it held
+        raise PartUnreadableError("the package holds no workbook part with a sheet")
     sheets = {n.casefold(): n for n in book.workbook.sheet_names}
     name = sheets.get(MARKER_SHEET)
     if name is None:

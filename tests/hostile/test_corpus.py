@@ -163,8 +163,7 @@ CASES: dict[str, tuple[Callable[[Path], str], str | None, bool]] = {
 }
 
 
-# a zip with no workbook part was taken for a workbook without a marker, and its rows retired
-PENDING = {"zip without workbook.xml"}
+PENDING: set[str] = set()  # cases whose fix has not landed: xfail, strictly
 
 
 @pytest.mark.parametrize(
