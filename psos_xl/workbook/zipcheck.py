@@ -131,12 +131,18 @@ def inspect_package(data: bytes, display: str, limits: Limits) -> list[Issue]:
     parts, size = directory
     if parts > limits.parts or size > limits.parts * DIRECTORY_ENTRY_MAX:
         return [_issue(Code.FILE_TOO_LARGE, display, _too_many(parts, limits))]
+    # zipfile raises NotImplementedError for a version or compression it does not know,
+    # which a damaged directory can claim
+    damaged = (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+    except damaged as err:
         return [_unreadable(display, f"its zip directory is damaged ({err})")]
     with zf:
-        return _judge(zf, display, limits)
+        try:
+            return _judge(zf, display, limits)
+        except NotImplementedError as err:
+            return [_unreadable(display, f"a part is stored in a way no reader knows ({err})")]
 
 
 def _too_many(parts: int, limits: Limits) -> str:

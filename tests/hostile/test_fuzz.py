@@ -52,10 +52,13 @@ PARSERS = {
 }
 STATES = {"ok", "invalid", "unreadable", "ignored"}
 CHILD_SECONDS = 20.0
+# in CI the examples are the same on every run (a landing is judged on what was tried
+# before); elsewhere each run explores new ones
+FIXED = os.environ.get("CI", "").casefold() == "true"
 
 
 @pytest.mark.parametrize("name", list(PARSERS))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=FIXED)
 @given(value=RAW)
 def test_a_cell_parser_gives_a_value_or_an_issue(name: str, value: Any) -> None:
     try:
@@ -137,6 +140,7 @@ def mutate(data: bytes, plan: list[tuple[str, int, bytes]]) -> bytes:
 @settings(
     max_examples=400,
     deadline=None,
+    derandomize=FIXED,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(plan=MUTATIONS)
@@ -178,6 +182,7 @@ def rezip_mutated(data: bytes, member: int, plan: list[tuple[str, int, bytes]]) 
 @settings(
     max_examples=400,
     deadline=None,
+    derandomize=FIXED,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(member=s.integers(0, 50), plan=MUTATIONS)
@@ -189,3 +194,16 @@ def test_mutated_parts_are_read_or_reported_never_a_crash(
     how, result = read_in_child(path)
     assert how == "ok", result
     assert result in STATES, result
+
+
+def test_a_directory_claiming_an_unknown_zip_version_is_unreadable(
+    valid_bytes: bytes, tmp_path: Path
+) -> None:
+    """Found by the fuzzer: one flipped bit made the zip directory claim version 8.4,
+    and Python's zipfile raised NotImplementedError out of the read."""
+    data = bytearray(valid_bytes)
+    central = data.rfind(b"PK\x01\x02")  # the last directory entry
+    data[central + 6] = 84  # "version needed to extract": 8.4
+    path = tmp_path / "v84.xlsx"
+    path.write_bytes(bytes(data))
+    assert read_in_child(path) == ("ok", "unreadable")
