@@ -117,6 +117,9 @@ class Code(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     FILE_SUSPICIOUS = "FILE_SUSPICIOUS"
     CELL_TOO_LONG = "CELL_TOO_LONG"
+    # completeness: weeks nobody accounted for (psos report completeness)
+    MISSING_TIMESHEET = "MISSING_TIMESHEET"
+    SHORT_WEEK = "SHORT_WEEK"
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,12 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.CELL_TOO_LONG: CodeInfo(
         _E, "A cell holds more than Excel's 32,767 characters; its row is not used."
+    ),
+    Code.MISSING_TIMESHEET: CodeInfo(
+        _W, "A person with capacity has no timesheet for a complete week."
+    ),
+    Code.SHORT_WEEK: CodeInfo(
+        _W, "A timesheet books fewer hours than the person's capacity that week (LEAVE counts)."
     ),
 }
 

@@ -17,6 +17,8 @@ booked_hours          hours per (engagement, deliverable, role): :data:`Hours`
 bookings              time per person × day × engagement × deliverable × role ×
                       billable (:class:`~psos_xl.pricing.booked.Booking`)
 expense_items         the stored expenses (:class:`~psos_xl.pricing.booked.ExpenseItem`)
+timesheet_weeks       the (person, week) pairs that have a timesheet whose rows count
+hours_by_week         hours booked per (person, week), LEAVE and INTERNAL included
 writeback_targets     the workbooks write-back may write: path and the hash sync read
 workbook_states       the workbooks of some statuses: path, kind, status, last read
 standing_rejects      every stored reject with its workbook (:class:`Reject`)
@@ -79,6 +81,7 @@ __all__ = [
     "booked_hours",
     "bookings",
     "expense_items",
+    "hours_by_week",
     "integrity",
     "last_finished_run",
     "load_catalog",
@@ -88,6 +91,7 @@ __all__ = [
     "running_runs",
     "standing_conflicts",
     "standing_rejects",
+    "timesheet_weeks",
     "workbook_states",
     "writeback_targets",
 ]
@@ -238,6 +242,31 @@ def expense_items(conn: Connection, engagement: str | None = None) -> list[Expen
         )
         for r in conn.execute(query)
     ]
+
+
+def timesheet_weeks(conn: Connection) -> set[tuple[str, date]]:
+    """(person, week) of every timesheet whose rows count (read, invalid rows left out,
+    or unreadable with its last good rows); a conflicted copy is not one more."""
+    w = workbooks
+    query = select(w.c.person, w.c.week).where(
+        w.c.kind == "timesheet",
+        w.c.status.in_(HOLDING),
+        w.c.person.is_not(None),
+        w.c.week.is_not(None),
+    )
+    return {(person, week) for person, week in conn.execute(query)}
+
+
+def hours_by_week(conn: Connection) -> dict[tuple[str, date], Decimal]:
+    """Hours booked per (person, week) on any engagement, LEAVE and INTERNAL included."""
+    t = time_entries
+    keys = (t.c.person, t.c.week, t.c.hours)
+    out: dict[tuple[str, date], Decimal] = {}
+    for person, week, hours, times in conn.execute(
+        select(*keys, func.count()).group_by(*keys).order_by(*keys)
+    ):
+        out[(person, week)] = out.get((person, week), Decimal(0)) + hours * times
+    return out
 
 
 # --- where write-back writes ---------------------------------------------------------------
