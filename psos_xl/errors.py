@@ -120,6 +120,9 @@ class Code(StrEnum):
     # completeness: weeks nobody accounted for (psos report completeness)
     MISSING_TIMESHEET = "MISSING_TIMESHEET"
     SHORT_WEEK = "SHORT_WEEK"
+    # approvals and period locks
+    CHANGED_AFTER_APPROVAL = "CHANGED_AFTER_APPROVAL"
+    PERIOD_LOCKED = "PERIOD_LOCKED"
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,13 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.SHORT_WEEK: CodeInfo(
         _W, "A timesheet books fewer hours than the person's capacity that week (LEAVE counts)."
+    ),
+    Code.CHANGED_AFTER_APPROVAL: CodeInfo(
+        _W,
+        "An approved timesheet changed; its approved rows count until it is approved again.",
+    ),
+    Code.PERIOD_LOCKED: CodeInfo(
+        _E, "A row dated in a locked period was added, changed or removed; it is kept as stored."
     ),
 }
 

@@ -20,6 +20,7 @@ basic.register(app, new_app)
 pricing.register(app)
 learn.register(app, new_app)
 reports.register(learn.report_app)
+reports.register_trust(app)
 sync.register(app)
 doctor.register(app)
 

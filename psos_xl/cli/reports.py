@@ -78,3 +78,73 @@ def render_completeness(result: CompletenessResult) -> None:
         f"{missing} missing timesheet{'s' * (missing != 1)}, "
         f"{short} short week{'s' * (short != 1)} ({result.people} people, {through})."
     )
+
+
+ByOpt = Annotated[str, typer.Option("--by", help="Who approves or locks (recorded).")]
+
+
+def register_trust(app: PsosTyper) -> None:
+    """Add ``psos approve`` and ``psos lock`` to ``app``."""
+
+    @app.command("approve")
+    def approve_command(
+        directory: Annotated[Path, typer.Argument(help="The workspace folder.")] = Path(),
+        week: Annotated[str, typer.Option("--week", help="The week's Monday (YYYY-MM-DD).")] = "",
+        person: Annotated[
+            list[str] | None, typer.Option("--person", help="Only this person (repeat for more).")
+        ] = None,
+        by: ByOpt = "",
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Approve the week's timesheets as they are now; sync then keeps their approved
+        rows until they are approved again. Exit 1 when one could not be approved."""
+        from psos_xl.app.trust import TrustError, approve
+
+        monday = parse_date(week, "--week")
+        if monday is None:
+            raise TrustError("--week is required: the Monday of the week to approve")
+        result = approve(directory, monday, by, person, store)
+        if as_json:
+            print_json(result.to_json())
+        else:
+            out = console()
+            for a in result.approved:
+                out.print(f"Approved {a.path} ({a.person}, {a.rows} rows) by {result.by}")
+            for path, why in result.refused:
+                out.print(f"[yellow]Not approved[/yellow] {path or '–'}: {why}")
+            if not result.approved and not result.refused:
+                out.print(f"No timesheet for the week of {monday.isoformat()}.")
+        if result.refused:
+            raise typer.Exit(1)
+
+    @app.command("lock")
+    def lock_command(
+        directory: Annotated[Path, typer.Argument(help="The workspace folder.")] = Path(),
+        until: Annotated[
+            str, typer.Option("--until", help="Close time up to and with this day (YYYY-MM-DD).")
+        ] = "",
+        by: ByOpt = "",
+        list_: Annotated[bool, typer.Option("--list", help="List every lock instead.")] = False,
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Lock time up to a day: rows dated on or before it never change again."""
+        from psos_xl.app.trust import TrustError, list_locks, lock
+
+        if list_:
+            result = list_locks(directory, store)
+        else:
+            day = parse_date(until, "--until")
+            if day is None:
+                raise TrustError("--until is required (or --list)")
+            result = lock(directory, day, by, store)
+        if as_json:
+            print_json(result.to_json())
+            return
+        out = console()
+        if not result.locks:
+            out.print("No period is locked.")
+        for k in result.locks:
+            at = f"{k.locked_at:%Y-%m-%d %H:%M} UTC"
+            out.print(f"Locked until {k.until.isoformat()} by {k.locked_by} at {at}")

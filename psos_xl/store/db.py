@@ -29,7 +29,14 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from psos_xl.errors import PsosError
 from psos_xl.store.base import MIGRATION_LOCK_KEY, SCHEMA_VERSION
-from psos_xl.store.schema import metadata, now, schema_migrations, workbooks
+from psos_xl.store.schema import (
+    approvals,
+    metadata,
+    now,
+    period_locks,
+    schema_migrations,
+    workbooks,
+)
 from psos_xl.store.writer import Writer, open_writer
 
 
@@ -60,9 +67,15 @@ def _v2(conn: Connection) -> None:
     conn.execute(CreateIndex(by_ident, if_not_exists=True))
 
 
+def _v3(conn: Connection) -> None:
+    for table in (approvals, period_locks):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
+    Migration(3, "timesheet approvals and period locks", _v3),
 )
 
 

@@ -19,6 +19,8 @@ bookings              time per person × day × engagement × deliverable × rol
 expense_items         the stored expenses (:class:`~psos_xl.pricing.booked.ExpenseItem`)
 timesheet_weeks       the (person, week) pairs that have a timesheet whose rows count
 hours_by_week         hours booked per (person, week), LEAVE and INTERNAL included
+approvals_by_week     the latest approval of each person's week (:class:`Approval`)
+locks, locked_until   every period lock (:class:`Lock`); the day time is locked to
 writeback_targets     the workbooks write-back may write: path and the hash sync read
 workbook_states       the workbooks of some statuses: path, kind, status, last read
 standing_rejects      every stored reject with its workbook (:class:`Reject`)
@@ -51,6 +53,7 @@ from psos_xl.settings import CATALOG_SETTINGS
 from psos_xl.store.base import HOLDING
 from psos_xl.store.rows import model_of
 from psos_xl.store.schema import (
+    approvals,
     complexity,
     conflicts,
     deliverables,
@@ -58,6 +61,7 @@ from psos_xl.store.schema import (
     metadata,
     overrides,
     people,
+    period_locks,
     rejects,
     risks,
     roles,
@@ -70,14 +74,17 @@ from psos_xl.store.schema import (
 )
 
 __all__ = [
+    "Approval",
     "Booking",
     "Conflict",
     "ExpenseItem",
     "Hours",
+    "Lock",
     "Reject",
     "SyncRun",
     "Target",
     "WorkbookState",
+    "approvals_by_week",
     "booked_hours",
     "bookings",
     "expense_items",
@@ -87,6 +94,8 @@ __all__ = [
     "load_catalog",
     "load_engagements",
     "load_scopes",
+    "locked_until",
+    "locks",
     "orphan_rows",
     "running_runs",
     "standing_conflicts",
@@ -267,6 +276,53 @@ def hours_by_week(conn: Connection) -> dict[tuple[str, date], Decimal]:
     ):
         out[(person, week)] = out.get((person, week), Decimal(0)) + hours * times
     return out
+
+
+# --- approvals and period locks ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The latest approval of one person's week: the content it fixed, who, when."""
+
+    person: str
+    week: date
+    path: str
+    content_sha256: str
+    approved_by: str
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
+class Lock:
+    """One ``psos lock``: time up to ``until`` closed by ``locked_by`` at ``locked_at``."""
+
+    until: date
+    locked_by: str
+    locked_at: datetime
+
+
+def approvals_by_week(conn: Connection) -> dict[tuple[str, date], Approval]:
+    """The latest approval of each (person, week)."""
+    a = approvals
+    out: dict[tuple[str, date], Approval] = {}
+    for r in conn.execute(select(a).order_by(a.c.id)):
+        out[(r.person, r.week)] = Approval(
+            r.person, r.week, r.path, r.content_sha256, r.approved_by, r.approved_at
+        )
+    return out
+
+
+def locks(conn: Connection) -> list[Lock]:
+    """Every lock, oldest first (the audit trail)."""
+    p = period_locks
+    query = select(p.c.until, p.c.locked_by, p.c.locked_at).order_by(p.c.id)
+    return [Lock(*row) for row in conn.execute(query)]
+
+
+def locked_until(conn: Connection) -> date | None:
+    """The day up to which time is locked (the latest lock's), None when never locked."""
+    return conn.execute(select(func.max(period_locks.c.until))).scalar()
 
 
 # --- where write-back writes ---------------------------------------------------------------

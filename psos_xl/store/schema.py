@@ -36,6 +36,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -264,6 +265,28 @@ conflicts = Table(
     Column("kept_path", text_of(1024), nullable=False),
     Column("conflicting_path", text_of(1024), nullable=False, unique=True),
     Column("run", Integer),  # the run that found it
+)
+
+# trust (DESIGN §12): who approved which timesheet as it was, and up to when time is closed
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person", text_of(64), nullable=False),
+    Column("week", Date, nullable=False),
+    Column("path", text_of(1024), nullable=False),  # the timesheet approved
+    Column("content_sha256", text_of(64), nullable=False),  # of its stored rows
+    Column("approved_by", text_of(200), nullable=False),
+    Column("approved_at", DateTime, nullable=False),
+    Index("ix_approvals_person_week", "person", "week"),
+)
+period_locks = Table(
+    "period_locks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("until", Date, nullable=False),  # rows dated on or before it never change
+    Column("locked_by", text_of(200), nullable=False),
+    Column("locked_at", DateTime, nullable=False),
 )
 
 # every table holding rows read from workbooks: deleted and re-inserted per workbook
