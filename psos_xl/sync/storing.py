@@ -62,7 +62,9 @@ class Storer:
         return kind
 
     def retire(self, rec: Any) -> None:
-        """A workbook that left the folder."""
+        """A workbook that left the folder (a timesheet with locked rows keeps them)."""
+        if self._keeps_locked(rec):
+            return
         if rec.status in (*HOLDING, "conflict"):
             self._note_retired(rec.path, "was removed from the folder")
         self.w.retire(rec)
@@ -101,13 +103,41 @@ class Storer:
         w.set_read(rec, o, key, o.kind, "ok")
         w.mark_dependents(o.kind, before, w.signature(rec.id, o.kind))
 
+    def _locked_until(self) -> date | None:
+        if self.freezes is None:
+            self.freezes = self.w.freezes()
+        return self.freezes[0]
+
+    def _keeps_locked(self, rec: Any) -> bool:
+        """A timesheet gone from the folder whose week is locked keeps its locked rows
+        (its other rows are dropped) and is reported until it is put back."""
+        until = self._locked_until() if rec.kind == TIMESHEET else None
+        if until is None or rec.status not in HOLDING or rec.week is None or rec.week > until:
+            return False
+        facts = [Fact.of(t, r) for t, r in self.w.timesheet_rows(rec.id)]
+        kept = [f for f in facts if f.day <= until]
+        if not kept:
+            return False
+        for table in {f.table for f in facts if f.day > until}:
+            self.w.delete_rows(table, [f.id for f in facts if f.table == table and f.day > until])
+        self.run_issues.append(
+            Issue.make(
+                Code.PERIOD_LOCKED,
+                rec.path,
+                f"was removed from the folder, but time is locked until {until.isoformat()}: "
+                f"its {len(kept)} locked row{'s' * (len(kept) != 1)} are kept as stored "
+                "(put the file back to clear this)",
+            )
+        )
+        return True
+
     def _freeze(self, kind: str, key: Key) -> Freeze:
         """What holds the rows of the timesheet ``key`` names (nothing for other kinds)."""
         if kind != TIMESHEET or key.person is None or key.week is None:
             return Freeze()
-        if self.freezes is None:
-            self.freezes = self.w.freezes()
-        until, approved = self.freezes
+        until = self._locked_until()
+        assert self.freezes is not None
+        approved = self.freezes[1]
         if until is not None and until < key.week:
             until = None  # the whole week lies after the lock
         approval = approved.get((key.person, key.week))

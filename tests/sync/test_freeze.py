@@ -177,3 +177,25 @@ def test_rows_read_in_worker_processes_are_held_the_same(ws: Path) -> None:
     assert len(mine) == 40
     locked = issues_of(result, Code.PERIOD_LOCKED)
     assert len(locked) == 20 and all(loc.endswith("!Time!E2") for loc, _ in locked)
+
+
+def test_a_locked_timesheet_removed_keeps_its_locked_rows(ws: Path) -> None:
+    lock(ws, TUE, "Mia")
+    (ws / "timesheets" / "alm.xlsx").unlink()
+    result = run_sync(ws)
+    assert booked(ws) == [(WEEK, "D1", "8"), (TUE, "D1", "6")]  # Wednesday's row went
+    found = issues_of(result, Code.PERIOD_LOCKED)
+    assert [loc for loc, _ in found] == ["timesheets/alm.xlsx"]
+    assert "its 2 locked rows are kept" in found[0][1]
+    assert "timesheets/alm.xlsx" not in result.retired
+    # reported on every sync until the file is back; then read as usual
+    assert [loc for loc, _ in issues_of(run_sync(ws), Code.PERIOD_LOCKED)] == [
+        "timesheets/alm.xlsx"
+    ]
+    timesheet(
+        ws / "timesheets" / "alm.xlsx",
+        [entry(0, "ACME-01", "D1", "SA", 8), entry(1, "ACME-01", "D1", "SA", 6)],
+    )
+    back = run_sync(ws)
+    assert issues_of(back, Code.PERIOD_LOCKED) == []
+    assert booked(ws) == [(WEEK, "D1", "8"), (TUE, "D1", "6")]
