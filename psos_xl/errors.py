@@ -77,6 +77,8 @@ class Code(StrEnum):
     UNKNOWN_COMPLEXITY = "UNKNOWN_COMPLEXITY"
     UNKNOWN_RISK = "UNKNOWN_RISK"
     QUANTITY_NOT_POSITIVE = "QUANTITY_NOT_POSITIVE"
+    PERCENT_OUT_OF_RANGE = "PERCENT_OUT_OF_RANGE"
+    PROGRESS_CONFLICT = "PROGRESS_CONFLICT"
     OVERRIDE_UNKNOWN_DELIVERABLE = "OVERRIDE_UNKNOWN_DELIVERABLE"
     DUPLICATE_OVERRIDE = "DUPLICATE_OVERRIDE"
     NO_RATE_IN_FORCE = "NO_RATE_IN_FORCE"
@@ -209,6 +211,10 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.UNKNOWN_COMPLEXITY: CodeInfo(_E, "A complexity level the catalog does not define."),
     Code.UNKNOWN_RISK: CodeInfo(_E, "A risk code the catalog does not define."),
     Code.QUANTITY_NOT_POSITIVE: CodeInfo(_E, "A deliverable's Quantity is zero or negative."),
+    Code.PERCENT_OUT_OF_RANGE: CodeInfo(_E, "A deliverable's PercentComplete lies outside [0, 1]."),
+    Code.PROGRESS_CONFLICT: CodeInfo(
+        _W, "A deliverable has a CompletedOn date but a PercentComplete under 100 %."
+    ),
     Code.OVERRIDE_UNKNOWN_DELIVERABLE: CodeInfo(
         _E, "An Overrides row names a deliverable the scope does not have."
     ),

@@ -15,6 +15,7 @@ from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
 from psos_xl.workbook.spec import SCOPE_FIELDS
 
+ZERO, ONE = Decimal(0), Decimal(1)
 _SKIPPED = "SKUs, complexity levels, risk codes, roles, rates in force and currency"
 
 
@@ -118,6 +119,34 @@ def quantities_positive(scope: Scope, ctx: RuleContext) -> list[Issue]:
         for d in scope.deliverables
         if d.quantity <= 0
     ]
+
+
+def progress_valid(scope: Scope, ctx: RuleContext) -> list[Issue]:
+    """PercentComplete lies in [0, 1]; a CompletedOn beside a PercentComplete under 100 %
+    says two things (a warning: the deliverable counts as done)."""
+    issues = []
+    for d in scope.deliverables:
+        p = d.percent_complete
+        if p is not None and not ZERO <= p <= ONE:
+            issues.append(
+                Issue.make(
+                    Code.PERCENT_OUT_OF_RANGE,
+                    d.at("PercentComplete"),
+                    f"deliverable {d.deliverable!r} is {fmt(p * 100)} % complete; "
+                    "PercentComplete lies between 0 and 1 (0 % and 100 %)",
+                )
+            )
+        elif p is not None and p < ONE and d.completed_on is not None:
+            issues.append(
+                Issue.make(
+                    Code.PROGRESS_CONFLICT,
+                    d.at("PercentComplete"),
+                    f"deliverable {d.deliverable!r} was completed on "
+                    f"{d.completed_on.isoformat()} but is {fmt(p * 100)} % complete; "
+                    "psos counts it as done (clear one of the two)",
+                )
+            )
+    return issues
 
 
 def has_deliverables(scope: Scope, ctx: RuleContext) -> list[Issue]:
@@ -337,6 +366,7 @@ RULES = (
     unique_deliverables,
     unique_assumptions,
     quantities_positive,
+    progress_valid,
     has_deliverables,
     has_assumptions,
     overrides_valid,

@@ -22,7 +22,9 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.schema import CreateIndex, DropIndex
@@ -31,6 +33,7 @@ from psos_xl.errors import PsosError
 from psos_xl.store.base import MIGRATION_LOCK_KEY, SCHEMA_VERSION
 from psos_xl.store.schema import (
     approvals,
+    deliverables,
     metadata,
     now,
     period_locks,
@@ -70,12 +73,19 @@ def _v2(conn: Connection) -> None:
 def _v3(conn: Connection) -> None:
     for table in (approvals, period_locks):
         table.create(conn, checkfirst=True)
+    # a deliverable's change order and progress (DESIGN §12)
+    have = {c["name"] for c in inspect(conn).get_columns("deliverables")}
+    for name in ("change_order", "percent_complete", "completed_on"):
+        if name not in have:
+            column = deliverables.c[name]
+            kind = column.type.compile(conn.dialect)
+            conn.execute(text(f"ALTER TABLE deliverables ADD COLUMN {name} {kind}"))
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
-    Migration(3, "timesheet approvals and period locks", _v3),
+    Migration(3, "timesheet approvals, period locks, deliverables' change order and progress", _v3),
 )
 
 

@@ -200,6 +200,9 @@ deliverables = _fact(
     Column("complexity", text_of(64), nullable=False),
     Column("risks", Text),
     Column("milestone", text_of(200)),
+    Column("change_order", text_of(64)),
+    Column("percent_complete", DecimalText),
+    Column("completed_on", Date),
 )
 assumptions = _fact(
     "assumptions",

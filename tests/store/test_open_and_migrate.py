@@ -206,6 +206,8 @@ def test_a_store_of_the_second_schema_gets_approvals_and_locks(tmp_path: Path) -
     with store.begin() as conn:  # as a store made by the second schema left it
         conn.execute(text("DROP TABLE approvals"))
         conn.execute(text("DROP TABLE period_locks"))
+        for column in ("change_order", "percent_complete", "completed_on"):
+            conn.execute(text(f"ALTER TABLE deliverables DROP COLUMN {column}"))
         conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 3))
     store.close()
     again = open_store(url(tmp_path))
@@ -213,6 +215,8 @@ def test_a_store_of_the_second_schema_gets_approvals_and_locks(tmp_path: Path) -
     with again.connect() as conn:
         names = set(conn.dialect.get_table_names(conn))
         indexes = {i["name"] for i in conn.dialect.get_indexes(conn, "approvals")}
+        columns = {c["name"] for c in conn.dialect.get_columns(conn, "deliverables")}
     again.close()
     assert {"approvals", "period_locks"} <= names
+    assert {"change_order", "percent_complete", "completed_on"} <= columns
     assert indexes == {"ix_approvals_person_week"}

@@ -4,6 +4,7 @@ reports each edit at its cell."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,36 @@ def test_a_locked_timesheet_removed_keeps_its_locked_rows(ws: Path) -> None:
     back = run_sync(ws)
     assert issues_of(back, Code.PERIOD_LOCKED) == []
     assert booked(ws) == [(WEEK, "D1", "8"), (TUE, "D1", "6")]
+
+
+def test_a_deliverables_progress_is_stored(tmp_path: Path) -> None:
+    import copy as copying
+
+    from sqlalchemy import select
+    from wb import SCOPE_TABLES, make_workbook
+
+    from psos_xl import store as st
+    from psos_xl.store import open_store
+
+    root = make_workspace(tmp_path / "firm")
+    tabs = copying.deepcopy(SCOPE_TABLES)
+    tabs["Deliverables"][0] += ["ChangeOrder", "PercentComplete", "CompletedOn"]
+    tabs["Deliverables"][1] += ["", 1, "2026-03-02"]
+    tabs["Deliverables"][2] += ["CO-7", 0.4, ""]
+    make_workbook(root / "scopes" / "acme.xlsx", "scope", tabs)
+    run_sync(root)
+    store = open_store(st.default_url(root))
+    try:
+        with store.connect() as conn:
+            d = st.deliverables
+            rows = conn.execute(
+                select(d.c.deliverable, d.c.change_order, d.c.percent_complete, d.c.completed_on)
+                .where(d.c.engagement == "ACME-01")
+                .order_by(d.c.deliverable)
+            ).all()
+    finally:
+        store.close()
+    assert [tuple(r) for r in rows] == [
+        ("D1", "", Decimal(1), date(2026, 3, 2)),
+        ("D2", "CO-7", Decimal("0.4"), None),
+    ]
