@@ -79,6 +79,7 @@ class Code(StrEnum):
     QUANTITY_NOT_POSITIVE = "QUANTITY_NOT_POSITIVE"
     PERCENT_OUT_OF_RANGE = "PERCENT_OUT_OF_RANGE"
     PROGRESS_CONFLICT = "PROGRESS_CONFLICT"
+    CHANGE_WITHOUT_ORDER = "CHANGE_WITHOUT_ORDER"
     OVERRIDE_UNKNOWN_DELIVERABLE = "OVERRIDE_UNKNOWN_DELIVERABLE"
     DUPLICATE_OVERRIDE = "DUPLICATE_OVERRIDE"
     NO_RATE_IN_FORCE = "NO_RATE_IN_FORCE"
@@ -214,6 +215,9 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.PERCENT_OUT_OF_RANGE: CodeInfo(_E, "A deliverable's PercentComplete lies outside [0, 1]."),
     Code.PROGRESS_CONFLICT: CodeInfo(
         _W, "A deliverable has a CompletedOn date but a PercentComplete under 100 %."
+    ),
+    Code.CHANGE_WITHOUT_ORDER: CodeInfo(
+        _W, "A deliverable added or changed after the scope was sold names no change order."
     ),
     Code.OVERRIDE_UNKNOWN_DELIVERABLE: CodeInfo(
         _E, "An Overrides row names a deliverable the scope does not have."

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Row, Scope
+from psos_xl.pricing.baseline import unordered
 from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
 from psos_xl.workbook.spec import SCOPE_FIELDS
@@ -146,6 +147,28 @@ def progress_valid(scope: Scope, ctx: RuleContext) -> list[Issue]:
                     "psos counts it as done (clear one of the two)",
                 )
             )
+    return issues
+
+
+def changes_have_orders(scope: Scope, ctx: RuleContext) -> list[Issue]:
+    """A deliverable added or changed since the engagement was baselined names the change
+    order it belongs to (a warning: the change is recorded as a revision either way)."""
+    sold = (ctx.sold or {}).get(scope.info.engagement)
+    if sold is None:
+        return []
+    issues = []
+    for d in unordered(sold, scope):
+        has_column = d.src is not None and "changeorder" in d.src.columns
+        where = d.at("ChangeOrder") if has_column else d.at("Deliverable")
+        what = "was added" if d.deliverable not in sold else "changed"
+        issues.append(
+            Issue.make(
+                Code.CHANGE_WITHOUT_ORDER,
+                where,
+                f"deliverable {d.deliverable!r} {what} after the scope was sold; name the "
+                "change order it belongs to in the ChangeOrder column",
+            )
+        )
     return issues
 
 
@@ -367,6 +390,7 @@ RULES = (
     unique_assumptions,
     quantities_positive,
     progress_valid,
+    changes_have_orders,
     has_deliverables,
     has_assumptions,
     overrides_valid,

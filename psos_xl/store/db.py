@@ -33,10 +33,12 @@ from psos_xl.errors import PsosError
 from psos_xl.store.base import MIGRATION_LOCK_KEY, SCHEMA_VERSION
 from psos_xl.store.schema import (
     approvals,
+    baselines,
     deliverables,
     metadata,
     now,
     period_locks,
+    revisions,
     schema_migrations,
     workbooks,
 )
@@ -71,7 +73,7 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3(conn: Connection) -> None:
-    for table in (approvals, period_locks):
+    for table in (approvals, period_locks, baselines, revisions):
         table.create(conn, checkfirst=True)
     # a deliverable's change order and progress (DESIGN §12)
     have = {c["name"] for c in inspect(conn).get_columns("deliverables")}
@@ -85,7 +87,9 @@ def _v3(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
-    Migration(3, "timesheet approvals, period locks, deliverables' change order and progress", _v3),
+    Migration(
+        3, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v3
+    ),
 )
 
 

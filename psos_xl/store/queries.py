@@ -20,6 +20,8 @@ expense_items         the stored expenses (:class:`~psos_xl.pricing.booked.Expen
 timesheet_weeks       the (person, week) pairs that have a timesheet whose rows count
 hours_by_week         hours booked per (person, week), LEAVE and INTERNAL included
 approvals_by_week     the latest approval of each person's week (:class:`Approval`)
+load_baselines        each engagement's baseline (:class:`~psos_xl.pricing.baseline.Baseline`)
+load_revisions        the stored revision lines (:class:`StoredRevision`)
 locks, locked_until   every period lock (:class:`Lock`); the day time is locked to
 writeback_targets     the workbooks write-back may write: path and the hash sync read
 workbook_states       the workbooks of some statuses: path, kind, status, last read
@@ -48,12 +50,14 @@ from sqlalchemy import Connection, Table, func, inspect, select, sql
 from sqlalchemy.exc import DBAPIError
 
 from psos_xl import models as m
+from psos_xl.pricing.baseline import Baseline, lines_from, terms_from
 from psos_xl.pricing.booked import Booking, ExpenseItem
 from psos_xl.settings import CATALOG_SETTINGS
 from psos_xl.store.base import HOLDING
 from psos_xl.store.rows import model_of
 from psos_xl.store.schema import (
     approvals,
+    baselines,
     complexity,
     conflicts,
     deliverables,
@@ -63,6 +67,7 @@ from psos_xl.store.schema import (
     people,
     period_locks,
     rejects,
+    revisions,
     risks,
     roles,
     scopes,
@@ -81,6 +86,7 @@ __all__ = [
     "Hours",
     "Lock",
     "Reject",
+    "StoredRevision",
     "SyncRun",
     "Target",
     "WorkbookState",
@@ -91,8 +97,10 @@ __all__ = [
     "hours_by_week",
     "integrity",
     "last_finished_run",
+    "load_baselines",
     "load_catalog",
     "load_engagements",
+    "load_revisions",
     "load_scopes",
     "locked_until",
     "locks",
@@ -323,6 +331,63 @@ def locks(conn: Connection) -> list[Lock]:
 def locked_until(conn: Connection) -> date | None:
     """The day up to which time is locked (the latest lock's), None when never locked."""
     return conn.execute(select(func.max(period_locks.c.until))).scalar()
+
+
+# --- baselines and revisions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredRevision:
+    """One line of a stored revision (what the scope's Revisions table shows)."""
+
+    engagement: str
+    revision: int
+    detected_at: datetime
+    terms_sha256: str
+    deliverable: str
+    change: str
+    hours_delta: Decimal
+    price_delta: Decimal
+    change_order: str
+
+
+def load_baselines(conn: Connection) -> dict[str, Baseline]:
+    """Every engagement's baseline, by engagement."""
+    b = baselines
+    return {
+        r.engagement: Baseline(
+            r.engagement,
+            r.terms_sha256,
+            terms_from(r.terms),
+            lines_from(r.lines),
+            r.hours,
+            r.cost,
+            r.price,
+        )
+        for r in conn.execute(select(b))
+    }
+
+
+def load_revisions(conn: Connection, engagement: str | None = None) -> list[StoredRevision]:
+    """The stored revision lines (of one ``engagement``), by engagement, number, row."""
+    v = revisions
+    query = select(v).order_by(v.c.engagement, v.c.revision, v.c.id)
+    if engagement is not None:
+        query = query.where(v.c.engagement == engagement)
+    return [
+        StoredRevision(
+            r.engagement,
+            r.revision,
+            r.detected_at,
+            r.terms_sha256,
+            r.deliverable,
+            r.change,
+            r.hours_delta,
+            r.price_delta,
+            r.change_order or "",
+        )
+        for r in conn.execute(query)
+    ]
 
 
 # --- where write-back writes ---------------------------------------------------------------

@@ -283,6 +283,34 @@ approvals = Table(
     Column("approved_at", DateTime, nullable=False),
     Index("ix_approvals_person_week", "person", "week"),
 )
+# what each engagement was sold as, and each change since (DESIGN §12 "Baseline")
+baselines = Table(
+    "baselines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("engagement", text_of(64), nullable=False, unique=True),
+    Column("captured_at", DateTime, nullable=False),
+    Column("terms_sha256", text_of(64), nullable=False),
+    Column("hours", DecimalText, nullable=False),
+    Column("cost", DecimalText, nullable=False),
+    Column("price", DecimalText, nullable=False),
+    Column("terms", Text, nullable=False),  # JSON: deliverable → its terms
+    Column("lines", Text, nullable=False),  # JSON: [deliverable, role, hours, cost, price]
+)
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("engagement", text_of(64), nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("detected_at", DateTime, nullable=False),
+    Column("terms_sha256", text_of(64), nullable=False),
+    Column("deliverable", text_of(64), nullable=False),
+    Column("change", Text, nullable=False),
+    Column("hours_delta", DecimalText, nullable=False),
+    Column("price_delta", DecimalText, nullable=False),
+    Column("change_order", text_of(64)),
+)
 period_locks = Table(
     "period_locks",
     metadata,
