@@ -74,6 +74,8 @@ def test_closest_starts_a_scope_that_prices_quotes_and_syncs(firm: Path) -> None
     assert info.start_date in {next_monday(before), next_monday(date.today())}
     assert info.start_date is not None and info.start_date.weekday() == 0
     assert info.end_date == info.start_date + timedelta(days=25)  # BRV-01's duration
+    shown = f"Delta Foods · Warehouse data move · {info.start_date} to {info.end_date}"
+    assert shown in done.stdout
     assert [(d.deliverable, d.sku, d.quantity, d.risks) for d in new.deliverables] == [
         ("D1", "DISC", Decimal(1), []),
         ("D2", "MIGR", Decimal(5), ["DATAQ"]),
