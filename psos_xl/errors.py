@@ -82,6 +82,7 @@ class Code(StrEnum):
     NO_RATE_IN_FORCE = "NO_RATE_IN_FORCE"
     NO_ASSUMPTIONS = "NO_ASSUMPTIONS"
     NO_DELIVERABLES = "NO_DELIVERABLES"
+    PLACEHOLDER_NOT_REPLACED = "PLACEHOLDER_NOT_REPLACED"
     # timesheet
     WEEK_NOT_MONDAY = "WEEK_NOT_MONDAY"
     DATE_OUTSIDE_WEEK = "DATE_OUTSIDE_WEEK"
@@ -212,6 +213,12 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.NO_ASSUMPTIONS: CodeInfo(_W, "The scope lists no assumptions."),
     Code.NO_DELIVERABLES: CodeInfo(_W, "The scope lists no deliverables."),
+    Code.PLACEHOLDER_NOT_REPLACED: CodeInfo(
+        _W,
+        "A ScopeInfo Client or Title still holds a placeholder such as `<client>` "
+        "(`psos new scope --like`/`--closest` writes one when none was given); replace it "
+        "before quoting.",
+    ),
     Code.WEEK_NOT_MONDAY: CodeInfo(_E, "The timesheet's week does not start on a Monday."),
     Code.DATE_OUTSIDE_WEEK: CodeInfo(_E, "A row's Date falls outside the timesheet's week."),
     Code.HOURS_OUT_OF_RANGE: CodeInfo(_E, "Hours are zero, negative or above 24."),
