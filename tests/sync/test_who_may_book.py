@@ -220,3 +220,36 @@ def test_a_scope_in_another_currency_is_rejected_at_its_currency_cell(firm: Path
     again = sync_workspace(firm)
     assert ("CURRENCY_MISMATCH", cell) not in found(again)
     assert ("CURRENCY_MISMATCH", cell.replace("run", "done")) in found(again)
+
+
+def test_a_store_from_before_these_checks_drops_its_late_rows(
+    firm: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store written by a psos_xl that let anyone book anything: its schema migration
+    has the next sync read the timesheets again, so the rows it took wrongly stop
+    counting without anyone touching a workbook."""
+    from sqlalchemy import delete
+
+    from psos_xl.rules import timesheet as rules
+
+    older = tuple(
+        r for r in rules.RULES if r not in (rules.booked_before_close, rules.person_may_book)
+    )
+    monkeypatch.setattr(rules, "RULES", older)
+    book(firm, "zz", [(WEEK, "RUN-01", "8")], person="ZZ")
+    book(firm, "alm-late", [(LATE, "DONE-01", "4")], week=LATE)
+    sync_workspace(firm)
+    assert delivery(firm, "done") == {("D1", "SA"): (D(12), D("0.75"), "")}
+    assert delivery(firm, "run") == {("D1", "SA"): (D(14), D("0.875"), "≥80%")}
+    monkeypatch.undo()
+    store = open_store(st.default_url(firm))
+    with store.begin() as conn:  # the store as that psos_xl left it
+        conn.execute(delete(st.schema_migrations).where(st.schema_migrations.c.version > 2))
+    store.close()
+
+    result = sync_workspace(firm)
+    issues = found(result)
+    assert ("BOOKING_AFTER_CLOSE", "timesheets/alm-late.xlsx!Time!A4") in issues
+    assert ("UNKNOWN_PERSON", "timesheets/zz.xlsx!Time!A4") in issues
+    assert delivery(firm, "done") == {("D1", "SA"): (D(8), D("0.5"), "")}
+    assert delivery(firm, "run") == {("D1", "SA"): (D(6), D("0.375"), "")}
