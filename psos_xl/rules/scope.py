@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Row, Scope
+from psos_xl.pricing.engine import currency_mismatch
 from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
 from psos_xl.workbook.spec import SCOPE_FIELDS
@@ -333,21 +334,12 @@ def rates_in_force(scope: Scope, ctx: RuleContext) -> list[Issue]:
 
 
 def currency_matches(scope: Scope, ctx: RuleContext) -> list[Issue]:
-    """The scope's Currency, when given, is the catalog's (a warning: prices are in the
-    catalog's currency)."""
-    if ctx.catalog is None or not scope.info.currency:
+    """The scope's Currency, when given, is the catalog's: psos does not convert, so a
+    scope in another currency is not priced (the pricing engine's own check)."""
+    if ctx.catalog is None:
         return []
-    expected = ctx.catalog.settings.currency
-    if scope.info.currency.casefold() == expected.casefold():
-        return []
-    return [
-        Issue.make(
-            Code.CURRENCY_MISMATCH,
-            scope.info.at("Currency", _table(scope, "ScopeInfo")),
-            f"the scope's Currency is {scope.info.currency} but the catalog prices in "
-            f"{expected}; the price is in {expected}",
-        )
-    ]
+    issue = currency_mismatch(ctx.catalog, scope)
+    return [] if issue is None else [issue]
 
 
 RULES = (
