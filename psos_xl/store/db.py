@@ -25,6 +25,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.schema import CreateIndex, DropIndex
@@ -73,6 +74,17 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3(conn: Connection) -> None:
+    # timesheets and scopes are checked for more than before (who may book: a closed
+    # engagement, a person not on the staff; a scope's currency): what an older psos_xl
+    # stored of them is read and checked again by the next sync
+    conn.execute(
+        update(workbooks)
+        .where(workbooks.c.kind.in_(["timesheet", "scope"]), workbooks.c.status == "ok")
+        .values(dirty=True)
+    )
+
+
+def _v4(conn: Connection) -> None:
     for table in (approvals, period_locks, baselines, revisions):
         table.create(conn, checkfirst=True)
     # a deliverable's change order and progress (DESIGN §12)
@@ -87,8 +99,9 @@ def _v3(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
+    Migration(3, "timesheets and scopes checked again for who may book and currency", _v3),
     Migration(
-        3, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v3
+        4, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v4
     ),
 )
 
