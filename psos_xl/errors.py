@@ -77,6 +77,9 @@ class Code(StrEnum):
     UNKNOWN_COMPLEXITY = "UNKNOWN_COMPLEXITY"
     UNKNOWN_RISK = "UNKNOWN_RISK"
     QUANTITY_NOT_POSITIVE = "QUANTITY_NOT_POSITIVE"
+    PERCENT_OUT_OF_RANGE = "PERCENT_OUT_OF_RANGE"
+    PROGRESS_CONFLICT = "PROGRESS_CONFLICT"
+    CHANGE_WITHOUT_ORDER = "CHANGE_WITHOUT_ORDER"
     OVERRIDE_UNKNOWN_DELIVERABLE = "OVERRIDE_UNKNOWN_DELIVERABLE"
     DUPLICATE_OVERRIDE = "DUPLICATE_OVERRIDE"
     NO_RATE_IN_FORCE = "NO_RATE_IN_FORCE"
@@ -121,6 +124,12 @@ class Code(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     FILE_SUSPICIOUS = "FILE_SUSPICIOUS"
     CELL_TOO_LONG = "CELL_TOO_LONG"
+    # completeness: weeks nobody accounted for (psos report completeness)
+    MISSING_TIMESHEET = "MISSING_TIMESHEET"
+    SHORT_WEEK = "SHORT_WEEK"
+    # approvals and period locks
+    CHANGED_AFTER_APPROVAL = "CHANGED_AFTER_APPROVAL"
+    PERIOD_LOCKED = "PERIOD_LOCKED"
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,13 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.UNKNOWN_COMPLEXITY: CodeInfo(_E, "A complexity level the catalog does not define."),
     Code.UNKNOWN_RISK: CodeInfo(_E, "A risk code the catalog does not define."),
     Code.QUANTITY_NOT_POSITIVE: CodeInfo(_E, "A deliverable's Quantity is zero or negative."),
+    Code.PERCENT_OUT_OF_RANGE: CodeInfo(_E, "A deliverable's PercentComplete lies outside [0, 1]."),
+    Code.PROGRESS_CONFLICT: CodeInfo(
+        _W, "A deliverable has a CompletedOn date but a PercentComplete under 100 %."
+    ),
+    Code.CHANGE_WITHOUT_ORDER: CodeInfo(
+        _W, "A deliverable added or changed after the scope was sold names no change order."
+    ),
     Code.OVERRIDE_UNKNOWN_DELIVERABLE: CodeInfo(
         _E, "An Overrides row names a deliverable the scope does not have."
     ),
@@ -310,6 +326,19 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.CELL_TOO_LONG: CodeInfo(
         _E, "A cell holds more than Excel's 32,767 characters; its row is not used."
+    ),
+    Code.MISSING_TIMESHEET: CodeInfo(
+        _W, "A person with capacity has no timesheet for a complete week."
+    ),
+    Code.SHORT_WEEK: CodeInfo(
+        _W, "A timesheet books fewer hours than the person's capacity that week (LEAVE counts)."
+    ),
+    Code.CHANGED_AFTER_APPROVAL: CodeInfo(
+        _W,
+        "An approved timesheet changed; its approved rows count until it is approved again.",
+    ),
+    Code.PERIOD_LOCKED: CodeInfo(
+        _E, "A row dated in a locked period was added, changed or removed; it is kept as stored."
     ),
 }
 

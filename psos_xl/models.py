@@ -251,6 +251,9 @@ class Deliverable(Row):
     complexity: str = "Medium"
     risks: list[str] = []
     milestone: str = ""
+    change_order: str = ""  # the change order it was added or changed under (§12)
+    percent_complete: Decimal | None = None  # 0–1, filled by the PM
+    completed_on: date | None = None  # done on that day: 100 %
 
 
 class Assumption(Row):

@@ -22,7 +22,9 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import URL, make_url
@@ -30,7 +32,17 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from psos_xl.errors import PsosError
 from psos_xl.store.base import MIGRATION_LOCK_KEY, SCHEMA_VERSION
-from psos_xl.store.schema import metadata, now, schema_migrations, workbooks
+from psos_xl.store.schema import (
+    approvals,
+    baselines,
+    deliverables,
+    metadata,
+    now,
+    period_locks,
+    revisions,
+    schema_migrations,
+    workbooks,
+)
 from psos_xl.store.writer import Writer, open_writer
 
 
@@ -72,10 +84,25 @@ def _v3(conn: Connection) -> None:
     )
 
 
+def _v4(conn: Connection) -> None:
+    for table in (approvals, period_locks, baselines, revisions):
+        table.create(conn, checkfirst=True)
+    # a deliverable's change order and progress (DESIGN §12)
+    have = {c["name"] for c in inspect(conn).get_columns("deliverables")}
+    for name in ("change_order", "percent_complete", "completed_on"):
+        if name not in have:
+            column = deliverables.c[name]
+            kind = column.type.compile(conn.dialect)
+            conn.execute(text(f"ALTER TABLE deliverables ADD COLUMN {name} {kind}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
     Migration(3, "timesheets and scopes checked again for who may book and currency", _v3),
+    Migration(
+        4, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v4
+    ),
 )
 
 
