@@ -48,6 +48,8 @@ _DECIMAL_FORMATS: dict[str, str] = {
     "CostRate": MONEY_FORMAT,
     "BillRate": MONEY_FORMAT,
     "Amount": MONEY_FORMAT,
+    "Cost": MONEY_FORMAT,
+    "List": MONEY_FORMAT,
     "Uplift": PERCENT_FORMAT,
     "UtilizationTarget": PERCENT_FORMAT,
     "MeanAbsErrorPct": PERCENT_FORMAT,

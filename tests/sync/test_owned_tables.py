@@ -20,7 +20,7 @@ from psos_xl.sync.outputs import WriteBack, _old_actuals, timestamp
 from psos_xl.workbook import spec
 from psos_xl.workbook.patch import replace_table_rows
 from psos_xl.workbook.readers import read_catalog, read_scope
-from psos_xl.workbook.styles import DATETIME_FORMAT, number_format
+from psos_xl.workbook.styles import DATETIME_FORMAT, MONEY_FORMAT, number_format
 
 D = Decimal
 FIRST = datetime(2026, 12, 5, 23, 1, 4, tzinfo=UTC)
@@ -108,6 +108,7 @@ def test_price_write_adds_the_pricing_sheet(synced: Path) -> None:
     assert ws.tables["PricedLines"].ref == "H4:Q8"
     assert ws["L5"].value == pytest.approx(16.8)
     assert ws["L5"].number_format == number_format(spec.PRICED_LINES.column("Hours"))
+    assert ws["P5"].number_format == ws["Q5"].number_format == MONEY_FORMAT  # Cost, List
     again = price_scope(path, write=True)
     assert again.snapshot in ("written", "unchanged") and again.issues == []
 

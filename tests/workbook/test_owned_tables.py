@@ -24,7 +24,7 @@ from psos_xl.sync.writeback import write_table
 from psos_xl.workbook import spec
 from psos_xl.workbook.owned import OwnedTable
 from psos_xl.workbook.patch import CellValue, replace_table_rows
-from psos_xl.workbook.sheetxml import NoRoomError
+from psos_xl.workbook.sheetxml import NoRoomError, xml_rows
 from psos_xl.workbook.styles import DATETIME_FORMAT, number_format
 from workbook.owned_checks import check_only_owned_parts_changed, only_added, parts
 from workbook.test_patch import PSOS, ROWS, _excelify, build_scope
@@ -62,6 +62,18 @@ def added_sheet(data: bytes, before: bytes) -> tuple[str, str]:
     table = next(n for n in new if n.startswith("xl/tables/"))
     assert new == {sheet, table, f"xl/worksheets/_rels/{sheet.rsplit('/', 1)[1]}.rels"}
     return sheet, table
+
+
+def user_cells(data: bytes) -> dict[str, str]:
+    """The XML of every cell of the Delivery sheet outside the table (B3:I…)."""
+    xml = parts(data)["xl/worksheets/sheet1.xml"].decode()
+    inner = xml.split("<sheetData>", 1)[1].split("</sheetData>", 1)[0]
+    return {
+        f"{c.col}:{r.index}": c.text
+        for r in xml_rows(inner, "")
+        for c in r.cells("")
+        if r.index < 3 or not 2 <= c.col <= 9
+    }
 
 
 def load(data: bytes, tmp_path: Path, name: str = "out.xlsx") -> openpyxl.Workbook:
@@ -233,6 +245,8 @@ def test_an_existing_table_without_formats_gets_them_and_keeps_the_users_fill(
     check_only_owned_parts_changed(
         before, after, {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml"}
     )
+    assert len(user_cells(before)) >= 4
+    assert user_cells(before) == user_cells(after)  # byte for byte, beside and above
     ws = load(after, tmp_path)["Delivery"]
     hours = number_format(spec.DELIVERY.column("EstimatedHours"))
     burn = number_format(spec.DELIVERY.column("BurnPct"))
