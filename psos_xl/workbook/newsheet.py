@@ -80,8 +80,10 @@ def _area(owned: OwnedTable) -> Area:
 
 
 def _free(pkg: Package, pattern: str) -> str:
+    """The first name of ``pattern`` no part has (part names ignore case)."""
+    taken = {name.casefold() for name in pkg.names}
     n = 1
-    while pattern.format(n) in pkg:
+    while pattern.format(n).casefold() in taken:
         n += 1
     return pattern.format(n)
 

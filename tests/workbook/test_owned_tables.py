@@ -342,6 +342,13 @@ def test_write_table_adds_the_table_through_the_safe_protocol(tmp_path: Path) ->
     path = catalog(tmp_path / "catalog.xlsx")
     keep = tmp_path / "before.xlsx"
     shutil.copyfile(path, keep)
+    stale = write_table(path, "Actuals", spec.ACTUALS.headers, ACTUAL_ROWS, "0" * 64, owned=ACTUALS)
+    assert stale.status == "changed" and path.read_bytes() == keep.read_bytes()
+    lock = tmp_path / ".~lock.catalog.xlsx#"
+    lock.write_text("someone")
+    busy = write_table(path, "Actuals", spec.ACTUALS.headers, ACTUAL_ROWS, owned=ACTUALS)
+    assert busy.status == "open" and path.read_bytes() == keep.read_bytes()
+    lock.unlink()
     result = write_table(
         path, "Actuals", spec.ACTUALS.headers, ACTUAL_ROWS, keep_sha(keep), owned=ACTUALS
     )
