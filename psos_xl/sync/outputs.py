@@ -1,7 +1,10 @@
 """Write-back: what the store now knows, into the workbooks people read (DESIGN §8).
 
 Runs as the engine's ``after_store`` step, under the sync lock, once the store is up to
-date. Two tables are written, both owned by psos:
+date. Two tables are written, both owned by psos (DESIGN §11): a workbook that lacks
+one gets it added, on a sheet laid out like the template's, and every cell written
+takes its column's number format (:class:`~psos_xl.workbook.owned.OwnedTable`; the
+Alert column is coloured by :data:`ALERT_HIGHLIGHT`):
 
 - the catalog's **Actuals**: :func:`psos_xl.learning.calibrate` over the deliveries of
   Completed engagements, one row per Services SKU × role (percentages as fractions);
