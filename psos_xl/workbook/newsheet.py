@@ -67,11 +67,24 @@ def add_owned_table(
     sheet_part = book.sheets.get(owned.sheet.casefold())
     if sheet_part == "":
         raise NoRoomError(owned.sheet, f"the sheet {owned.sheet} is listed but its part is missing")
+    _check_name_free(pkg.read(book.part).decode("utf-8"), owned)
     table_id = max(book.table_ids, default=0) + 1
     table_part = _free(pkg, "xl/tables/table{}.xml")
     if sheet_part is None:
         return _new_sheet(pkg, book, owned, styles, table_id, table_part)
     return _into_sheet(pkg, book, owned, sheet_part, table_id, table_part, styles)
+
+
+def _check_name_free(workbook_xml: str, owned: OwnedTable) -> None:
+    """A table's name may not be a workbook name too (Excel would repair the file)."""
+    for m in re.finditer(r"<(?:[\w.-]+:)?definedName\b[^>]*>", workbook_xml):
+        if attrs(m[0]).get("name", "").casefold() == owned.spec.name.casefold():
+            raise NoRoomError(
+                owned.sheet,
+                f"the workbook has a name {owned.spec.name!r} (Formulas > Name Manager), and "
+                f"a table cannot share it; rename or delete that name, and psos adds the "
+                f"{owned.spec.name} table on the next write",
+            )
 
 
 def _area(owned: OwnedTable) -> Area:

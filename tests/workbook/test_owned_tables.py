@@ -214,6 +214,22 @@ def test_cells_of_the_user_where_the_table_goes_are_never_written_over(tmp_path:
     assert (tmp_path / "s.xlsx").read_bytes() == before
 
 
+def test_a_workbook_name_taken_by_the_table_is_reported(tmp_path: Path) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.load_workbook(scope(tmp_path / "s.xlsx"))
+    wb.defined_names["delivery"] = DefinedName("delivery", attr_text="ScopeInfo!$B$2")
+    wb.save(tmp_path / "s.xlsx")
+    with pytest.raises(NoRoomError, match="cannot share it"):
+        replace_table_rows(
+            (tmp_path / "s.xlsx").read_bytes(),
+            "Delivery",
+            spec.DELIVERY.headers,
+            DELIVERY_ROWS,
+            DELIVERY,
+        )
+
+
 # --- formats on every write ----------------------------------------------------------------
 
 
