@@ -296,8 +296,8 @@ CODE_INFO: dict[Code, CodeInfo] = {
         "psos could not write its table into the workbook (the message says why); the file is unchanged.",
     ),
     Code.WRITE_BACK_NO_TABLE: CodeInfo(
-        Severity.INFO,
-        "The workbook has no Actuals or Delivery table for sync to write into; nothing was written.",
+        _W,
+        "The workbook lacks a table psos owns and psos cannot add it without writing over cells of yours (the message names the cell); nothing was written.",
     ),
     Code.ARGUMENT_INVALID: CodeInfo(
         _E, "A PSOS_ function in a cell got an argument it cannot use (the message says which)."

@@ -25,6 +25,7 @@ from psos_xl.workbook import spec
 
 if TYPE_CHECKING:
     from psos_xl.sync.writeback import WriteResult
+    from psos_xl.workbook.owned import OwnedTable
 
 
 def find_catalog(scope_path: Path) -> Path:
@@ -124,7 +125,10 @@ def write_snapshot(
     from psos_xl.workbook.pricing_sheet import snapshot_rows
 
     info, lines = snapshot_rows(quote, catalog_sha256, priced_at, both_ways)
-    first = write_table(scope_path, spec.PRICED_LINES.name, spec.PRICED_LINES.headers, lines)
+    priced_lines, pricing_info = snapshot_tables(quote.engagement)
+    first = write_table(
+        scope_path, spec.PRICED_LINES.name, spec.PRICED_LINES.headers, lines, owned=priced_lines
+    )
     if not first.ok:
         return first
     return write_table(
@@ -133,6 +137,22 @@ def write_snapshot(
         spec.PRICING_INFO.headers,
         info,
         expected_sha256=first.sha256,
+        owned=pricing_info,
+    )
+
+
+def snapshot_tables(engagement: str) -> tuple[OwnedTable, OwnedTable]:
+    """PricedLines and PricingInfo as psos owns them: where the scope template puts them
+    on the Pricing sheet, so a scope without them gets them there."""
+    from psos_xl.workbook import pricing_sheet as ps
+    from psos_xl.workbook.owned import OwnedTable
+
+    title = f"Scope {engagement or '(new)'} · Pricing"
+    note = "The last priced snapshot, stored by psos price --write (values only)."
+    row = ps.SNAPSHOT_HEADER_ROW
+    return (
+        OwnedTable(spec.PRICED_LINES, title, note, header_row=row, first_col=ps.LINES_COL),
+        OwnedTable(spec.PRICING_INFO, title, note, header_row=row, first_col=ps.INFO_COL),
     )
 
 

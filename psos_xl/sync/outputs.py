@@ -1,7 +1,10 @@
 """Write-back: what the store now knows, into the workbooks people read (DESIGN §8).
 
 Runs as the engine's ``after_store`` step, under the sync lock, once the store is up to
-date. Two tables are written, both owned by psos:
+date. Two tables are written, both owned by psos (DESIGN §11): a workbook that lacks
+one gets it added, on a sheet laid out like the template's, and every cell written
+takes its column's number format (:class:`~psos_xl.workbook.owned.OwnedTable`; the
+Alert column is coloured by :data:`ALERT_HIGHLIGHT`):
 
 - the catalog's **Actuals**: :func:`psos_xl.learning.calibrate` over the deliveries of
   Completed engagements, one row per Services SKU × role (percentages as fractions);
@@ -49,7 +52,7 @@ from sqlalchemy import select, update
 
 from psos_xl import models as m
 from psos_xl import store as st
-from psos_xl.errors import Code, Issue, sort_issues
+from psos_xl.errors import Issue, sort_issues
 from psos_xl.learning import Delivery, calibrate, delivered
 from psos_xl.pricing import estimate_hours
 from psos_xl.store import queries as q
@@ -62,7 +65,9 @@ from psos_xl.sync.quick import store_url_of as store_url_of
 from psos_xl.sync.scan import sha256_of
 from psos_xl.sync.writeback import WriteResult, write_table
 from psos_xl.workbook import spec
+from psos_xl.workbook.owned import AMBER, ORANGE, RED, Highlight, OwnedTable
 from psos_xl.workbook.patch import CellValue
+from psos_xl.workbook.styles import table_help
 from psos_xl.workspace import path_at
 
 ZERO = Decimal(0)
@@ -74,7 +79,16 @@ THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
     (Decimal("0.80"), "≥80%"),
 )
 NO_ESTIMATE = "no estimate"
-_NO_TABLE = "no table named"  # patch.py's message when the table is missing
+OVER_BUDGET = "over budget"  # the EAC alert ("EAC over budget")
+# the Alert column's colours, the first that matches: red, orange, amber
+ALERT_HIGHLIGHT = Highlight(
+    "Alert",
+    (
+        ((THRESHOLDS[0][1], OVER_BUDGET), RED),
+        ((THRESHOLDS[1][1],), ORANGE),
+        ((THRESHOLDS[2][1],), AMBER),
+    ),
+)
 
 
 def alert(burn: Decimal | None, actual: Decimal) -> str:
@@ -223,6 +237,19 @@ def delivery_rows(catalog: m.Catalog, scope: m.Scope, hours: Hours) -> list[m.De
     return rows
 
 
+def delivery_table(scope: m.Scope) -> OwnedTable:
+    """The scope's Delivery table as psos writes it (and adds it, titled as the scope
+    template titles it, when the scope has none)."""
+    info = scope.info
+    heading = f"Scope {info.engagement or '(new)'}" + (f" · {info.title}" if info.title else "")
+    return OwnedTable(
+        spec.DELIVERY,
+        f"{heading} · Delivery",
+        table_help(spec.DELIVERY),
+        highlights=(ALERT_HIGHLIGHT,),
+    )
+
+
 def cells_of(table: spec.TableSpec, rows: Sequence[m.Row]) -> list[list[CellValue]]:
     return [[getattr(r, c.field) for c in table.columns] for r in rows]
 
@@ -313,14 +340,14 @@ class WriteBack:
             rows = keep_updated_at(rows, old.rows, old.columns)
             cells = [[getattr(r, c.field) for c in old.columns] for r in rows]
             headers = [c.header for c in old.columns]
-            self._write(result, store, target, spec.ACTUALS, cells, issues, headers)
+            owned = OwnedTable(spec.ACTUALS, "Catalog · Actuals", table_help(spec.ACTUALS))
+            self._write(result, store, target, owned, cells, issues, headers)
         # estimates use the Actuals as they now stand, as pricing will from now on
         priced = catalog.model_copy(update={"actuals": rows})
         for target, scope in snap.scopes:
             lines = delivery_rows(priced, scope, snap.hours)
-            self._write(
-                result, store, target, spec.DELIVERY, cells_of(spec.DELIVERY, lines), issues
-            )
+            cells = cells_of(spec.DELIVERY, lines)
+            self._write(result, store, target, delivery_table(scope), cells, issues)
         if issues:
             result.issues = sort_issues([*result.issues, *issues])
         result.writeback_pending = bool(issues or result.skipped_open or self.pending)
@@ -330,14 +357,17 @@ class WriteBack:
         result: SyncResult,
         store: st.Store,
         target: Target,
-        table: spec.TableSpec,
+        owned: OwnedTable,
         rows: list[list[CellValue]],
         issues: list[Issue],
         headers: list[str] | None = None,
     ) -> None:
         path = path_at(self.root, target.rel)
+        table = owned.spec
         names = table.headers if headers is None else headers
-        done = write_table(path, table.name, names, rows, expected_sha256=target.sha256)
+        done = write_table(
+            path, table.name, names, rows, expected_sha256=target.sha256, owned=owned
+        )
         self.results.append(done)
         if done.status == "written":
             _record_write(store, self.root, target.rel, done.sha256)
@@ -350,17 +380,6 @@ class WriteBack:
         elif done.status == "changed":
             self.pending = True
             _mark_dirty(store, target.rel)
-        elif done.message.startswith(_NO_TABLE):
-            issues.append(
-                Issue.make(
-                    Code.WRITE_BACK_NO_TABLE,
-                    f"{target.rel}!{table.name}",
-                    f"the workbook has no {table.name} table, so psos has nowhere to write "
-                    f"it; add one (psos new {'catalog' if table is spec.ACTUALS else 'scope'} "
-                    "shows its columns) to see it filled in",
-                )
-            )
-            return
         issue = done.issue(target.rel)
         if issue is not None:
             issues.append(issue)

@@ -11,9 +11,10 @@ The protocol, in order:
    ``expected_sha256`` (what sync read earlier) means someone saved in between: status
    ``changed``, nothing written;
 3. the change is worked out from the parts that hold the table
-   (:func:`~psos_xl.workbook.patch.edit_table_rows`); when the table already holds
-   the rows nothing is written: status ``unchanged``, so a second sync with no news
-   rewrites no file and fires no watcher;
+   (:func:`~psos_xl.workbook.patch.edit_table_rows`; for an owned table missing from
+   the workbook, the parts that add it); when the table already holds the rows nothing
+   is written: status ``unchanged``, so a second sync with no news rewrites no file and
+   fires no watcher;
 4. the new package is written to a temp file in the same folder
    (``.~psos-<name>.<random>.tmp``, which no scanner takes for a workbook), the other
    members copied from the open file as stored, then fsynced and hashed;
@@ -40,9 +41,11 @@ from typing import Literal
 
 from psos_xl.errors import Code, Issue
 from psos_xl.sync.files import sha256_of as sha256_of_path
+from psos_xl.workbook.owned import OwnedTable
 from psos_xl.workbook.patch import CellValue, Edit, PatchError, edit_table_rows
+from psos_xl.workbook.sheetxml import NoRoomError
 
-Status = Literal["written", "unchanged", "open", "changed", "error"]
+Status = Literal["written", "unchanged", "open", "changed", "error", "no_table"]
 TEMP_PREFIX = ".~psos-"
 TEMP_SUFFIX = ".tmp"
 # Excel names its owner file "~$" + the workbook's name, but for longer names it
@@ -55,6 +58,7 @@ _ISSUE_CODES: dict[Status, Code] = {
     "open": Code.WORKBOOK_OPEN,
     "changed": Code.WORKBOOK_CHANGED,
     "error": Code.WRITE_BACK_FAILED,
+    "no_table": Code.WRITE_BACK_NO_TABLE,
 }
 
 
@@ -65,6 +69,7 @@ class WriteResult:
     status: Status
     sha256: str  # the file's hash after the call ("" when it could not be read)
     message: str
+    at: str = ""  # the sheet and cell the message is about, when not the table
 
     @property
     def ok(self) -> bool:
@@ -76,7 +81,7 @@ class WriteResult:
         code = _ISSUE_CODES.get(self.status)
         if code is None:
             return None
-        where = f"{workbook or self.path.name}!{self.table}"
+        where = f"{workbook or self.path.name}!{self.at or self.table}"
         return Issue.make(code, where, self.message)
 
 
@@ -107,10 +112,14 @@ def write_table(
     headers: list[str],
     rows: list[list[CellValue]],
     expected_sha256: str | None = None,
+    owned: OwnedTable | None = None,
 ) -> WriteResult:
-    """Replace the data rows of ``table`` in the workbook at ``path`` (see the module)."""
+    """Replace the data rows of ``table`` in the workbook at ``path`` (see the module).
+
+    ``owned``: psos owns the table, so it is added when missing and its cells formatted
+    (:mod:`psos_xl.workbook.owned`); the same protocol covers the added parts."""
     temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
-    job = _Job(path, table, temp)
+    job = _Job(path, table, temp, owned)
     locks = lock_files(path)
     if locks:
         return job.result("open", "", _open_message(locks))
@@ -130,6 +139,7 @@ class _Job:
     path: Path
     table: str
     temp: Path
+    owned: OwnedTable | None = None
 
     def result(self, status: Status, sha: str, message: str) -> WriteResult:
         return WriteResult(self.path, self.table, status, sha, message)
@@ -149,7 +159,9 @@ class _Job:
                 if expected_sha256 is not None and expected_sha256 != seen:
                     return self.result("changed", seen, "the workbook was saved since sync read it")
                 src.seek(0)
-                edit = edit_table_rows(src, self.table, headers, rows)
+                edit = edit_table_rows(src, self.table, headers, rows, self.owned)
+            except NoRoomError as err:
+                return WriteResult(self.path, self.table, "no_table", seen, err.reason, err.where)
             except PatchError as err:
                 return self.result("error", seen, str(err))
             except OSError as err:

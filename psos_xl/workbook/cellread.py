@@ -38,6 +38,7 @@ _CONVERT: dict[Type, Callable[[Any, str], Any]] = {
     Type.DECIMAL: _decimal,
     Type.INT: cells.to_int,
     Type.DATE: cells.to_date,
+    Type.DATETIME: cells.to_timestamp,
     Type.BOOL: cells.to_bool,
     Type.ANY: lambda v, _label: v,
 }
@@ -109,7 +110,7 @@ READ: dict[Type, CellReader] = {
     Type.DECIMAL: _read_decimal,
     Type.DATE: _read_date,
     Type.BOOL: _read_bool,
-    **{t: _read_generic(_CONVERT[t]) for t in (Type.CODES, Type.INT, Type.ANY)},
+    **{t: _read_generic(_CONVERT[t]) for t in (Type.CODES, Type.INT, Type.DATETIME, Type.ANY)},
 }
 
 

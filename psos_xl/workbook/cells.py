@@ -161,6 +161,25 @@ def to_date(value: Raw, label: str) -> date:
     raise CellError(Code.NOT_A_DATE, f"{label} must be a date, got {_show(value)}")
 
 
+def to_timestamp(value: Raw, label: str) -> str:
+    """A moment as psos stores it: UTC ISO text to the second (``2026-10-12T08:00:00Z``).
+
+    A date-time cell is taken as UTC and rounded to the second (a serial carries float
+    noise); text, as older workbooks hold it, is kept as typed."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+            raise CellError(Code.NOT_A_DATE, f"{label} must be a date and time, got {value}")
+        value = datetime.combine(_EXCEL_EPOCH, time()) + timedelta(days=value)
+    if isinstance(value, datetime):
+        moment = (value + timedelta(microseconds=500_000)).replace(microsecond=0, tzinfo=None)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return f"{value.isoformat()}T00:00:00Z"
+    raise CellError(Code.NOT_A_DATE, f"{label} must be a date and time, got {_show(value)}")
+
+
 def to_bool(value: Raw, label: str) -> bool:
     if isinstance(value, bool):
         return value

@@ -24,6 +24,7 @@ original plus the replaced parts.
 from __future__ import annotations
 
 import copy
+import io
 import itertools
 import posixpath
 import struct
@@ -74,14 +75,24 @@ class Package:
             raise PatchError(f"{_UNREADABLE}: {err}") from None
         self._infos = self._zip.infolist()
         self._cache: dict[str, bytes] = {}
+        self._added: tuple[str, ...] = ()  # parts of a staged view (:meth:`staged`)
+
+    def staged(self, parts: Mapping[str, bytes]) -> Package:
+        """This package as it reads with ``parts`` replaced or added, for working out a
+        change in steps; nothing is written, and :meth:`write` still copies from the
+        source (pass the parts again in ``replace``)."""
+        view = copy.copy(self)
+        view._cache = {**self._cache, **parts}
+        view._added = (*self._added, *(n for n in parts if n not in self and n not in self._added))
+        return view
 
     @property
     def names(self) -> list[str]:
         """The member names in archive order."""
-        return [i.filename for i in self._infos]
+        return [*(i.filename for i in self._infos), *self._added]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._zip.NameToInfo
+        return name in self._zip.NameToInfo or name in self._added
 
     def read(self, name: str) -> bytes:
         """The inflated bytes of part ``name`` (checked against its CRC)."""
@@ -117,6 +128,9 @@ class Package:
     @contextmanager
     def open(self, name: str) -> Iterator[IO[bytes]]:
         """A stream of part ``name``, inflated as it is read."""
+        if name in self._cache:  # read already, or staged
+            yield io.BytesIO(self._cache[name])
+            return
         try:
             with self._zip.open(name) as stream:
                 yield stream
@@ -144,7 +158,7 @@ class Package:
                 # a new part is dated as Excel dates every part (1980-01-01), so the same
                 # edit of the same file gives the same bytes
                 for name, data in replace.items():
-                    if name not in self and name not in remove:
+                    if name not in self._zip.NameToInfo and name not in remove:
                         out.writestr(_fresh(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))), data)
         except _READ_ERRORS as err:
             raise PatchError(f"{_UNREADABLE}: {err}") from None

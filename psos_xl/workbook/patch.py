@@ -35,6 +35,20 @@ Decisions:
 - A new cell takes the style (``s``) of the first old data row's cell in its column,
   so number and date formats stay. Conditional formats and validations keep their
   ranges (they are outside sheetData, which this module does not touch).
+
+An **owned** table (:class:`~psos_xl.workbook.owned.OwnedTable`, DESIGN §11) goes
+further, and every part it changes only gains entries outside the table's rows:
+
+- missing from the workbook, it is added first (:mod:`psos_xl.workbook.newsheet`:
+  a sheet of its own, or its place on a sheet of that name when that is empty);
+- a new cell takes its column type's number format on top of the first old row's
+  style (its fill and font stay), by entries appended to ``xl/styles.xml``
+  (:mod:`psos_xl.workbook.stylesxml`); ISO text in a date or date-time column is
+  written as a date cell;
+- an owned column too narrow for what it now holds is widened (never narrowed);
+  highlights (the Delivery Alert colours) are conditional formats over the column's
+  rows, and conditional formats and validations over the table's data rows grow and
+  shrink with them, as Excel's own table does (:mod:`psos_xl.workbook.sheetfmt`).
 """
 
 from __future__ import annotations
@@ -42,11 +56,14 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO
 from xml.etree import ElementTree as ET
 
+from psos_xl.workbook.newsheet import add_owned_table
+from psos_xl.workbook.owned import Dressing, OwnedTable
 from psos_xl.workbook.package import Edit, Package
+from psos_xl.workbook.sheetfmt import follow_table
 from psos_xl.workbook.sheetxml import (
     Area,
     CellValue,
@@ -61,6 +78,8 @@ from psos_xl.workbook.sheetxml import (
     set_attr,
     xml_rows,
 )
+from psos_xl.workbook.stylesxml import StylesXml
+from psos_xl.workbook.tablemap import Table, WorkbookMap, find_table, with_columns, workbook_map
 
 __all__ = [
     "Area",
@@ -74,104 +93,7 @@ __all__ = [
     "replace_table_rows",
 ]
 
-_REL_ID = "}id"
-_HEAD_CHUNK = 4096
 _NEW_ROW_ATTRS = ("ht", "customHeight", "s", "customFormat")
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _rel_id(attrib: dict[str, str]) -> str | None:
-    return next((v for k, v in attrib.items() if k.endswith(_REL_ID)), None)
-
-
-@dataclass(frozen=True)
-class _Table:
-    part: str
-    sheet_part: str
-    sheet_name: str
-    name: str
-    area: Area
-    header_rows: int
-    totals_rows: int
-    names: frozenset[str]  # its name and displayName, case-folded
-    columns: tuple[str, ...] = ()  # read for the table being written only
-
-
-def _tables(pkg: Package) -> tuple[list[_Table], bool]:
-    """Every table of the workbook with its sheet; and whether it uses 1904 dates.
-
-    Reads the workbook part and the relationships; of each table part, only as much
-    as it takes to see its root element."""
-    book = next(
-        (t for _, typ, t in pkg.relationships("") if typ.endswith("/officeDocument")),
-        "xl/workbook.xml",
-    )
-    if book not in pkg:
-        raise PatchError("not a workbook: no workbook part in the package")
-    root = ET.fromstring(pkg.read(book))
-    date1904 = any(
-        _local(el.tag) == "workbookPr" and el.get("date1904", "").lower() in ("1", "true")
-        for el in root
-    )
-    by_id = {rid: target for rid, _, target in pkg.relationships(book)}
-    tables: list[_Table] = []
-    for el in root.iter():
-        if _local(el.tag) != "sheet":
-            continue
-        sheet_part = by_id.get(_rel_id(el.attrib) or "")
-        if sheet_part is None or sheet_part not in pkg:
-            continue
-        for _, typ, target in pkg.relationships(sheet_part):
-            if typ.endswith("/table") and target in pkg:
-                tables.append(_table_of(_root_attrib(pkg, target), target, sheet_part, el))
-    return tables, date1904
-
-
-def _root_attrib(pkg: Package, part: str) -> dict[str, str]:
-    """The attributes of ``part``'s root element, read from the part's first bytes."""
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
-    with pkg.open(part) as stream:
-        while chunk := stream.read(_HEAD_CHUNK):
-            parser.feed(chunk)
-            for event in parser.read_events():
-                root = event[-1]  # ("start", the element): the first is the root
-                if isinstance(root, ET.Element):
-                    return dict(root.attrib)
-    parser.close()  # raises for a part that ends before its root element
-    raise PatchError(f"{part}: the part is empty")
-
-
-def _table_of(root: dict[str, str], part: str, sheet_part: str, sheet: ET.Element) -> _Table:
-    name = root.get("displayName") or root.get("name") or ""
-    names = frozenset(n.strip().casefold() for n in (name, root.get("name", "")))
-    area = Area.parse(root.get("ref", ""))
-    header_rows = int(root.get("headerRowCount", "1"))
-    totals = int(root.get("totalsRowCount", "0"))
-    return _Table(part, sheet_part, sheet.get("name", ""), name, area, header_rows, totals, names)
-
-
-def _with_columns(table: _Table, xml: str) -> _Table:
-    root = ET.fromstring(xml)
-    columns = tuple(
-        c.get("name", "")
-        for cols in root
-        if _local(cols.tag) == "tableColumns"
-        for c in cols
-        if _local(c.tag) == "tableColumn"
-    )
-    return replace(table, columns=columns)
-
-
-def _find(tables: list[_Table], name: str) -> _Table:
-    wanted = name.strip().casefold()
-    for t in tables:
-        if wanted in t.names:
-            return t
-    known = ", ".join(sorted(t.name for t in tables)) or "none"
-    raise PatchError(f"no table named {name!r} in the workbook (tables: {known})")
 
 
 # --- cell values -------------------------------------------------------------------
@@ -181,14 +103,14 @@ def _find(tables: list[_Table], name: str) -> _Table:
 class _Plan:
     """Where the table's rows are and will be."""
 
-    table: _Table
+    table: Table
     first: int  # first data row
     old_last: int  # last data row now
     new_last: int  # last data row after
     new_end: int  # last row of the table after (the totals row, if any)
 
     @classmethod
-    def of(cls, table: _Table, count: int) -> _Plan:
+    def of(cls, table: Table, count: int) -> _Plan:
         a = table.area
         first = a.r1 + table.header_rows
         new_last = first + max(count, 1) - 1
@@ -295,14 +217,21 @@ def _rewrite_sheet(
     order: list[int | None],
     rows: list[list[CellValue]],
     date1904: bool,
+    dressing: Dressing | None = None,
 ) -> tuple[str, bool]:
-    """The sheet with the table's rows replaced; and whether a formula cell went."""
+    """The sheet with the table's rows replaced; and whether a formula cell went.
+
+    With ``dressing`` (an owned table), new cells take their column's number format,
+    columns widen to fit, highlights cover the rows, and conditional formats and
+    validations over the table's rows follow them (:func:`sheetfmt.follow_table`)."""
     p, head, inner, tail = _split_sheet_data(xml, plan.table.sheet_name)
     _check_room(plan, others, tail + head)
     all_rows = xml_rows(inner, p)
     inside = {r.index: r for r in all_rows if plan.first <= r.index <= plan.span_end}
     old = _sort_old_cells(plan, inside, p)
     styles, new_tag = _template(inside.get(plan.first), p)
+    if dressing is not None:
+        styles = dressing.restyle(styles)
 
     out = [r.text for r in all_rows if r.index < plan.first]
     blank: list[CellValue] = [None] * len(order)
@@ -324,7 +253,14 @@ def _rewrite_sheet(
 
     new_inner = "".join(out)
     _check_shared_formulas(new_inner, plan.where)
-    return _grow_dimension(head, plan.new_area, p) + new_inner + tail, old.formulas
+    head = _grow_dimension(head, plan.new_area, p)
+    if dressing is not None:
+        a = plan.table.area
+        tail = follow_table(tail, (a.c1, a.c2), plan.first, plan.old_last, plan.new_last)
+        by_col = {a.c1 + i: [r[s] for r in rows] for i, s in enumerate(order) if s is not None}
+        head = dressing.widen(head, p, by_col)
+        tail = dressing.highlight(tail, p, plan.first, plan.new_last)
+    return head + new_inner + tail, old.formulas
 
 
 def _new_cells(
@@ -408,7 +344,7 @@ def _rewrite_table(xml: str, plan: _Plan) -> str:
 # --- the whole operation -----------------------------------------------------------
 
 
-def _column_order(table: _Table, headers: list[str]) -> list[int | None]:
+def _column_order(table: Table, headers: list[str]) -> list[int | None]:
     """For each table column, the index into ``headers`` that feeds it (None: empty)."""
     norm = [h.strip().casefold() for h in headers]
     dupes = sorted({h for h in norm if norm.count(h) > 1})
@@ -450,7 +386,11 @@ def _check_rows(headers: list[str], rows: list[list[CellValue]]) -> None:
 
 
 def edit_table_rows(
-    src: IO[bytes], table: str, headers: list[str], rows: list[list[CellValue]]
+    src: IO[bytes],
+    table: str,
+    headers: list[str],
+    rows: list[list[CellValue]],
+    owned: OwnedTable | None = None,
 ) -> Edit | None:
     """The change that replaces the data rows of table ``table`` in the package read
     from ``src`` (seekable) by ``rows``; None when the table already holds them.
@@ -460,11 +400,14 @@ def edit_table_rows(
     until then. ``headers`` names the columns of ``rows``; each must be a column of the
     table. Raises :class:`PatchError` when the package is unreadable, the table is
     missing or lacks a column, or the table would overwrite content as it grows.
+
+    ``owned`` says psos owns the table (:mod:`psos_xl.workbook.owned`): a missing one is
+    added (:mod:`psos_xl.workbook.newsheet`) and the cells written are formatted.
     """
     _check_rows(headers, rows)
     pkg = Package(src)
     try:
-        return _edit(pkg, table, headers, rows)
+        return _edit(pkg, table, headers, rows, owned)
     except ET.ParseError as err:
         raise PatchError(f"a workbook part is not well-formed XML: {err}") from None
     except (UnicodeDecodeError, ValueError, KeyError) as err:  # a part not as the spec says
@@ -472,11 +415,15 @@ def edit_table_rows(
 
 
 def replace_table_rows(
-    data: bytes, table: str, headers: list[str], rows: list[list[CellValue]]
+    data: bytes,
+    table: str,
+    headers: list[str],
+    rows: list[list[CellValue]],
+    owned: OwnedTable | None = None,
 ) -> bytes:
     """The package ``data`` with the data rows of table ``table`` replaced by ``rows``
     (:func:`edit_table_rows` in memory). Returns ``data`` itself when nothing changes."""
-    edit = edit_table_rows(io.BytesIO(data), table, headers, rows)
+    edit = edit_table_rows(io.BytesIO(data), table, headers, rows, owned)
     if edit is None:
         return data
     out = io.BytesIO()
@@ -484,19 +431,51 @@ def replace_table_rows(
     return out.getvalue()
 
 
-def _edit(pkg: Package, table: str, headers: list[str], rows: list[list[CellValue]]) -> Edit | None:
-    tables, date1904 = _tables(pkg)
-    found = _find(tables, table)
-    others = [t.area for t in tables if t.sheet_part == found.sheet_part and t is not found]
+def _edit(
+    pkg: Package,
+    table: str,
+    headers: list[str],
+    rows: list[list[CellValue]],
+    owned: OwnedTable | None,
+) -> Edit | None:
+    book = workbook_map(pkg)
+    styles = _styles(pkg, book) if owned is not None else None
+    added: dict[str, bytes] = {}
+    if owned is not None and not any(table.strip().casefold() in t.names for t in book.tables):
+        added = add_owned_table(pkg, book.new_table_book(), owned, styles)
+        pkg = pkg.staged(added)
+        book = workbook_map(pkg)
+    found = find_table(book.tables, table)
+    others = [t.area for t in book.tables if t.sheet_part == found.sheet_part and t is not found]
     sheet_xml = pkg.read(found.sheet_part).decode("utf-8")
     table_xml = pkg.read(found.part).decode("utf-8")
-    target = _with_columns(found, table_xml)
+    target = with_columns(found, table_xml)
     order = _column_order(target, headers)
     plan = _Plan.of(target, len(rows))
-    new_sheet, formulas_gone = _rewrite_sheet(sheet_xml, plan, others, order, rows, date1904)
+    dressing = None
+    if owned is not None:
+        dressing = Dressing(owned, styles, target.columns, target.area.c1)
+        rows = dressing.typed_rows(headers, rows)
+    new_sheet, formulas_gone = _rewrite_sheet(
+        sheet_xml, plan, others, order, rows, book.date1904, dressing
+    )
     new_table = _rewrite_table(table_xml, plan)
-    if new_sheet == sheet_xml and new_table == table_xml:
+    if not added and new_sheet == sheet_xml and new_table == table_xml:
         return None
-    changed = {target.sheet_part: new_sheet.encode("utf-8"), target.part: new_table.encode("utf-8")}
+    changed = {
+        **added,
+        target.sheet_part: new_sheet.encode("utf-8"),
+        target.part: new_table.encode("utf-8"),
+    }
+    if styles is not None and styles.changed and book.styles is not None:
+        changed[book.styles] = styles.text.encode("utf-8")
     removed = _drop_calc_chain(pkg, changed) if formulas_gone else frozenset()
     return Edit(pkg, changed, removed)
+
+
+def _styles(pkg: Package, book: WorkbookMap) -> StylesXml | None:
+    """The workbook's styles part to add formats to (None: it has none, and the cells
+    psos writes keep the default look)."""
+    if book.styles is None:
+        return None
+    return StylesXml(pkg.read(book.styles).decode("utf-8"))

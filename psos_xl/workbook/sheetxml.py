@@ -31,6 +31,16 @@ class PatchError(WorkbookError):
     """The table cannot be rewritten safely; nothing was changed."""
 
 
+class NoRoomError(PatchError):
+    """An owned table is missing and cannot be added without writing over the user's
+    cells; ``where`` is the sheet and cell in the way (``Delivery!A3``)."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.reason = message
+
+
 # --- cell references ---------------------------------------------------------------
 
 

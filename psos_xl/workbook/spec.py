@@ -38,6 +38,7 @@ class Type(StrEnum):
     DECIMAL = "decimal"
     INT = "int"
     DATE = "date"
+    DATETIME = "datetime"  # a moment; read as UTC ISO text (2026-10-12T08:00:00Z)
     BOOL = "bool"
     ANY = "any"  # passed through as the cell holds it (Field/Value tables type by key)
 
@@ -152,7 +153,7 @@ ACTUALS = TableSpec(
         C("MeanAbsErrorPct", "mean_abs_error_pct", T.DECIMAL, False, 14),
         C("BiasPct", "bias_pct", T.DECIMAL, False, 10),
         C("CalibratedHours", "calibrated_hours", T.DECIMAL, False, 14),
-        C("UpdatedAt", "updated_at", T.TEXT, False, 20),
+        C("UpdatedAt", "updated_at", T.DATETIME, False, 20),
         C(
             "CatalogWeight",
             "catalog_weight",

@@ -37,6 +37,7 @@ LIST_PREFIX = "lst_"
 
 DATE_FORMAT = "yyyy-mm-dd"
 DAY_FORMAT = "ddd yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MONEY_FORMAT = "#,##0.00"
 HOURS_FORMAT = "0.00"
 PERCENT_FORMAT = "0.00%"
@@ -47,6 +48,8 @@ _DECIMAL_FORMATS: dict[str, str] = {
     "CostRate": MONEY_FORMAT,
     "BillRate": MONEY_FORMAT,
     "Amount": MONEY_FORMAT,
+    "Cost": MONEY_FORMAT,
+    "List": MONEY_FORMAT,
     "Uplift": PERCENT_FORMAT,
     "UtilizationTarget": PERCENT_FORMAT,
     "MeanAbsErrorPct": PERCENT_FORMAT,
@@ -95,6 +98,8 @@ class Check(StrEnum):
 def number_format(column: Column) -> str | None:
     if column.type is Type.DATE:
         return DATE_FORMAT
+    if column.type is Type.DATETIME:
+        return DATETIME_FORMAT
     if column.type is Type.INT:
         return INT_FORMAT
     if column.type is Type.DECIMAL:
