@@ -274,6 +274,7 @@ class DeliveryRow(Row):
 
     deliverable: str
     role: str
+    baseline_hours: Decimal | None = None  # as sold (§12); None before a baseline
     estimated_hours: Decimal | None = None
     actual_hours: Decimal | None = None
     burn_pct: Decimal | None = None

@@ -55,6 +55,7 @@ from psos_xl import store as st
 from psos_xl.errors import Issue, sort_issues
 from psos_xl.learning import Delivery, calibrate, delivered
 from psos_xl.pricing import estimate_hours
+from psos_xl.pricing.baseline import Baseline
 from psos_xl.store import queries as q
 from psos_xl.store.queries import Hours, Target
 from psos_xl.sync.baselines import record_baselines
@@ -178,15 +179,11 @@ def keep_updated_at(
     return out
 
 
-# Actuals columns added after the table's first layout: a catalog made before may lack them
-ADDED_LATER = frozenset({"catalog_weight"})
-
-
 @dataclass(frozen=True)
 class OldActuals:
     """The catalog's Actuals table as it is: its rows, and the columns psos writes into it
-    (all of them, unless an older table lacks one of :data:`ADDED_LATER`: that one is
-    left out rather than refusing the write)."""
+    (all of them: an older table that lacks one gains it at its right,
+    :mod:`psos_xl.workbook.tablecols`)."""
 
     rows: list[m.ActualRow]
     columns: tuple[spec.Column, ...] = spec.ACTUALS.columns
@@ -201,24 +198,24 @@ def _old_actuals(path: Path) -> OldActuals:
     if book.workbook is None:
         return OldActuals([])
     table = book.table(spec.ACTUALS, issues)
-    columns = spec.ACTUALS.columns
-    if table is not None:
-        columns = tuple(
-            c for c in columns if c.field not in ADDED_LATER or c.header.casefold() in table.columns
-        )
     try:
-        return OldActuals(_build(m.ActualRow, table), columns)
+        return OldActuals(_build(m.ActualRow, table))
     except Exception:  # a hand-edited row the model rejects: rewritten with fresh stamps
-        return OldActuals([], columns)
+        return OldActuals([])
 
 
-def delivery_rows(catalog: m.Catalog, scope: m.Scope, hours: Hours) -> list[m.DeliveryRow]:
-    """The scope's Delivery rows: estimated lines in scope order, then lines with hours
-    booked but no estimate (sorted)."""
+def delivery_rows(
+    catalog: m.Catalog, scope: m.Scope, hours: Hours, baseline: Baseline | None = None
+) -> list[m.DeliveryRow]:
+    """The scope's Delivery rows: estimated lines in scope order, then lines sold but no
+    longer estimated, then lines with hours booked but no estimate (sorted). BaselineHours
+    are the hours sold (:mod:`psos_xl.pricing.baseline`), empty before a baseline."""
     eng = scope.info.engagement
     estimated = estimate_hours(catalog, scope)
     booked = {(d, r): h for (e, d, r), h in hours.items() if e == eng}
-    keys = list(estimated) + sorted(k for k in booked if k not in estimated)
+    sold = baseline.lines if baseline is not None else {}
+    keys = list(estimated) + [k for k in sold if k not in estimated]
+    keys += sorted(k for k in booked if k not in estimated and k not in sold)
     rows: list[m.DeliveryRow] = []
     for key in keys:
         est = estimated.get(key)
@@ -228,6 +225,7 @@ def delivery_rows(catalog: m.Catalog, scope: m.Scope, hours: Hours) -> list[m.De
             m.DeliveryRow(
                 deliverable=key[0],
                 role=key[1],
+                baseline_hours=baseline.hours_of(*key) if baseline is not None else None,
                 estimated_hours=est,
                 actual_hours=actual,
                 burn_pct=burn,
@@ -331,7 +329,7 @@ class WriteBack:
         if catalog is None:
             result.writeback_pending = False  # a catalog arriving is read, and written
             return
-        record_baselines(store, catalog)
+        baselines = record_baselines(store, catalog).baselines
         stamp = timestamp(self.now())
         rows = calibrate(catalog, snap.deliveries, stamp)
         target = snap.catalog_target
@@ -345,7 +343,8 @@ class WriteBack:
         # estimates use the Actuals as they now stand, as pricing will from now on
         priced = catalog.model_copy(update={"actuals": rows})
         for target, scope in snap.scopes:
-            lines = delivery_rows(priced, scope, snap.hours)
+            base = baselines.get(scope.info.engagement)
+            lines = delivery_rows(priced, scope, snap.hours, base)
             cells = cells_of(spec.DELIVERY, lines)
             self._write(result, store, target, delivery_table(scope), cells, issues)
         if issues:

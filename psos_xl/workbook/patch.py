@@ -79,6 +79,7 @@ from psos_xl.workbook.sheetxml import (
     xml_rows,
 )
 from psos_xl.workbook.stylesxml import StylesXml
+from psos_xl.workbook.tablecols import add_columns, missing_columns
 from psos_xl.workbook.tablemap import Table, WorkbookMap, find_table, with_columns, workbook_map
 
 __all__ = [
@@ -450,6 +451,12 @@ def _edit(
     sheet_xml = pkg.read(found.sheet_part).decode("utf-8")
     table_xml = pkg.read(found.part).decode("utf-8")
     target = with_columns(found, table_xml)
+    was = (sheet_xml, table_xml)
+    if owned is not None:  # an older layout of the table gains the columns it lacks
+        extra = missing_columns(target, headers)
+        sheet_xml, table_xml, target = add_columns(
+            sheet_xml, table_xml, target, extra, others, book.date1904
+        )
     order = _column_order(target, headers)
     plan = _Plan.of(target, len(rows))
     dressing = None
@@ -460,7 +467,7 @@ def _edit(
         sheet_xml, plan, others, order, rows, book.date1904, dressing
     )
     new_table = _rewrite_table(table_xml, plan)
-    if not added and new_sheet == sheet_xml and new_table == table_xml:
+    if not added and (new_sheet, new_table) == was:
         return None
     changed = {
         **added,

@@ -225,6 +225,7 @@ DELIVERY = TableSpec(
     (
         C("Deliverable", "deliverable", T.CODE, True, 14),
         C("Role", "role", T.CODE, True, 10),
+        C("BaselineHours", "baseline_hours", T.DECIMAL, False, 14),
         C("EstimatedHours", "estimated_hours", T.DECIMAL, False, 14),
         C("ActualHours", "actual_hours", T.DECIMAL, False, 12),
         C("BurnPct", "burn_pct", T.DECIMAL, False, 10),
@@ -232,7 +233,7 @@ DELIVERY = TableSpec(
     ),
     required=False,
     written_by_sync=True,
-    help="Written by psos sync: hours burnt against the estimate.",
+    help="Written by psos sync: hours burnt against the estimate, beside the hours sold.",
 )
 
 PRICING_INFO = TableSpec(

@@ -80,8 +80,8 @@ def test_the_added_tables_read_back_after_libreoffice_saves_them(printed: dict[s
         original = printed[key.removesuffix("_again")]
         assert error_cells(printed[key], original=original) == []
     ws = openpyxl.load_workbook(printed["scope_again"])["Delivery"]
-    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["F4:F7"]
-    assert ws["E4"].number_format == number_format(spec.DELIVERY.column("BurnPct"))
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["G4:G7"]
+    assert ws["F4"].number_format == number_format(spec.DELIVERY.column("BurnPct"))
 
 
 def test_the_printed_delivery_shows_percentages_hours_and_alerts(

@@ -57,15 +57,17 @@ def drop_weight_column(path: Path) -> None:
     wb.save(path)
 
 
-def test_an_older_actuals_table_is_written_without_the_weight(synced: Path, tmp_path: Path) -> None:
+def test_an_older_actuals_table_gains_the_weight_column(synced: Path, tmp_path: Path) -> None:
     root = Path(shutil.copytree(synced, tmp_path / "ws"))
     drop_weight_column(root / "catalog.xlsx")
     first = sync_workspace(root)
     assert [i for i in first.issues if i.is_error] == []
     assert "catalog.xlsx" in first.written_back
     assert actuals(root) == {
-        ("DISC", "SA"): (D("11.00"), None),
-        ("MIGR", "DE"): (D("21.25"), None),
+        ("DISC", "SA"): (D("11.00"), D(3)),
+        ("MIGR", "DE"): (D("21.25"), D(3)),
     }
+    table = openpyxl.load_workbook(root / "catalog.xlsx")["Actuals"].tables["Actuals"]
+    assert table.tableColumns[-1].name == "CatalogWeight" and table.ref.split(":")[1][0] == "K"
     again = sync_workspace(root)  # nothing new: the rows and their UpdatedAt stay
     assert again.written_back == [] and again.issues == []

@@ -38,10 +38,10 @@ ACTUAL_ROWS: list[list[CellValue]] = [
     ["BUILD", "DEV", D(80), 0, None, None, None, None, D(80), "2026-12-05T23:01:04Z", D(3)],
 ]  # fmt: skip
 DELIVERY_ROWS: list[list[CellValue]] = [
-    ["D1", "SA", D("16.8"), D("18.354"), D("1.0925"), "≥100%"],
-    ["D1", "PM", D(6), D("5.5"), D("0.9167"), "≥90%"],
-    ["D2", "DEV", D(288), D("73.8"), D("0.2563"), ""],
-    ["D2", "SA", D("28.8"), D(0), D(0), ""],
+    ["D1", "SA", D("16.8"), D("16.8"), D("18.354"), D("1.0925"), "≥100%"],
+    ["D1", "PM", D(6), D(6), D("5.5"), D("0.9167"), "≥90%"],
+    ["D2", "DEV", D(144), D(288), D("73.8"), D("0.2563"), ""],
+    ["D2", "SA", None, D("28.8"), D(0), D(0), ""],
 ]
 
 
@@ -134,16 +134,16 @@ def test_a_missing_delivery_table_and_its_alert_colours(tmp_path: Path) -> None:
     after = replace_table_rows(before, "Delivery", spec.DELIVERY.headers, DELIVERY_ROWS, DELIVERY)
     sheet, _ = added_sheet(after, before)
     xml = parts(after)[sheet].decode()
-    assert 'sqref="F4:F7"' in xml and xml.count("<cfRule") == 3
+    assert 'sqref="G4:G7"' in xml and xml.count("<cfRule") == 3
     ws = load(after, tmp_path)["Delivery"]
     assert ws.page_setup.orientation == "portrait"  # six columns fit a page upright
     [(ranges, rules)] = [(str(cf.sqref), cf.rules) for cf in ws.conditional_formatting]
-    assert ranges == "F4:F7"
+    assert ranges == "G4:G7"
     formulas = [r.formula[0] for r in rules]
     assert formulas == [
-        'OR(ISNUMBER(SEARCH("≥100%",F4)),ISNUMBER(SEARCH("over budget",F4)))',
-        'ISNUMBER(SEARCH("≥90%",F4))',
-        'ISNUMBER(SEARCH("≥80%",F4))',
+        'OR(ISNUMBER(SEARCH("≥100%",G4)),ISNUMBER(SEARCH("over budget",G4)))',
+        'ISNUMBER(SEARCH("≥90%",G4))',
+        'ISNUMBER(SEARCH("≥80%",G4))',
     ]
     fills = [r.dxf.fill.bgColor.rgb for r in rules]
     assert fills == ["FFFFC7CE", "FFFFCC99", "FFFFEB9C"]  # red, orange, amber
@@ -190,9 +190,9 @@ def test_a_sheet_of_that_name_gets_the_table_where_it_is_empty(tmp_path: Path) -
     new = check_only_owned_parts_changed(before, after, {"xl/worksheets/sheet6.xml"})
     assert [n for n in new if "tables/" in n] and not [n for n in new if "worksheets/sheet" in n]
     ws = load(after, tmp_path)["Delivery"]
-    assert ws.tables["Delivery"].ref == "A3:F7"
+    assert ws.tables["Delivery"].ref == "A3:G7"
     assert (ws["A1"].value, ws["H3"].value, ws["A12"].value) == ("My burn notes", "beside", 42)
-    assert ws["E4"].number_format == number_format(spec.DELIVERY.column("BurnPct"))
+    assert ws["F4"].number_format == number_format(spec.DELIVERY.column("BurnPct"))
 
 
 def test_cells_of_the_user_where_the_table_goes_are_never_written_over(tmp_path: Path) -> None:
@@ -341,7 +341,7 @@ def test_a_libreoffice_like_styles_part_gains_entries_with_its_prefix(tmp_path: 
     only_added(members["xl/styles.xml"], new_styles.encode(), counts=True)
     out = tmp_path / "prefixed.xlsx"
     out.write_bytes(after)
-    assert openpyxl.load_workbook(out)["Delivery"]["E4"].number_format.endswith("%")
+    assert openpyxl.load_workbook(out)["Delivery"]["F4"].number_format.endswith("%")
 
 
 def test_the_scope_delivery_table_is_titled_like_the_template() -> None:
@@ -378,3 +378,53 @@ def keep_sha(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- an older layout gains the columns the contract added -----------------------------------
+
+OLD_DELIVERY = ["Deliverable", "Role", "EstimatedHours", "ActualHours", "BurnPct", "Alert"]
+
+
+def old_layout_scope(path: Path, beside: dict[str, object] | None = None) -> bytes:
+    """A scope whose Delivery table predates BaselineHours (A3:F5), with ``beside``
+    typed into the sheet."""
+    make_workbook(
+        path, "scope", {**SCOPE_TABLES, "Delivery": [OLD_DELIVERY, ["D1", "SA", 1, 0, 0, ""]]}
+    )
+    wb = openpyxl.load_workbook(path)
+    for ref, value in (beside or {}).items():
+        wb["Delivery"][ref] = value
+    wb.save(path)
+    return path.read_bytes()
+
+
+def test_an_older_table_gains_the_missing_column_at_its_right(tmp_path: Path) -> None:
+    before = old_layout_scope(tmp_path / "s.xlsx", {"I1": "note beside"})
+    after = replace_table_rows(before, "Delivery", spec.DELIVERY.headers, DELIVERY_ROWS, DELIVERY)
+    ws = load(after, tmp_path)["Delivery"]
+    table = ws.tables["Delivery"]
+    assert [c.name for c in table.tableColumns] == [*OLD_DELIVERY, "BaselineHours"]
+    assert [c.id for c in table.tableColumns] == list(range(1, 8))
+    header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "Deliverable")
+    assert list(header[:7]) == [*OLD_DELIVERY, "BaselineHours"]
+    first_row = table.ref.split(":")[0]
+    top = int(first_row[1:])
+    assert table.ref == f"A{top}:G{top + 4}" and table.autoFilter.ref == table.ref
+    assert [ws.cell(top + 1 + i, 7).value for i in range(4)] == [16.8, 6, 144, None]
+    assert [ws.cell(top + 1 + i, 3).value for i in range(4)] == [16.8, 6, 288, 28.8]
+    assert ws["I1"].value == "note beside"
+    again = replace_table_rows(after, "Delivery", spec.DELIVERY.headers, DELIVERY_ROWS, DELIVERY)
+    assert again is after  # the grown table takes the same rows without a change
+
+
+def test_a_cell_where_the_column_would_go_stops_the_write(tmp_path: Path) -> None:
+    make_workbook(
+        tmp_path / "probe.xlsx",
+        "scope",
+        {**SCOPE_TABLES, "Delivery": [OLD_DELIVERY, ["D1", "SA", 1, 0, 0, ""]]},
+    )
+    ref = openpyxl.load_workbook(tmp_path / "probe.xlsx")["Delivery"].tables["Delivery"].ref
+    top = int(ref.split(":")[0][1:])
+    before = old_layout_scope(tmp_path / "s.xlsx", {f"G{top + 1}": "mine"})
+    with pytest.raises(Exception, match=rf"Delivery!G{top + 1}: not empty.*BaselineHours"):
+        replace_table_rows(before, "Delivery", spec.DELIVERY.headers, DELIVERY_ROWS, DELIVERY)
