@@ -157,11 +157,13 @@ def sync_command(directory: Path, store: str | None, workers: int | None, as_jso
 
     A sync with nothing to do is answered without starting the engine (whose imports
     cost more than the answer); a progress bar shows on a terminal unless ``as_json``.
-    Raises PsosError when the sync cannot run (:func:`print_error` reports it).
+    Raises PsosError when the sync cannot run (:func:`print_error` reports it), the
+    folder not being a workspace among the reasons: then nothing is created in it.
     """
     from psos_xl.sync.quick import quick_sync
+    from psos_xl.workspace import workspace_root
 
-    result = quick_sync(directory, store)
+    result = quick_sync(workspace_root(directory), store)
     if result is None:
         from psos_xl.sync.outputs import sync_workspace
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sync.test_write_back import build_firm
+
+from cli.run import psos
 
 KEYS = {
     "scanned",
@@ -22,16 +22,6 @@ KEYS = {
     "issues",
 }
 ISSUE_KEYS = {"code", "severity", "location", "message"}
-
-
-def psos(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "psos_xl", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
