@@ -72,7 +72,8 @@ def _sync_lines(out: Any, run: DemoRun) -> None:
         return
     data = run.sync.to_json()
     out.print(
-        f"Sync: {data['scanned']} workbooks scanned, {data['read']} read, {data['rows']} rows "
+        f"Sync: {data['scanned']} workbooks scanned, {data['read']} read, "
+        f"{data['skipped']} skipped, {data['rows']} rows "
         f"stored, {data['rejected_rows']} row(s) rejected, {len(data['written_back'])} "
         "workbook(s) written back"
     )
