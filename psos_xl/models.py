@@ -295,13 +295,14 @@ class Scope(BaseModel):
 @dataclass(frozen=True)
 class Engagement:
     """What a timesheet is checked against of one stored scope: its Status, StartDate,
-    deliverable codes, and the workbook it lives in."""
+    deliverable codes, the workbook it lives in, and its EndDate."""
 
     engagement: str
     status: str
     start_date: date | None
     deliverables: frozenset[str]
     workbook: str = ""
+    end_date: date | None = None
 
 
 # --- timesheet -----------------------------------------------------------------------

@@ -7,14 +7,17 @@ says so.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Row, Scope
+from psos_xl.pricing.engine import currency_mismatch
 from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM, quantity_not_positive
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
 from psos_xl.workbook.spec import SCOPE_FIELDS
 
+_PLACEHOLDER = re.compile(r"<[^<>]*>")
 _SKIPPED = "SKUs, complexity levels, risk codes, roles, rates in force and currency"
 
 
@@ -51,6 +54,25 @@ def required_fields(scope: Scope, ctx: RuleContext) -> list[Issue]:
         if not required or not is_blank(getattr(scope.info, fld)) or where in ctx.reported:
             continue
         issues.append(Issue.make(Code.FIELD_MISSING, where, f"ScopeInfo needs a value for {name}"))
+    return issues
+
+
+def placeholders_replaced(scope: Scope, ctx: RuleContext) -> list[Issue]:
+    """Client and Title are not placeholders (a value wholly in angle brackets, such as
+    the ``<client>`` a scope started from another one holds until someone types the new
+    client): a warning, since the scope still prices, but a quote would show it."""
+    issues: list[Issue] = []
+    for name, value in (("Client", scope.info.client), ("Title", scope.info.title)):
+        if not _PLACEHOLDER.fullmatch(value.strip()):
+            continue
+        issues.append(
+            Issue.make(
+                Code.PLACEHOLDER_NOT_REPLACED,
+                scope.info.at(name, _table(scope, "ScopeInfo")),
+                f"ScopeInfo {name} is still the placeholder {value.strip()}: "
+                f"type the {name.lower()} of this engagement",
+            )
+        )
     return issues
 
 
@@ -306,26 +328,18 @@ def rates_in_force(scope: Scope, ctx: RuleContext) -> list[Issue]:
 
 
 def currency_matches(scope: Scope, ctx: RuleContext) -> list[Issue]:
-    """The scope's Currency, when given, is the catalog's (a warning: prices are in the
-    catalog's currency)."""
-    if ctx.catalog is None or not scope.info.currency:
+    """The scope's Currency, when given, is the catalog's: psos does not convert, so a
+    scope in another currency is not priced (the pricing engine's own check)."""
+    if ctx.catalog is None:
         return []
-    expected = ctx.catalog.settings.currency
-    if scope.info.currency.casefold() == expected.casefold():
-        return []
-    return [
-        Issue.make(
-            Code.CURRENCY_MISMATCH,
-            scope.info.at("Currency", _table(scope, "ScopeInfo")),
-            f"the scope's Currency is {scope.info.currency} but the catalog prices in "
-            f"{expected}; the price is in {expected}",
-        )
-    ]
+    issue = currency_mismatch(ctx.catalog, scope)
+    return [] if issue is None else [issue]
 
 
 RULES = (
     catalog_available,
     required_fields,
+    placeholders_replaced,
     dates_in_order,
     discount_in_range,
     unique_deliverables,

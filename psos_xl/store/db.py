@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.schema import CreateIndex, DropIndex
@@ -60,9 +61,21 @@ def _v2(conn: Connection) -> None:
     conn.execute(CreateIndex(by_ident, if_not_exists=True))
 
 
+def _v3(conn: Connection) -> None:
+    # timesheets and scopes are checked for more than before (who may book: a closed
+    # engagement, a person not on the staff; a scope's currency): what an older psos_xl
+    # stored of them is read and checked again by the next sync
+    conn.execute(
+        update(workbooks)
+        .where(workbooks.c.kind.in_(["timesheet", "scope"]), workbooks.c.status == "ok")
+        .values(dirty=True)
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
+    Migration(3, "timesheets and scopes checked again for who may book and currency", _v3),
 )
 
 

@@ -182,7 +182,12 @@ def load_engagements(conn: Connection) -> dict[str, m.Engagement]:
         owned.setdefault(row.engagement, set()).add(row.deliverable)
     return {
         eng: m.Engagement(
-            eng, row.status or "", row.start_date, frozenset(owned.get(eng, ())), row.path
+            eng,
+            row.status or "",
+            row.start_date,
+            frozenset(owned.get(eng, ())),
+            row.path,
+            row.end_date,
         )
         for eng, row in _heads(conn, None).items()
     }

@@ -263,11 +263,20 @@ def test_rows_the_reader_rejected_are_not_also_no_deliverables(
     assert check(scope, catalog, reader) == []
 
 
-def test_a_scope_in_another_currency_is_a_warning(tmp_path: Path, catalog: Catalog) -> None:
+def test_a_scope_in_another_currency_is_an_error(tmp_path: Path, catalog: Catalog) -> None:
     scope, _ = read(tmp_path, with_info(SCOPE_TABLES, Currency="usd"))
     [issue] = check(scope, catalog)
     assert (issue.code, str(issue.location)) == (Code.CURRENCY_MISMATCH, "scope.xlsx!ScopeInfo!B12")
-    assert issue.severity is Severity.WARNING
+    assert issue.severity is Severity.ERROR
+    assert "usd" in issue.message and "EUR" in issue.message
+
+
+@pytest.mark.parametrize("currency", ["EUR", "eur", ""])
+def test_a_scope_in_the_catalogs_currency_or_none_is_clean(
+    tmp_path: Path, catalog: Catalog, currency: str
+) -> None:
+    scope, _ = read(tmp_path, with_info(SCOPE_TABLES, Currency=currency))
+    assert [i for i in check(scope, catalog) if i.code is Code.CURRENCY_MISMATCH] == []
 
 
 def test_rules_work_on_a_literal_model(catalog: Catalog) -> None:
