@@ -77,3 +77,19 @@ def test_report_accuracy(tmp_path: Path) -> None:
         ),
     )
     assert data["calibration_prior"] == "3"  # as typed in the catalog, not "3.0"
+
+
+def test_new_scope_from_memory(tmp_path: Path) -> None:
+    root = build_delivered_firm(tmp_path / "firm", draft=False)
+    ranked = psos_json("new", "scope", "-w", root, "--closest", "--skus", "MIGR:5,DISC")
+    assert_json_convention(ranked, decimals=("score",), locations=("location",))
+    made = psos_json(
+        "new", "scope", "-w", root, "--like", "BRV-01", "--engagement", "NEW-01",
+        "--client", "Nova", "--title", "Migration",
+    )  # fmt: skip
+    assert_json_convention(
+        made,
+        decimals=("quantity", "price_catalog", "price_calibrated", "change"),
+        dates=("start_date", "end_date"),
+        locations=("location",),
+    )
