@@ -253,6 +253,38 @@ def limits_for(path: Path) -> Limits:
     return DEFAULT
 
 
+def is_workspace(folder: Path) -> bool:
+    """Whether ``folder`` itself is a workspace: it holds psos.toml, or a workbook whose
+    marker says catalog."""
+    return (folder / WORKSPACE_FILE).is_file() or _catalog_in(folder) is not None
+
+
+def workspace_root(directory: Path) -> Path:
+    """``directory`` when it is a workspace (:func:`is_workspace`); else WorkspaceError
+    (exit 2) saying so. The one check of the commands that work on a workspace folder
+    (sync, watch, reports): they create nothing (no ``.psos``, no store, no lock) in a
+    folder that is not one, such as an empty folder or the parent of two workspaces."""
+    if not directory.is_dir():
+        raise WorkspaceError(f"{directory}: no such folder")
+    if not is_workspace(directory):
+        raise not_a_workspace(directory)
+    return directory
+
+
+def not_a_workspace(directory: Path) -> WorkspaceError:
+    """The error of a command given ``directory``, which is not a workspace: it names the
+    workspace the folder is inside, when there is one, else says how to create one."""
+    text = f"{directory} is not a psos workspace (neither psos.toml nor a catalog workbook in it)"
+    start = directory.resolve()
+    inside = next((p for p in start.parents if (p / WORKSPACE_FILE).is_file()), None)
+    if inside is None:
+        near = start.parents[: _CATALOG_SEARCH_LEVELS - 1]
+        inside = next((p for p in near if _catalog_in(p) is not None), None)
+    if inside is not None:
+        return WorkspaceError(f"{text}: it is inside the workspace {inside}; give that folder")
+    return WorkspaceError(f"{text}: run 'psos init' to create one")
+
+
 def _catalog_in(folder: Path) -> Path | None:
     """A catalog workbook directly inside ``folder``, found by its marker."""
     from psos_xl.workbook.reader import open_book

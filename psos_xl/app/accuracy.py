@@ -114,13 +114,9 @@ def store_deliveries(store: Store) -> tuple[Catalog, list[Delivery]]:
 def workspace_accuracy(root: Path, store_url_override: str | None = None) -> AccuracyResult:
     """Accuracy of the catalog's and the calibrated estimates over the workspace's
     Completed engagements (see the module docstring for the data used)."""
-    from psos_xl.errors import WorkspaceError
+    from psos_xl.workspace import workspace_root
 
-    if not root.is_dir():
-        raise WorkspaceError(f"{root}: no such folder")
-    ws = Workspace.find(root)
-    if ws is None:
-        raise WorkspaceError(f"{root} is not inside a psos workspace (run 'psos init' first)")
+    ws = Workspace.load(workspace_root(root))
     store = open_existing_store(ws, store_url_override)
     try:
         catalog, deliveries = store_deliveries(store)

@@ -59,7 +59,7 @@ from psos_xl.errors import Issue, WorkspaceError
 from psos_xl.settings import WORKSPACE_FILE, WORKSPACE_SETTINGS
 from psos_xl.store.base import default_url, sqlite_file
 from psos_xl.workbook import guard
-from psos_xl.workspace import Workspace
+from psos_xl.workspace import Workspace, not_a_workspace
 
 __all__ = ["CHECKS", "Check", "Checkup", "Context", "Finding", "FindingCode", "Inspect", "doctor"]
 
@@ -143,10 +143,7 @@ def _workspace(directory: Path) -> tuple[Workspace, str]:
         defaults = {s.key: s.default for s in WORKSPACE_SETTINGS}
         return Workspace(root, defaults), str(err).removeprefix(f"{root / WORKSPACE_FILE}: ")
     if ws is None:
-        raise WorkspaceError(
-            f"{directory} is not a psos workspace (neither psos.toml nor a catalog workbook "
-            "in it): run 'psos init' to create one"
-        )
+        raise not_a_workspace(directory)
     return ws, ""
 
 

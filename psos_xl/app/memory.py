@@ -290,7 +290,9 @@ def _target(ws: Workspace, code: str, out: Path | None, overwrite: bool) -> Path
         raise MemoryScopeError(f"{code} is a reserved engagement and needs no scope")
     target = out or ws.scopes_dir / f"{code}.xlsx"
     if target.exists() and not overwrite:
-        raise WorkbookExistsError(f"{target} already exists: refusing to overwrite it (--force)")
+        raise WorkbookExistsError(
+            f"{target} already exists: refusing to overwrite it (pass --force to replace it)"
+        )
     for path, existing in workspace_scopes(ws):
         if existing.info.engagement.casefold() == code.casefold() and (
             path.resolve() != target.resolve()

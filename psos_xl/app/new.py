@@ -38,7 +38,7 @@ class WorkbookExistsError(NewWorkbookError):
 def _check_target(path: Path, overwrite: bool) -> None:
     if path.exists() and not overwrite:
         raise WorkbookExistsError(
-            f"{path} already exists: refusing to overwrite it (ask to overwrite to replace it)"
+            f"{path} already exists: refusing to overwrite it (pass --force to replace it)"
         )
 
 

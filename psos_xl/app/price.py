@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from psos_xl.workbook.owned import OwnedTable
 
 
+def scope_file(path: Path) -> Path:
+    """``path``, or WorkbookError (exit 2) when there is no such file: said as such,
+    before any catalog is looked for."""
+    if not path.exists():
+        issue = Issue.make(Code.FILE_NOT_FOUND, path.name, f"no such file: {path}")
+        raise WorkbookError(f"{path}: no such file", [issue])
+    return path
+
+
 def find_catalog(scope_path: Path) -> Path:
     """The catalog of the workspace ``scope_path`` lives in: the nearest ancestor folder
     with psos.toml or a workbook whose marker says catalog."""
@@ -64,7 +73,7 @@ def load_pair(
     from psos_xl.loader import counted_catalog, load
     from psos_xl.models import Kind
 
-    catalog_path = catalog_path or find_catalog(scope_path)
+    catalog_path = catalog_path or find_catalog(scope_file(scope_path))
     scope, scope_issues = load(scope_path, _display(scope_path), Kind.SCOPE)
     if not isinstance(scope, Scope):
         raise WorkbookError(f"{scope_path} cannot be read as a scope", scope_issues)
@@ -199,7 +208,7 @@ def price_scope(scope: Path, catalog: Path | None = None, write: bool = False) -
     catalog and, with ``write``, the snapshot stored in its Pricing sheet. Raises
     NotPricedError (nothing printed as a price, nothing stored) for a scope in another
     currency than the catalog's, PsosError when the command cannot run."""
-    catalog_path = catalog or find_catalog(scope)
+    catalog_path = catalog or find_catalog(scope_file(scope))
     quote, issues = price_file(scope, catalog_path)
     refuse_unpriceable(scope, issues)
     if not write:

@@ -19,12 +19,12 @@ own issues are reported only when the catalog itself is among the paths.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from psos_xl import loader
-from psos_xl.errors import Code, Issue, has_errors, sort_issues
+from psos_xl.errors import Code, Issue, WorkbookError, has_errors, sort_issues
 from psos_xl.models import Catalog, Kind
 from psos_xl.rules import RuleContext
 from psos_xl.sync.result import conflicted_copy
@@ -39,15 +39,35 @@ def validate_path(path: Path, catalog_path: Path | None = None) -> list[Issue]:
 
 def validate_paths(paths: Sequence[Path], catalog_path: Path | None = None) -> list[Issue]:
     """Every issue of the workbooks named (a folder means every workbook below it),
-    deduplicated and sorted by location."""
+    deduplicated and sorted by location.
+
+    A workbook is named relative to its workspace (``timesheets/a.xlsx``), or by its
+    file name outside one. When the workbooks checked lie in more than one such folder
+    (``psos validate firmA firmA-copy``), each location starts with its folder too
+    (``firmA/timesheets/a.xlsx!Time!E9``), so two workbooks at the same place in two
+    folders are told apart and neither's issues hide the other's."""
     run = _Run(catalog_path)
     files = list(_expand(paths))
     for path in files:  # the workbooks named first: the context then reuses them
         run.load(path)
-    issues: list[Issue] = []
+    by_root: dict[Path, list[Issue]] = {}
     for path in files:
-        issues.extend(run.validate(path))
+        by_root.setdefault(run.root(path), []).extend(run.validate(path))
+    if len(by_root) > 1:
+        by_root = {root: [_within(root, i) for i in found] for root, found in by_root.items()}
+    issues = [i for found in by_root.values() for i in found]
     return sort_issues(dict.fromkeys(issues))
+
+
+def _within(root: Path, issue: Issue) -> Issue:
+    """``issue`` located with its folder: ``root``, relative to the current folder when
+    below it, else in full."""
+    here = Path.cwd()
+    shown = root.relative_to(here).as_posix() if root.is_relative_to(here) else str(root)
+    if shown in ("", "."):
+        shown = str(root)
+    where = issue.location
+    return replace(issue, location=replace(where, workbook=f"{shown}/{where.workbook}"))
 
 
 def _expand(paths: Sequence[Path]) -> Iterator[Path]:
@@ -89,6 +109,12 @@ class _Run:
             return found, found.rel(path)
         except ValueError:  # reached through a folder link from outside the workspace
             return None
+
+    def root(self, path: Path) -> Path:
+        """The folder ``path`` is named relative to: its workspace's root, else its own
+        folder."""
+        inside = self.folder(path)
+        return inside[0].root if inside is not None else located(path).parent
 
     def load(self, path: Path) -> loader.Loaded:
         inside = self.folder(path)
@@ -163,5 +189,12 @@ class Validation:
 
 
 def validate(paths: Sequence[Path], catalog_path: Path | None = None) -> Validation:
-    """``psos validate PATH… [--catalog PATH]``: :func:`validate_paths`, as a result."""
+    """``psos validate PATH… [--catalog PATH]``: :func:`validate_paths`, as a result.
+    WorkbookError (exit 2, as for any command given a path that is not there) when a
+    path named does not exist: it is a mistyped argument, not a workbook's issue."""
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        issues = [Issue.make(Code.FILE_NOT_FOUND, str(p), f"no such file: {p}") for p in missing]
+        named = ", ".join(str(p) for p in missing)
+        raise WorkbookError(f"{named}: no such file or folder", issues)
     return Validation(validate_paths(paths, catalog_path))

@@ -56,6 +56,38 @@ app = PsosTyper(
 new_app = PsosTyper(help="Create a catalog, scope or timesheet workbook.", no_args_is_help=True)
 app.add_typer(new_app, name="new")
 
+
+def package_version() -> str:
+    """The installed psos_xl's version, from the package's metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("psos_xl")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"psos_xl {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print psos_xl's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 # the handler prints a command's error as JSON when its parameter ``as_json`` is set
 JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite what is there.")]

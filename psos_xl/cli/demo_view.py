@@ -33,13 +33,17 @@ def _pct(value: Decimal | None) -> str:
 def render(run: DemoRun) -> None:
     from rich.table import Table
 
+    from psos_xl.cli.tables import figure, fit, text
+
     out = console()
     for line in run.summary.lines()[:-1]:
         out.print(line)
 
     priced = Table(title="Every scope priced (snapshot stored in its Pricing sheet)")
-    for head in ("Engagement", "Status", "Billing model", "Hours", "Price", "Margin"):
-        priced.add_column(head, justify="right" if head in ("Hours", "Price", "Margin") else "left")
+    for head in ("Engagement", "Status", "Billing model"):
+        text(priced, head)
+    for head in ("Hours", "Price", "Margin"):
+        figure(priced, head)
     for p in run.priced:
         priced.add_row(
             p.engagement,
@@ -49,7 +53,7 @@ def render(run: DemoRun) -> None:
             f"{_money(p.price)} {p.currency}",
             _pct(p.margin),
         )
-    out.print(priced)
+    out.print(fit(priced))
     _sync_lines(out, run)
     _learned(out, run)
     _burn(out, run)
@@ -68,7 +72,8 @@ def _sync_lines(out: Any, run: DemoRun) -> None:
         return
     data = run.sync.to_json()
     out.print(
-        f"Sync: {data['scanned']} workbooks scanned, {data['read']} read, {data['rows']} rows "
+        f"Sync: {data['scanned']} workbooks scanned, {data['read']} read, "
+        f"{data['skipped']} skipped, {data['rows']} rows "
         f"stored, {data['rejected_rows']} row(s) rejected, {len(data['written_back'])} "
         "workbook(s) written back"
     )
@@ -86,6 +91,8 @@ def _sync_lines(out: Any, run: DemoRun) -> None:
 def _learned(out: Any, run: DemoRun) -> None:
     from rich.table import Table
 
+    from psos_xl.cli.tables import figure, fit, text
+
     if not run.actuals:
         return
     table = Table(title="What delivery taught the catalog (Actuals, most biased first)")
@@ -99,7 +106,7 @@ def _learned(out: Any, run: DemoRun) -> None:
         "Bias",
         "Calibrated h",
     ):
-        table.add_column(head, justify="left" if head in ("SKU", "Role") else "right")
+        (text if head in ("SKU", "Role") else figure)(table, head)
     for a in run.actuals[:8]:
         table.add_row(
             a.sku,
@@ -111,19 +118,22 @@ def _learned(out: Any, run: DemoRun) -> None:
             _pct(a.bias_pct),
             _money(a.calibrated_hours),
         )
-    out.print(table)
+    out.print(fit(table))
 
 
 def _burn(out: Any, run: DemoRun) -> None:
     from rich.table import Table
 
+    from psos_xl.cli.tables import figure, fit, text
+
     if not run.burn:
         return
     table = Table(title=f"Burn of {run.burn_engagement} (its Delivery sheet)")
     for head in ("Deliverable", "Role", "Estimated h", "Actual h", "Burn", "Alert"):
-        table.add_column(
-            head, justify="left" if head in ("Deliverable", "Role", "Alert") else "right"
-        )
+        if head in ("Deliverable", "Role"):
+            text(table, head)
+        else:
+            figure(table, head, justify="left" if head == "Alert" else "right")
     for d in run.burn:
         table.add_row(
             d.deliverable,
@@ -133,4 +143,4 @@ def _burn(out: Any, run: DemoRun) -> None:
             _pct(d.burn_pct),
             d.alert,
         )
-    out.print(table)
+    out.print(fit(table))

@@ -59,6 +59,7 @@ def render_accuracy(result: Any) -> None:
     from rich import box
     from rich.table import Table
 
+    from psos_xl.cli.tables import figure, fit, text
     from psos_xl.learning import ALL
 
     out = console()
@@ -77,12 +78,13 @@ def render_accuracy(result: Any) -> None:
         pad_edge=False,
         collapse_padding=True,
     )
-    for header in ("SKU", "Role", "n"):
-        table.add_column(header, justify="right" if header == "n" else "left")
+    text(table, "SKU")
+    text(table, "Role")
+    figure(table, "n")
     for who in ("Catalog", "Calibrated"):
-        table.add_column(f"{who}\nMMRE", justify="right")
-        table.add_column("\nPRED(25)", justify="right")
-        table.add_column("\nBias", justify="right")
+        figure(table, f"{who}\nMMRE")
+        figure(table, "\nPRED(25)")
+        figure(table, "\nBias")
     for row in report.rows():
         is_sku = row["Role"] == ALL
         style = "bold" if is_sku else ""
@@ -101,7 +103,7 @@ def render_accuracy(result: Any) -> None:
             _pct(row["CalibratedBias"], signed=True),
             style=style,
         )
-    out.print(table)
+    out.print(fit(table))
     out.print()
     render_after(result)
     curve = Table(
@@ -110,13 +112,12 @@ def render_accuracy(result: Any) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    curve.add_column("Earlier deliveries", justify="right")
-    curve.add_column("Catalog", justify="right")
-    curve.add_column("Calibrated", justify="right")
+    for header in ("Earlier deliveries", "Catalog", "Calibrated"):
+        figure(curve, header)
     for point in result.curve:
         curve.add_row(str(point.prior), _pct(point.catalog), _pct(point.calibrated))
     out.print()
-    out.print(curve)
+    out.print(fit(curve))
     if report.prior is None:
         k = "k learned from the firm's history (the Actuals table's CatalogWeight)"
     else:
@@ -136,6 +137,7 @@ def render_after(result: Any) -> None:
     from rich import box
     from rich.table import Table
 
+    from psos_xl.cli.tables import figure, fit, text
     from psos_xl.learning import ALL
 
     out = console()
@@ -155,12 +157,12 @@ def render_after(result: Any) -> None:
         pad_edge=False,
         collapse_padding=True,
     )
-    table.add_column("SKU")
-    table.add_column("n", justify="right")
+    text(table, "SKU")
+    figure(table, "n")
     for who in ("Catalog", "Calibrated"):
-        table.add_column(f"{who}\nmedian |RE|", justify="right")
-        table.add_column("\nBias", justify="right")
-        table.add_column("\nPRED(25)", justify="right")
+        figure(table, f"{who}\nmedian |RE|")
+        figure(table, "\nBias")
+        figure(table, "\nPRED(25)")
     for row in rows:
         total = row.sku == ALL
         if total:
@@ -176,7 +178,7 @@ def render_after(result: Any) -> None:
             _pct(row.calibrated.pred25),
             style="bold" if total else "",
         )
-    out.print(table)
+    out.print(fit(table))
 
 
 def show_from_memory(made: FromMemory) -> None:

@@ -57,7 +57,7 @@ def summary_lines(result: SyncResult) -> list[str]:
     """The summary of a sync, as lines of plain text."""
     lines = [
         f"Scanned {_plural(result.scanned, 'workbook')}: {result.unchanged} unchanged, "
-        f"{result.read} read; {_plural(result.rows, 'row')} stored.",
+        f"{result.read} read, {result.skipped} skipped; {_plural(result.rows, 'row')} stored.",
     ]
     conflicts = [i for i in result.issues if i.code is Code.CONFLICTED_COPY]
     rejected = [i for i in result.issues if i.is_error and i.code is not Code.CONFLICTED_COPY]
@@ -93,7 +93,8 @@ def one_line(result: SyncResult, at: datetime | None = None) -> str:
     errors = sum(1 for i in result.issues if i.severity is Severity.ERROR)
     warnings = sum(1 for i in result.issues if i.severity is Severity.WARNING)
     parts = [
-        f"{stamp} synced: {result.read} read, {result.unchanged} unchanged",
+        f"{stamp} synced: {result.read} read, {result.unchanged} unchanged, "
+        f"{result.skipped} skipped",
         f"{_plural(result.rows, 'row')} stored",
         f"{errors} error(s), {warnings} warning(s)",
     ]
@@ -157,13 +158,17 @@ def sync_command(directory: Path, store: str | None, workers: int | None, as_jso
 
     A sync with nothing to do is answered without starting the engine (whose imports
     cost more than the answer); a progress bar shows on a terminal unless ``as_json``.
-    Raises PsosError when the sync cannot run (:func:`print_error` reports it).
+    Raises PsosError when the sync cannot run (:func:`print_error` reports it), the
+    folder not being a workspace among the reasons: then nothing is created in it.
     """
     from psos_xl.sync.quick import quick_sync
 
-    result = quick_sync(directory, store)
+    result = quick_sync(directory, store)  # answers in a workspace only
     if result is None:
         from psos_xl.sync.outputs import sync_workspace
+        from psos_xl.workspace import workspace_root
+
+        workspace_root(directory)
 
         if interactive() and not as_json:
             with progress_bar() as tick:

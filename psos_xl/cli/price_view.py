@@ -26,29 +26,35 @@ def render_quote(quote: Quote, issues: Sequence[Issue] = ()) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    title = " · ".join(x for x in (quote.engagement, quote.client, quote.title) if x)
-    lines = Table(title=title or "Quote", title_justify="left", show_edge=False)
-    for header, justify in (
-        ("Deliverable", "left"),
-        ("SKU", "left"),
-        ("Role", "left"),
-        ("Basis", "left"),
-        ("Hours", "right"),
-        ("Rate from", "left"),
-        ("Cost", "right"),
-        ("List", "right"),
-    ):
-        lines.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for line in quote.lines:
-        lines.add_row(*_line_cells(line))
-    lines.add_section()
-    lines.add_row(
-        "Total", "", "", "", f"{quote.hours:,.2f}", "", _money(quote.cost), _money(quote.list)
-    )
+    from psos_xl.cli.tables import figure, fit, text
 
+    title = " · ".join(x for x in (quote.engagement, quote.client, quote.title) if x)
+    lines = Table(
+        title=title or "Quote",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    # the basis of each line only when they differ: else it is said once, below
+    mixed = any(str(line.basis) != str(quote.basis) for line in quote.lines)
+    text(lines, "Deliverable")
+    for header in ("SKU", "Role", "Basis") if mixed else ("SKU", "Role"):
+        figure(lines, header, justify="left")  # a code cut short could name another
+    figure(lines, "Hours")
+    figure(lines, "Rate from", justify="left")
+    figure(lines, "Cost")
+    figure(lines, "List")
+    for line in quote.lines:
+        lines.add_row(*_line_cells(line, mixed))
+    lines.add_section()
+    basis = [""] if mixed else []
+    hours = f"{quote.hours:,.2f}"
+    lines.add_row("Total", "", "", *basis, hours, "", _money(quote.cost), _money(quote.list))
+
+    fit(lines)
     totals = Table.grid(padding=(0, 2))
-    totals.add_column(style="bold")
-    totals.add_column(justify="right")
+    text(totals, "", style="bold")
+    figure(totals, "")
     billing = str(quote.billing_model) if quote.billing_model else "(none)"
     totals.add_row("Billing model", billing)
     totals.add_row("Estimate basis", str(quote.basis))
@@ -65,7 +71,7 @@ def render_quote(quote: Quote, issues: Sequence[Issue] = ()) -> RenderableType:
     target = f" (target {percent(quote.target_margin)})"
     totals.add_row("Margin", Text(margin + target, style="yellow" if low else ""))
 
-    parts: list[RenderableType] = [lines, Text(""), totals]
+    parts: list[RenderableType] = [lines, Text(""), fit(totals)]
     schedule = _schedule(quote)
     if schedule is not None:
         parts += [Text(""), schedule]
@@ -80,12 +86,12 @@ def render_quote(quote: Quote, issues: Sequence[Issue] = ()) -> RenderableType:
     return Group(*parts)
 
 
-def _line_cells(line: QuoteLine) -> list[str]:
+def _line_cells(line: QuoteLine, with_basis: bool) -> list[str]:
     return [
         line.deliverable,
         line.sku,
         line.role,
-        str(line.basis),
+        *([str(line.basis)] if with_basis else []),
         f"{line.hours:,.2f}",
         line.rate_from.isoformat() if line.rate_from else "no rate",
         _money(line.cost),
@@ -96,18 +102,20 @@ def _line_cells(line: QuoteLine) -> list[str]:
 def _schedule(quote: Quote) -> RenderableType | None:
     from rich.table import Table
 
+    from psos_xl.cli.tables import figure, fit, text
+
     if quote.milestones:
         table = Table(title="Payment schedule", title_justify="left", show_edge=False)
-        table.add_column("Milestone")
-        table.add_column("Price", justify="right")
+        text(table, "Milestone")
+        figure(table, "Price")
         for ms in quote.milestones:
             table.add_row(ms.milestone, _money(ms.price, quote.currency))
-        return table
+        return fit(table)
     if quote.months:
         table = Table(title="Monthly schedule", title_justify="left", show_edge=False)
-        table.add_column("Month")
-        table.add_column("Amount", justify="right")
+        figure(table, "Month", justify="left")
+        figure(table, "Amount")
         for month in quote.months:
             table.add_row(month.month, _money(month.amount, quote.currency))
-        return table
+        return fit(table)
     return None

@@ -20,7 +20,7 @@ from psos_xl.cli.output import SHOWN, sync_command
 from psos_xl.cli.output import one_line as one_line
 from psos_xl.cli.output import summary_lines as summary_lines
 from psos_xl.cli.spec import SYNC
-from psos_xl.errors import PsosError, Severity
+from psos_xl.errors import Severity
 
 if TYPE_CHECKING:
     from psos_xl.sync.result import SyncResult
@@ -51,10 +51,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sync whenever a workbook changes, until Ctrl-C; one summary line per run."""
         from psos_xl.sync.watch import watch as watch_folder
+        from psos_xl.workspace import workspace_root
 
         out = console()
-        if not directory.is_dir():
-            raise PsosError(f"{directory}: no such folder")
+        workspace_root(directory)
 
         def report(result: SyncResult) -> None:
             out.print(one_line(result), markup=False)

@@ -414,7 +414,7 @@ def run_simulation(
     root = out / "firm"
     if root.exists():
         if not force:
-            raise PsosError(f"{root} exists: pass force to replace the simulated firm")
+            raise PsosError(f"{root} exists: pass --force to replace the simulated firm")
         shutil.rmtree(root)
     ws = init_workspace(root, name="Simulated firm")
     plans = plan_firm(workspace_catalog(ws), config)

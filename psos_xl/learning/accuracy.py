@@ -41,7 +41,7 @@ from psos_xl.learning.calibrate import actuals_as_of, mean, median, round4
 from psos_xl.learning.deliveries import Delivery
 from psos_xl.models import Catalog, EstimateBasis
 from psos_xl.pricing.estimate import LineBasis, history_base
-from psos_xl.pricing.money import dec_str
+from psos_xl.pricing.money import dec_str, plain
 
 PRED_LIMIT = Decimal("0.25")
 ALL = "(all)"  # the Role cell of a row over all of a SKU's roles, or SKU and Role of the total
@@ -208,7 +208,7 @@ class AccuracyReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "calibration_prior": None if self.prior is None else dec_str(self.prior),
+            "calibration_prior": None if self.prior is None else plain(self.prior),
             "history": "deliveries of engagements with an earlier StartDate",
             "calibrated": CALIBRATED,
             "pred_limit": dec_str(PRED_LIMIT),

@@ -58,10 +58,10 @@ def price(
     rates_on = info.start_date
     if rates_on is None:
         rates_on = today or date.today()
-        issues.append(_missing(scope, "StartDate", f"rates in force on {rates_on} are used"))
+        issues.append(_missing(scope, "StartDate", f"uses the rates in force on {rates_on}"))
     billing = info.billing_model
     if billing is None:
-        issues.append(_missing(scope, "BillingModel", "priced as TimeAndMaterials"))
+        issues.append(_missing(scope, "BillingModel", "is worked out as TimeAndMaterials"))
     if not ZERO <= info.discount < ONE:
         issues.append(
             Issue.make(
@@ -189,7 +189,7 @@ def _line(h: HoursLine, rate: RoleRate | None, cost: Decimal, list_: Decimal) ->
         milestone=h.milestone,
         rate_role=rate.role if rate else None,
         rate_from=rate.effective_from if rate else None,
-        rate_at=str(rate.src.at_row) if rate and rate.src else "",
+        rate_at=str(rate.src.cell("EffectiveFrom")) if rate and rate.src else "",
         cost_rate=rate.cost_rate if rate else None,
         bill_rate=rate.bill_rate if rate else None,
         cost=cost,
@@ -234,7 +234,7 @@ def _milestones(lines: list[QuoteLine], total: Decimal) -> tuple[MilestoneShare,
 def _months(scope: Scope, total: Decimal, issues: list[Issue]) -> tuple[MonthShare, ...]:
     start, end = scope.info.start_date, scope.info.end_date
     if end is None:
-        issues.append(_missing(scope, "EndDate", "a Retainer needs it to spread the price"))
+        issues.append(_missing(scope, "EndDate", "has no monthly schedule"))
         return ()
     if start is None:
         return ()  # already reported
@@ -261,9 +261,12 @@ def _info_at(scope: Scope, field_name: str) -> Location:
     return scope.info.at(field_name, f"{scope.workbook}!ScopeInfo")
 
 
-def _missing(scope: Scope, field_name: str, consequence: str) -> Issue:
+def _missing(scope: Scope, field_name: str, stand_in: str) -> Issue:
+    """FIELD_MISSING, an error: the price is computed with a stand-in so the rest can be
+    seen, but it is not one to give a client (``psos quote`` refuses it)."""
     return Issue.make(
         Code.FIELD_MISSING,
         _info_at(scope, field_name),
-        f"ScopeInfo has no {field_name}; {consequence}",
+        f"ScopeInfo needs a value for {field_name}; until it has one the price {stand_in} "
+        "and is not one to quote",
     )

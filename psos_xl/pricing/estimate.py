@@ -58,7 +58,7 @@ from psos_xl.models import (
     Scope,
     ServiceLine,
 )
-from psos_xl.pricing.money import ONE, ZERO, round2
+from psos_xl.pricing.money import ONE, ZERO, plain, round2
 
 MEDIUM = "medium"
 # The contract's default levels, used when a catalog defines none.
@@ -317,6 +317,16 @@ def _deliverable_lines(
     return lines
 
 
+def quantity_not_positive(d: Deliverable, where: Location) -> Issue:
+    """QUANTITY_NOT_POSITIVE, worded once for pricing and validation alike, with the
+    quantity as the user typed it."""
+    return Issue.make(
+        Code.QUANTITY_NOT_POSITIVE,
+        where,
+        f"deliverable {d.deliverable!r} has quantity {plain(d.quantity)}; it must be above 0",
+    )
+
+
 def _factor(
     d: Deliverable,
     where: Location,
@@ -327,13 +337,7 @@ def _factor(
     """quantity × complexity × (1 + Σ uplift), or None when the catalog lines cannot be priced."""
     ok = True
     if d.quantity <= ZERO:
-        issues.append(
-            Issue.make(
-                Code.QUANTITY_NOT_POSITIVE,
-                d.at("Quantity", where),
-                f"deliverable {d.deliverable}: quantity must be above zero, got {d.quantity}",
-            )
-        )
+        issues.append(quantity_not_positive(d, d.at("Quantity", where)))
         ok = False
     level = d.complexity.strip() or MEDIUM
     multiplier = base.complexity.get(level.casefold())

@@ -19,6 +19,13 @@ def dec_str(value: Decimal) -> str:
     return format(value, "f")
 
 
+def plain(value: Decimal) -> str:
+    """A decimal as a person types it: ``Decimal('-2.0')`` → ``'-2'``, ``7.50`` → ``'7.5'``
+    (a number cell holds no trailing zeros; the reader's 2.0 is the 2 that was typed)."""
+    text = dec_str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def percent(fraction: Decimal) -> str:
     """``Decimal('0.3512')`` → ``'35.1 %'``, for messages."""
     return f"{(fraction * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} %"

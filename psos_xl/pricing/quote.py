@@ -35,7 +35,7 @@ class QuoteLine:
     milestone: str
     rate_role: str | None
     rate_from: date | None
-    rate_at: str  # workbook!sheet!row of the Roles row used ("" when none)
+    rate_at: str  # the EffectiveFrom cell of the Roles row used ("" when none)
     cost_rate: Decimal | None
     bill_rate: Decimal | None
     cost: Decimal

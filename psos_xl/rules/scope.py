@@ -14,7 +14,7 @@ from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Row, Scope
 from psos_xl.pricing.baseline import unordered
 from psos_xl.pricing.engine import currency_mismatch
-from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
+from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM, quantity_not_positive
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
 from psos_xl.workbook.spec import SCOPE_FIELDS
 
@@ -134,13 +134,7 @@ def unique_assumptions(scope: Scope, ctx: RuleContext) -> list[Issue]:
 def quantities_positive(scope: Scope, ctx: RuleContext) -> list[Issue]:
     """Every deliverable's Quantity is above zero."""
     return [
-        Issue.make(
-            Code.QUANTITY_NOT_POSITIVE,
-            d.at("Quantity"),
-            f"deliverable {d.deliverable!r} has quantity {fmt(d.quantity)}; it must be above 0",
-        )
-        for d in scope.deliverables
-        if d.quantity <= 0
+        quantity_not_positive(d, d.at("Quantity")) for d in scope.deliverables if d.quantity <= 0
     ]
 
 

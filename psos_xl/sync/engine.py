@@ -3,8 +3,9 @@
 A run, under the workspace's lock (:mod:`psos_xl.sync.lock`):
 
 1. **scan**: every workbook below the root with its (size, mtime_ns). Unchanged since the
-   last good read → skipped unopened; changed stat but the same sha256 → skipped, the new
-   stat recorded; otherwise (or when marked ``dirty``) the workbook is read.
+   last good read → not opened; changed stat but the same sha256 → not read, the new
+   stat recorded; otherwise (or when marked ``dirty``) the workbook is read. The counts
+   add up: scanned = unchanged + read + skipped (:class:`SyncResult`).
 2. **retire**: a workbook that left the folder has its rows deleted, status ``retired``.
 3. **read**: python-calamine through the readers, shared with a process pool when
    ``workers > 1`` (by default one process per CPU, at most four)
@@ -60,6 +61,7 @@ from psos_xl.sync.result import SyncResult as SyncResult
 from psos_xl.sync.result import report, run_counts
 from psos_xl.sync.scan import FileStat, ReadOutcome, read_workbook, scan, sha256_of, stat_of
 from psos_xl.sync.storing import Storer
+from psos_xl.workbook.readers import UNREADABLE
 from psos_xl.workspace import STATE_DIR, path_at
 
 Progress = Callable[[int, int, str], None]
@@ -159,6 +161,8 @@ class _Run:
         self.storer = Storer(writer, self.result, self.run_issues)
         self.contexts: dict[str, RuleContext] = {}
         self.generation = 0  # of the contexts: one more each time they are dropped
+        self.scanned: set[str] = set()
+        self.opened: dict[str, bool] = {}  # workbook read this run → whether it could be
 
     # --- the run ------------------------------------------------------------------
 
@@ -167,6 +171,7 @@ class _Run:
         self.result.run_id = self.writer.start_run(socket.gethostname(), os.getpid())
         try:
             self._sync()
+            self._count()
             self._report()
             self._commit()  # what the write-back reads, on its own connections
             if after_store is not None:
@@ -204,7 +209,7 @@ class _Run:
 
     def _sync(self) -> None:
         files = scan(self.root)
-        self.result.scanned = len(files)
+        self.scanned = {f.rel for f in files}
         with self._tx():
             known = self.writer.known()
         to_read = self._changed(files, known)
@@ -236,9 +241,9 @@ class _Run:
         # converts (the SQLite fast path, see pooled)
         task = self._task if self.writer.prepares and self.reader.pooled(files) else None
         for o in self.reader.stream(files, task):
-            self.result.read += 1
             ticks(o.rel)
             self._store_one(o)
+            self.opened[o.rel] = o.state != UNREADABLE
 
     def _task(self) -> Task:
         return Task(self.generation, self._context(TIMESHEET))
@@ -249,15 +254,22 @@ class _Run:
             rec = known.get(f.rel)
             if rec is not None and rec.status in STABLE and not rec.dirty:
                 if (rec.size, rec.mtime_ns) == (f.size, f.mtime_ns):
-                    self.result.unchanged += 1
                     continue
                 if rec.sha256 and sha256_of(f.path) == rec.sha256:
                     with self._tx():
                         self.writer.update(rec, size=f.size, mtime_ns=f.mtime_ns)
-                    self.result.unchanged += 1
                     continue
             out.append(f)
         return out
+
+    def _count(self) -> None:
+        """scanned = unchanged + read + skipped, each workbook counted once however many
+        times this run read it (see :class:`~psos_xl.sync.result.SyncResult`)."""
+        result = self.result
+        result.scanned = len(self.scanned | self.opened.keys())
+        result.read = sum(self.opened.values())
+        result.skipped = len(self.opened) - result.read
+        result.unchanged = result.scanned - len(self.opened)
 
     def _tick(self, done: int, total: int, rel: str) -> None:
         if self.progress is not None:

@@ -4,7 +4,8 @@ Under the workspace's lock, the folder is scanned (standard library) and the sto
 no-change answer (:mod:`psos_xl.store.quick`) asked; when it has one, the standing
 rejects and conflicts are reported exactly as the engine would report them and the run
 is recorded. Otherwise (anything to read, retire or write back; a store that is not
-SQLite; a broken psos.toml) :func:`quick_sync` returns None, and the engine runs.
+SQLite; a broken psos.toml; a folder not known to be a workspace) :func:`quick_sync`
+returns None, and the engine runs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from psos_xl.settings import WORKSPACE_FILE
 from psos_xl.store import quick
 from psos_xl.store.base import STATE_DIR, default_url, sqlite_file
 from psos_xl.sync.files import scan
@@ -27,6 +29,20 @@ def store_url_of(root: Path, store_url: str | None = None) -> str:
         return store_url
     configured = Workspace.load(root).config.get("store", "")
     return configured or default_url(root.resolve())
+
+
+def _workspace(root: Path, conn: sqlite3.Connection) -> bool:
+    """Whether ``root`` is a workspace, as far as this answer needs to know without opening
+    a workbook: it holds psos.toml, or the store holds a catalog directly in it (as it is
+    now, since the answer is given only when every workbook is unchanged). Else the
+    command's own check (:func:`psos_xl.workspace.workspace_root`) decides."""
+    if (root / WORKSPACE_FILE).is_file():
+        return True
+    found = conn.execute(
+        "SELECT 1 FROM workbooks WHERE kind = 'catalog' AND status = 'ok'"
+        " AND instr(path, '/') = 0 LIMIT 1"
+    ).fetchone()
+    return found is not None
 
 
 def quick_sync(
@@ -50,7 +66,7 @@ def quick_sync(
                     return None
                 files = scan(root)
                 found = quick.standing(conn, files)
-                if found is None:
+                if found is None or not _workspace(root, conn):
                     return None
                 result = SyncResult(
                     scanned=len(files), unchanged=len(files), writeback_pending=False

@@ -17,11 +17,27 @@ from psos_xl.store.base import RejectRow as RejectRow
 @dataclass
 class SyncResult:
     """What a sync did and found. ``issues`` holds every standing reject and conflict
-    (reported on every sync until fixed) plus this run's unreadable and retired files."""
+    (reported on every sync until fixed) plus this run's unreadable and retired files.
+
+    The counts of workbooks add up, ``scanned = unchanged + read + skipped``, each
+    workbook counted once:
+
+    - ``scanned``: the workbook files (``.xlsx``, ``.xlsm``) in the folder, Excel's and
+      LibreOffice's temp and lock files and hidden folders left out;
+    - ``unchanged``: not read, as the store holds them already (same size and time, or
+      the same content);
+    - ``read``: opened and read in this run, however many times (new or changed, or read
+      again because their catalog or scope changed), psos workbooks and the other Excel
+      files sync passes over alike;
+    - ``skipped``: could not be read in this run (damaged, not a regular file, over the
+      reading limits): each is reported, keeps its last good rows and is tried again on
+      the next sync.
+    """
 
     scanned: int = 0
     unchanged: int = 0
     read: int = 0
+    skipped: int = 0
     rows: int = 0
     rejected_rows: int = 0
     conflicts: int = 0
@@ -40,6 +56,7 @@ class SyncResult:
             "scanned": self.scanned,
             "unchanged": self.unchanged,
             "read": self.read,
+            "skipped": self.skipped,
             "rows": self.rows,
             "rejected_rows": self.rejected_rows,
             "conflicts": self.conflicts,

@@ -3,6 +3,7 @@ every problem, each at its workbook!sheet!cell, and nothing else."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from collections import Counter
 from datetime import date
@@ -386,3 +387,27 @@ def test_a_damaged_sheet_inside_an_intact_file_is_unreadable_not_a_crash(
             )
     issues = validate_path(damaged)
     assert found(issues) == [(Code.FILE_UNREADABLE, "timesheets/carl.xlsx")]
+
+
+def test_two_folders_are_told_apart_in_every_location(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(workspace, workspace.parent / "firm-copy")
+    alone = found(validate_paths([workspace]))
+    monkeypatch.chdir(workspace.parent)
+    both = found(validate_paths([Path("firm"), Path("firm-copy")]))
+    assert sorted(both) == sorted(
+        (code, f"{folder}/{where}") for code, where in alone for folder in ("firm", "firm-copy")
+    )
+    # one folder alone keeps its names relative to the workspace
+    assert found(validate_paths([Path("firm")])) == alone
+
+
+def test_loose_workbooks_of_one_name_in_two_folders_are_told_apart(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        make_workbook(tmp_path / folder / "acme.xlsx", "scope", broken_scope())
+    issues = validate_paths([tmp_path / "a" / "acme.xlsx", tmp_path / "b" / "acme.xlsx"])
+    workbooks = {i.location.workbook for i in issues}
+    assert workbooks == {str(tmp_path / "a" / "acme.xlsx"), str(tmp_path / "b" / "acme.xlsx")}
+    assert len(issues) == 2 * len(validate_path(tmp_path / "a" / "acme.xlsx"))

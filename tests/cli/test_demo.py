@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.run import assert_json_convention
+
 
 @pytest.fixture(scope="module")
 def demo_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
@@ -83,3 +85,14 @@ def test_the_demo_validates_clean_but_for_its_planted_row_quotes_included(
     assert isinstance(demo, dict)
     planted = demo["planted_issue"]
     assert [(i["code"], i["location"]) for i in issues] == [(planted["code"], planted["location"])]
+
+
+def test_the_json_keeps_the_one_convention(demo_json: tuple[Path, dict[str, object]]) -> None:
+    _root, data = demo_json
+    assert_json_convention(
+        data,
+        decimals=("total_hours", "billable_hours", "hours", "price", "margin"),
+        counts=("people", "weeks", "timesheets", "time_rows", "expenses", "scanned", "read"),
+        dates=("first_week", "last_week"),
+        locations=("location",),
+    )

@@ -6,24 +6,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from app.test_doctor import synced_firm
 
+from cli.run import psos
+
 FINDING_KEYS = {"code", "severity", "location", "message", "fix", "details"}
-
-
-def psos(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "psos_xl", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")

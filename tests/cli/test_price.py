@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ import pytest
 import typer
 from wb import CATALOG_TABLES, SCOPE_TABLES, make_workbook
 
+from cli.run import psos
 from psos_xl.cli.main import app
 from psos_xl.workbook.pricing_sheet import build_pricing_sheet
 from psos_xl.workbook.readers import read_scope
@@ -81,15 +80,6 @@ def workspace(tmp_path: Path) -> Path:
     }.items():
         make_workbook(scopes / f"{name}.xlsx", "scope", tables)
     return tmp_path
-
-
-def psos(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "psos_xl", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def price_json(path: Path, *extra: str) -> dict[str, Any]:

@@ -26,8 +26,6 @@ By hand, RE = (actual − estimate) / actual:
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from cli.run import psos
 from psos_xl import models as m
 from psos_xl.demo.sample import init_workspace
 from psos_xl.sync import sync_workspace
@@ -153,16 +152,6 @@ def build_firm(
     result = sync_workspace(root)
     assert not [i for i in result.issues if i.is_error], result.issues
     return root
-
-
-def psos(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "psos_xl", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")

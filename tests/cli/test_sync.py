@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sync.test_write_back import build_firm
 
+from cli.run import psos
+
 KEYS = {
     "scanned",
     "unchanged",
     "read",
+    "skipped",
     "rows",
     "rejected_rows",
     "conflicts",
@@ -22,16 +23,6 @@ KEYS = {
     "issues",
 }
 ISSUE_KEYS = {"code", "severity", "location", "message"}
-
-
-def psos(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "psos_xl", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +47,12 @@ def test_json_is_the_sync_result_and_exit_1_with_issues(firm: Path) -> None:
     assert set(data) == KEYS
     assert all(set(i) == ISSUE_KEYS for i in data["issues"])
     assert data["skipped_open"] == ["scopes/gamma.xlsx"]
-    assert data["read"] == 8 and data["rejected_rows"] == 3 and data["conflicts"] == 1
+    assert (
+        data["read"] == 7
+        and data["skipped"] == 1
+        and data["rejected_rows"] == 3
+        and data["conflicts"] == 1
+    )
     assert {i["code"] for i in data["issues"]} >= {
         "CONFLICTED_COPY",
         "FILE_UNREADABLE",
@@ -89,7 +85,8 @@ def test_a_clean_folder_exits_0(clean: Path) -> None:
     again = psos("sync", str(clean))
     assert again.returncode == 0
     assert (
-        again.stdout.splitlines()[0] == "Scanned 4 workbooks: 4 unchanged, 0 read; 0 rows stored."
+        again.stdout.splitlines()[0]
+        == "Scanned 4 workbooks: 4 unchanged, 0 read, 0 skipped; 0 rows stored."
     )
     assert again.stdout.splitlines()[-1] == "All clean."
 

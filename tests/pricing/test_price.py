@@ -337,7 +337,7 @@ def test_rate_in_force_at_its_boundary(start: date, cost_rate: D, since: date) -
     quote = price(make_catalog(), make_scope(start=start))
     sa = next(ln for ln in quote.lines if ln.role == "SA")
     assert (sa.rate_role, sa.cost_rate, sa.rate_from) == ("SA", cost_rate, since)
-    assert sa.rate_at == f"catalog.xlsx!Roles!{3 if since.year == 2026 else 2}"
+    assert sa.rate_at == f"catalog.xlsx!Roles!F{3 if since.year == 2026 else 2}"  # its cell
 
 
 def test_no_rate_in_force_is_an_error_at_the_deliverable() -> None:
@@ -539,7 +539,7 @@ def test_quote_json_shape() -> None:
         "milestone": "M1",
         "rate_role": "SA",
         "rate_from": "2026-01-01",
-        "rate_at": "catalog.xlsx!Roles!3",
+        "rate_at": "catalog.xlsx!Roles!F3",
         "cost_rate": "100",
         "bill_rate": "200",
         "cost": "1680.00",

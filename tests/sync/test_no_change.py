@@ -88,7 +88,7 @@ def test_work_to_do_goes_to_the_engine(ws: Path) -> None:
 
     (ws / "timesheets" / "broken.xlsx").write_bytes(b"not a zip")
     assert quick_sync(ws) is None  # unreadable: read again on every sync
-    assert sync_workspace(ws).read == 1
+    assert sync_workspace(ws).skipped == 1  # tried, and reported
     assert quick_sync(ws) is None
     (ws / "timesheets" / "broken.xlsx").unlink()
     sync_workspace(ws)
