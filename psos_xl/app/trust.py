@@ -22,8 +22,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from psos_xl.errors import PsosError, WorkspaceError
-from psos_xl.workspace import Workspace
+from psos_xl.errors import PsosError
+from psos_xl.workspace import Workspace, workspace_root
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -70,12 +70,8 @@ class ApproveResult:
 
 
 def _workspace(root: Path) -> Workspace:
-    if not root.is_dir():
-        raise WorkspaceError(f"{root}: no such folder")
-    ws = Workspace.find(root)
-    if ws is None:
-        raise WorkspaceError(f"{root} is not inside a psos workspace (run 'psos init' first)")
-    return ws
+    """The workspace at ``root`` (the one check of commands given a workspace folder)."""
+    return Workspace.load(workspace_root(root))
 
 
 def _file_content(ws: Workspace, rel: str, conn: Connection) -> tuple[str, int] | str:

@@ -77,6 +77,11 @@ def summary_lines(result: SyncResult) -> list[str]:
     if result.retired:
         lines.append(f"Retired (left the folder): {', '.join(result.retired)}")
     lines += _listed("Warnings and notes:", notes)
+    if result.missing_timesheets or result.short_weeks:
+        lines.append(
+            f"Completeness: {_plural(result.missing_timesheets, 'missing timesheet')}, "
+            f"{_plural(result.short_weeks, 'short week')} (psos report completeness lists them)."
+        )
     lines.append("All clean." if result.exit_code == 0 else _verdict(result))
     return lines
 

@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,6 +45,7 @@ class Standing:
 
     rejects: list[RejectRow]
     conflicts: list[ConflictRow]
+    counts: dict[str, Any]  # the last run's counts, whose completeness still holds
 
 
 @contextmanager
@@ -78,6 +79,10 @@ def standing(conn: sqlite3.Connection, files: Sequence[Stat]) -> Standing | None
     last = conn.execute("SELECT status, counts FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
     if last is None or last[0] not in ("ok", "issues") or pending(last[1]):
         return None
+    counts = json.loads(last[1] or "{}")
+    today = datetime.now(UTC).date()
+    if counts.get("counted_week") != (today - timedelta(days=today.weekday())).toordinal():
+        return None  # a week has ended since: its completeness is counted again
     held = {
         row[0]: row[1:]
         for row in conn.execute(
@@ -102,7 +107,7 @@ def standing(conn: sqlite3.Connection, files: Sequence[Stat]) -> Standing | None
             "SELECT ident, person, week, kept_path, conflicting_path FROM conflicts ORDER BY id"
         )
     ]
-    return Standing(rejects, conflicts)
+    return Standing(rejects, conflicts, counts)
 
 
 def pending(counts: str | None) -> bool:

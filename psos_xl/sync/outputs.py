@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ from sqlalchemy import select, update
 
 from psos_xl import models as m
 from psos_xl import store as st
-from psos_xl.errors import Issue, sort_issues
+from psos_xl.errors import Issue, PsosError, sort_issues
 from psos_xl.learning import Delivery, calibrate, delivered
 from psos_xl.pricing import estimate_hours
 from psos_xl.pricing.baseline import Baseline
@@ -60,6 +60,7 @@ from psos_xl.store import queries as q
 from psos_xl.store.queries import Hours, Target
 from psos_xl.sync.baselines import record_baselines
 from psos_xl.sync.checks import BOOKABLE
+from psos_xl.sync.completeness import count_gaps
 from psos_xl.sync.engine import AfterStore, Progress, SyncResult, run_sync
 from psos_xl.sync.quick import quick_sync
 from psos_xl.sync.quick import store_url_of as store_url_of
@@ -69,7 +70,7 @@ from psos_xl.workbook import spec
 from psos_xl.workbook.owned import AMBER, ORANGE, RED, Highlight, OwnedTable
 from psos_xl.workbook.patch import CellValue
 from psos_xl.workbook.styles import table_help
-from psos_xl.workspace import path_at
+from psos_xl.workspace import Workspace, path_at
 
 ZERO = Decimal(0)
 FRACTION = Decimal("0.0001")
@@ -320,6 +321,7 @@ class WriteBack:
     pending: bool = False  # a workbook refused as changed since it was read
 
     def __call__(self, result: SyncResult, store: st.Store) -> None:
+        self._count_gaps(result, store)
         if quiet(result, store):
             result.writeback_pending = False  # as the run before left it: nothing to do
             return
@@ -350,6 +352,16 @@ class WriteBack:
         if issues:
             result.issues = sort_issues([*result.issues, *issues])
         result.writeback_pending = bool(issues or result.skipped_open or self.pending)
+
+    def _count_gaps(self, result: SyncResult, store: st.Store) -> None:
+        """Missing timesheets and short weeks as of today, for the summary."""
+        today = self.now().astimezone(UTC).date()
+        try:
+            track_from = Workspace.load(self.root).track_from
+        except PsosError:
+            track_from = None  # a broken psos.toml: the command that loads it says why
+        result.missing_timesheets, result.short_weeks = count_gaps(store, today, track_from)
+        result.counted_week = (today - timedelta(days=today.weekday())).toordinal()
 
     def _write(
         self,

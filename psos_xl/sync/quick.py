@@ -69,7 +69,12 @@ def quick_sync(
                 if found is None or not _workspace(root, conn):
                     return None
                 result = SyncResult(
-                    scanned=len(files), unchanged=len(files), writeback_pending=False
+                    scanned=len(files),
+                    unchanged=len(files),
+                    writeback_pending=False,
+                    missing_timesheets=int(found.counts.get("missing_timesheets", 0)),
+                    short_weeks=int(found.counts.get("short_weeks", 0)),
+                    counted_week=int(found.counts.get("counted_week", 0)),
                 )
                 report(result, found.rejects, found.conflicts)
                 status = "issues" if result.exit_code else "ok"

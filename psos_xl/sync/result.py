@@ -41,6 +41,9 @@ class SyncResult:
     rows: int = 0
     rejected_rows: int = 0
     conflicts: int = 0
+    # completeness as of the run's day (psos report completeness lists them)
+    missing_timesheets: int = 0
+    short_weeks: int = 0
     written_back: list[str] = field(default_factory=list)
     skipped_open: list[str] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
@@ -50,6 +53,9 @@ class SyncResult:
     # open or changed, a write that failed, or no write-back at all in this run (kept
     # in the run's counts, not in the JSON report)
     writeback_pending: bool = True
+    # the Monday (as an ordinal) of the week the completeness counts were made in: the
+    # no-change answer repeats them only within that week (kept in the run's counts)
+    counted_week: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +66,8 @@ class SyncResult:
             "rows": self.rows,
             "rejected_rows": self.rejected_rows,
             "conflicts": self.conflicts,
+            "missing_timesheets": self.missing_timesheets,
+            "short_weeks": self.short_weeks,
             "written_back": list(self.written_back),
             "skipped_open": list(self.skipped_open),
             "issues": [i.to_dict() for i in self.issues],
@@ -77,6 +85,7 @@ def run_counts(result: SyncResult) -> dict[str, int]:
     counts["issues"] = len(result.issues)
     counts["retired"] = len(result.retired)
     counts["pending"] = int(result.writeback_pending)
+    counts["counted_week"] = result.counted_week
     return counts
 
 

@@ -116,3 +116,38 @@ def test_track_from_must_be_a_date(firm: Path) -> None:
     out = CliRunner().invoke(app, ["report", "completeness", str(firm)])
     assert out.exit_code == 2
     assert "track_from must be a date" in out.output
+
+
+def test_reports_approve_and_lock_refuse_a_folder_that_is_no_workspace(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    runner = CliRunner()
+    for args in (
+        ["report", "completeness", str(empty)],
+        ["approve", str(empty), "--week", "2026-10-05", "--by", "Mia"],
+        ["lock", str(empty), "--until", "2026-10-05", "--by", "Mia"],
+        ["lock", str(empty), "--list"],
+    ):
+        out = runner.invoke(app, args)
+        assert out.exit_code == 2, (args, out.output)
+        assert "not a psos workspace" in out.output
+    assert list(empty.iterdir()) == []
+
+
+def test_each_sync_counts_the_gaps_and_the_no_change_answer_repeats_them(firm: Path) -> None:
+    from psos_xl.cli.output import summary_lines
+    from psos_xl.sync import sync_workspace
+
+    (firm / "timesheets" / "LM" / f"LM-{WEEKS[1]}.xlsx").unlink()
+    first = sync_workspace(firm)
+    expected = workspace_completeness(firm)  # as of today, as sync counts them
+    missing = expected.count(Code.MISSING_TIMESHEET)
+    assert (first.missing_timesheets, first.short_weeks) == (
+        missing,
+        expected.count(Code.SHORT_WEEK),
+    )
+    assert missing >= 1  # LM's deleted week at least
+    assert first.to_json()["missing_timesheets"] == missing
+    assert any(line.startswith("Completeness: ") for line in summary_lines(first))
+    again = sync_workspace(firm)  # nothing changed: answered without the engine
+    assert (again.read, again.missing_timesheets) == (0, missing)

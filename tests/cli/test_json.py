@@ -93,3 +93,23 @@ def test_new_scope_from_memory(tmp_path: Path) -> None:
         dates=("start_date", "end_date"),
         locations=("location",),
     )
+
+
+def test_completeness_approve_and_lock(tmp_path: Path) -> None:
+    from app.test_completeness import PEOPLE, WEEKS, week_of_time
+    from wb import CATALOG_TABLES, make_workbook
+
+    root = tmp_path / "firm"
+    (root / "scopes").mkdir(parents=True)
+    make_workbook(root / "catalog.xlsx", "catalog", {**CATALOG_TABLES, "People": PEOPLE})
+    (root / "psos.toml").write_text('[workspace]\ntrack_from = "2026-10-05"\n', encoding="utf-8")
+    week_of_time(root / "timesheets" / "LM" / "LM-w1.xlsx", "LM", WEEKS[0], 7)
+    psos_json("sync", root, exit_code=0)
+    gaps = psos_json("report", "completeness", root, "--as-of", "2026-10-19", exit_code=1)
+    assert_json_convention(gaps, decimals=("booked", "capacity"), dates=("as_of", "week"))
+    assert {r["code"] for r in gaps["rows"]} == {"SHORT_WEEK", "MISSING_TIMESHEET"}
+    approved = psos_json("approve", root, "--week", "2026-10-05", "--by", "Mia")
+    assert_json_convention(approved, counts=("rows",), dates=("week",))
+    assert approved["approved"][0]["rows"] == 5
+    locked = psos_json("lock", root, "--until", "2026-10-11", "--by", "Mia")
+    assert_json_convention(locked, dates=("locked_until", "until", "at"))

@@ -15,6 +15,8 @@ KEYS = {
     "unchanged",
     "read",
     "skipped",
+    "missing_timesheets",
+    "short_weeks",
     "rows",
     "rejected_rows",
     "conflicts",
