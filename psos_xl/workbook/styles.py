@@ -236,7 +236,8 @@ def wrap(cell: Cell, indent: int = 0) -> None:
     """Wrap the cell's text, top-aligned (:func:`printable` sizes the row to fit it)."""
     from openpyxl.styles import Alignment
 
-    cell.alignment = Alignment(wrap_text=True, vertical="top", indent=indent)
+    horizontal = "left" if indent else None  # an indent needs a side to count from
+    cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=horizontal, indent=indent)
 
 
 def bold(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
