@@ -77,11 +77,15 @@ class Code(StrEnum):
     UNKNOWN_COMPLEXITY = "UNKNOWN_COMPLEXITY"
     UNKNOWN_RISK = "UNKNOWN_RISK"
     QUANTITY_NOT_POSITIVE = "QUANTITY_NOT_POSITIVE"
+    PERCENT_OUT_OF_RANGE = "PERCENT_OUT_OF_RANGE"
+    PROGRESS_CONFLICT = "PROGRESS_CONFLICT"
+    CHANGE_WITHOUT_ORDER = "CHANGE_WITHOUT_ORDER"
     OVERRIDE_UNKNOWN_DELIVERABLE = "OVERRIDE_UNKNOWN_DELIVERABLE"
     DUPLICATE_OVERRIDE = "DUPLICATE_OVERRIDE"
     NO_RATE_IN_FORCE = "NO_RATE_IN_FORCE"
     NO_ASSUMPTIONS = "NO_ASSUMPTIONS"
     NO_DELIVERABLES = "NO_DELIVERABLES"
+    PLACEHOLDER_NOT_REPLACED = "PLACEHOLDER_NOT_REPLACED"
     # timesheet
     WEEK_NOT_MONDAY = "WEEK_NOT_MONDAY"
     DATE_OUTSIDE_WEEK = "DATE_OUTSIDE_WEEK"
@@ -90,6 +94,7 @@ class Code(StrEnum):
     DELIVERABLE_REQUIRED = "DELIVERABLE_REQUIRED"
     DELIVERABLE_NOT_ALLOWED = "DELIVERABLE_NOT_ALLOWED"
     AMOUNT_NEGATIVE = "AMOUNT_NEGATIVE"
+    UNKNOWN_PERSON = "UNKNOWN_PERSON"
     # engine
     RULE_FAILED = "RULE_FAILED"
     # pricing
@@ -99,6 +104,8 @@ class Code(StrEnum):
     CONFLICTED_COPY = "CONFLICTED_COPY"
     UNKNOWN_ENGAGEMENT = "UNKNOWN_ENGAGEMENT"
     ENGAGEMENT_NOT_BOOKABLE = "ENGAGEMENT_NOT_BOOKABLE"
+    BOOKING_AFTER_CLOSE = "BOOKING_AFTER_CLOSE"
+    BOOKING_AFTER_END = "BOOKING_AFTER_END"
     DELIVERABLE_NOT_IN_ENGAGEMENT = "DELIVERABLE_NOT_IN_ENGAGEMENT"
     DATE_BEFORE_START = "DATE_BEFORE_START"
     WORKBOOK_RETIRED = "WORKBOOK_RETIRED"
@@ -117,6 +124,12 @@ class Code(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     FILE_SUSPICIOUS = "FILE_SUSPICIOUS"
     CELL_TOO_LONG = "CELL_TOO_LONG"
+    # completeness: weeks nobody accounted for (psos report completeness)
+    MISSING_TIMESHEET = "MISSING_TIMESHEET"
+    SHORT_WEEK = "SHORT_WEEK"
+    # approvals and period locks
+    CHANGED_AFTER_APPROVAL = "CHANGED_AFTER_APPROVAL"
+    PERIOD_LOCKED = "PERIOD_LOCKED"
 
 
 @dataclass(frozen=True)
@@ -186,7 +199,11 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.SETTING_MISSING: CodeInfo(_W, "A catalog setting is missing; its default is used."),
     Code.SETTING_INVALID: CodeInfo(_E, "A catalog setting has a value of the wrong type or range."),
     Code.SETTING_UNKNOWN: CodeInfo(_W, "The Settings table has a key psos does not know."),
-    Code.CURRENCY_MISMATCH: CodeInfo(_W, "A currency differs from the catalog's Currency setting."),
+    Code.CURRENCY_MISMATCH: CodeInfo(
+        _E,
+        "A scope's Currency differs from the catalog's Currency setting: it is not priced "
+        "(a catalog role rated in another currency is a warning).",
+    ),
     Code.PERSON_INVALID: CodeInfo(
         _E, "A People row has an impossible capacity, utilization or dates."
     ),
@@ -203,6 +220,13 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.UNKNOWN_COMPLEXITY: CodeInfo(_E, "A complexity level the catalog does not define."),
     Code.UNKNOWN_RISK: CodeInfo(_E, "A risk code the catalog does not define."),
     Code.QUANTITY_NOT_POSITIVE: CodeInfo(_E, "A deliverable's Quantity is zero or negative."),
+    Code.PERCENT_OUT_OF_RANGE: CodeInfo(_E, "A deliverable's PercentComplete lies outside [0, 1]."),
+    Code.PROGRESS_CONFLICT: CodeInfo(
+        _W, "A deliverable has a CompletedOn date but a PercentComplete under 100 %."
+    ),
+    Code.CHANGE_WITHOUT_ORDER: CodeInfo(
+        _W, "A deliverable added or changed after the scope was sold names no change order."
+    ),
     Code.OVERRIDE_UNKNOWN_DELIVERABLE: CodeInfo(
         _E, "An Overrides row names a deliverable the scope does not have."
     ),
@@ -212,6 +236,12 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.NO_ASSUMPTIONS: CodeInfo(_W, "The scope lists no assumptions."),
     Code.NO_DELIVERABLES: CodeInfo(_W, "The scope lists no deliverables."),
+    Code.PLACEHOLDER_NOT_REPLACED: CodeInfo(
+        _W,
+        "A ScopeInfo Client or Title still holds a placeholder such as `<client>` "
+        "(`psos new scope --like`/`--closest` writes one when none was given); replace it "
+        "before quoting.",
+    ),
     Code.WEEK_NOT_MONDAY: CodeInfo(_E, "The timesheet's week does not start on a Monday."),
     Code.DATE_OUTSIDE_WEEK: CodeInfo(_E, "A row's Date falls outside the timesheet's week."),
     Code.HOURS_OUT_OF_RANGE: CodeInfo(_E, "Hours are zero, negative or above 24."),
@@ -219,6 +249,11 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.DELIVERABLE_REQUIRED: CodeInfo(_E, "A client engagement row has no Deliverable."),
     Code.DELIVERABLE_NOT_ALLOWED: CodeInfo(_E, "A LEAVE or INTERNAL row names a Deliverable."),
     Code.AMOUNT_NEGATIVE: CodeInfo(_E, "An expense amount is zero or negative."),
+    Code.UNKNOWN_PERSON: CodeInfo(
+        _E,
+        "The timesheet's person is not in the catalog's People, or not employed on the "
+        "row's date (People StartDate to EndDate); the row is not counted.",
+    ),
     Code.RULE_FAILED: CodeInfo(_E, "A validation rule crashed; the rest of the checks still ran."),
     Code.MARGIN_BELOW_TARGET: CodeInfo(_W, "The quote's margin is below TargetMargin."),
     Code.NO_HOURS: CodeInfo(_W, "A deliverable is priced at zero hours."),
@@ -231,6 +266,14 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.ENGAGEMENT_NOT_BOOKABLE: CodeInfo(
         _E, "A timesheet row books to an engagement whose Status is not Sold, Active or Completed."
+    ),
+    Code.BOOKING_AFTER_CLOSE: CodeInfo(
+        _E,
+        "A timesheet row books to a Completed engagement after its EndDate; the row is not "
+        "counted.",
+    ),
+    Code.BOOKING_AFTER_END: CodeInfo(
+        _W, "A timesheet row books to a Sold or Active engagement after its EndDate."
     ),
     Code.DELIVERABLE_NOT_IN_ENGAGEMENT: CodeInfo(
         _E, "A timesheet row's Deliverable is not one of its engagement's deliverables."
@@ -283,6 +326,19 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.CELL_TOO_LONG: CodeInfo(
         _E, "A cell holds more than Excel's 32,767 characters; its row is not used."
+    ),
+    Code.MISSING_TIMESHEET: CodeInfo(
+        _W, "A person with capacity has no timesheet for a complete week."
+    ),
+    Code.SHORT_WEEK: CodeInfo(
+        _W, "A timesheet books fewer hours than the person's capacity that week (LEAVE counts)."
+    ),
+    Code.CHANGED_AFTER_APPROVAL: CodeInfo(
+        _W,
+        "An approved timesheet changed; its approved rows count until it is approved again.",
+    ),
+    Code.PERIOD_LOCKED: CodeInfo(
+        _E, "A row dated in a locked period was added, changed or removed; it is kept as stored."
     ),
 }
 

@@ -135,6 +135,7 @@ def engagement_of(scope: m.Scope, workbook: str = "") -> m.Engagement:
         info.start_date,
         frozenset(d.deliverable for d in scope.deliverables),
         workbook or scope.workbook,
+        info.end_date,
     )
 
 

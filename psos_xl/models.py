@@ -251,6 +251,9 @@ class Deliverable(Row):
     complexity: str = "Medium"
     risks: list[str] = []
     milestone: str = ""
+    change_order: str = ""  # the change order it was added or changed under (§12)
+    percent_complete: Decimal | None = None  # 0–1, filled by the PM
+    completed_on: date | None = None  # done on that day: 100 %
 
 
 class Assumption(Row):
@@ -295,13 +298,14 @@ class Scope(BaseModel):
 @dataclass(frozen=True)
 class Engagement:
     """What a timesheet is checked against of one stored scope: its Status, StartDate,
-    deliverable codes, and the workbook it lives in."""
+    deliverable codes, the workbook it lives in, and its EndDate."""
 
     engagement: str
     status: str
     start_date: date | None
     deliverables: frozenset[str]
     workbook: str = ""
+    end_date: date | None = None
 
 
 # --- timesheet -----------------------------------------------------------------------

@@ -94,6 +94,12 @@ WORKSPACE_SETTINGS: tuple[WorkspaceSettingDef, ...] = (
     WorkspaceSettingDef(
         "quote_validity_days", "30", "How many days a quote stays valid after it is issued."
     ),
+    WorkspaceSettingDef(
+        "track_from",
+        "",
+        "First day (YYYY-MM-DD) timesheets are expected; empty means each person's StartDate, "
+        "else the first week any timesheet covers. Weeks before it are never missing.",
+    ),
     # what a workbook file must pass before it is parsed (psos_xl.workbook.guard)
     WorkspaceSettingDef(
         "max_file_mb",

@@ -10,8 +10,9 @@ import functools
 import json
 import os
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from psos_xl.errors import PsosError, WorkspaceError
@@ -147,6 +148,7 @@ class Workspace:
             config.update({k: str(v) for k, v in section.items()})
             try:
                 Limits.of(config)
+                _track_from(config)
             except ValueError as err:
                 raise WorkspaceError(f"{toml_path}: {err}") from err
         return cls(root, config)
@@ -192,6 +194,11 @@ class Workspace:
         return self.root / STATE_DIR
 
     @property
+    def track_from(self) -> date | None:
+        """The first day timesheets are expected (``track_from``), None when not set."""
+        return _track_from(self.config)
+
+    @property
     def limits(self) -> Limits:
         """What a workbook of this workspace may weigh (the ``max_*`` settings)."""
         return Limits.of(self.config)
@@ -206,6 +213,16 @@ class Workspace:
     def workbooks(self) -> Iterator[Path]:
         """Every workbook below the root (:func:`workbooks_below`)."""
         return workbooks_below(self.root)
+
+
+def _track_from(config: dict[str, str]) -> date | None:
+    text = config.get("track_from", "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"track_from must be a date (YYYY-MM-DD), got {text!r}") from None
 
 
 def limits_of(root: Path) -> Limits:
@@ -253,11 +270,13 @@ def _catalog_in(folder: Path) -> Path | None:
     return None
 
 
-def write_config(root: Path, name: str) -> Path:
-    """psos.toml with every setting, its default and its help as a comment."""
+def write_config(root: Path, name: str, values: Mapping[str, str] | None = None) -> Path:
+    """psos.toml with every setting, its default (or its value in ``values``) and its help
+    as a comment."""
     lines = ["# psos_xl workspace settings. Paths are relative to this folder.", "[workspace]"]
+    given = {"name": name, **(values or {})}
     for s in WORKSPACE_SETTINGS:
-        value = name if s.key == "name" else s.default
+        value = given.get(s.key, s.default)
         lines.append(f"# {s.help}")
         # a JSON string is a valid TOML basic string: quotes and backslashes escaped
         lines.append(f"{s.key} = {value if value.isdigit() else json.dumps(value)}")

@@ -156,6 +156,21 @@ def person_name(catalog: m.Catalog, person: str) -> str:
     return ""
 
 
+def check_person(ws: Workspace, catalog: m.Catalog, person: str) -> None:
+    """NewWorkbookError when the catalog lists People and ``person`` is not among them:
+    sync would reject every row of the timesheet (UNKNOWN_PERSON)."""
+    from psos_xl.rules import unknown
+
+    codes = [p.person for p in catalog.people]
+    if not codes or person in codes:
+        return
+    table = f"the catalog's People table ({ws.display(ws.catalog_path)})"
+    raise NewWorkbookError(
+        f"{unknown('person', person, codes, table)}: a timesheet of theirs could not "
+        "book; add them to People first"
+    )
+
+
 def new_timesheet(
     ws: Workspace,
     person: str,
@@ -164,7 +179,8 @@ def new_timesheet(
     overwrite: bool = False,
 ) -> Path:
     """One person's week (default ``<timesheets>/<person>/<person>-<monday>.xlsx``),
-    with dropdowns for the workspace's bookable engagements and the catalog's roles."""
+    with dropdowns for the workspace's bookable engagements and the catalog's roles.
+    A person the catalog's People does not list is refused (when it lists anyone)."""
     from psos_xl.workbook.writers import write_timesheet
 
     code = _code(person, "the person code")
@@ -177,6 +193,7 @@ def new_timesheet(
     target = out or ws.timesheets_dir / code / f"{code}-{week.isoformat()}.xlsx"
     _check_target(target, overwrite)
     catalog = workspace_catalog(ws)
+    check_person(ws, catalog, code)
     lists = workspace_lists(ws, catalog)
     sheet = m.Timesheet(person=code, week=week)
     return write_timesheet(target, sheet, lists, person_name(catalog, code))

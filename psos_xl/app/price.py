@@ -139,6 +139,23 @@ def write_snapshot(
 # --- the command ------------------------------------------------------------------------
 
 
+class NotPricedError(WorkbookError):
+    """The scope has a price, but not one psos may show: a Currency other than the
+    catalog's (the figure would be the catalog's under another label). Its issues
+    say why; the command reported them, so it exits 1, not 2."""
+
+    exit_code = 1
+
+
+def refuse_unpriceable(scope: Path, issues: Sequence[Issue]) -> None:
+    """NotPricedError when ``issues`` say the scope's price must not be shown."""
+    mismatch = [i for i in issues if i.code is Code.CURRENCY_MISMATCH and i.is_error]
+    if mismatch:
+        raise NotPricedError(
+            f"{_display(scope)} is not priced: {mismatch[0].message}", list(issues)
+        )
+
+
 @dataclass(frozen=True)
 class Priced:
     """What ``psos price`` found: the quote, every issue, and with ``--write`` how the
@@ -160,9 +177,11 @@ class Priced:
 def price_scope(scope: Path, catalog: Path | None = None, write: bool = False) -> Priced:
     """``psos price SCOPE [--catalog PATH] [--write]``: the scope priced against its
     catalog and, with ``write``, the snapshot stored in its Pricing sheet. Raises
-    PsosError when the command cannot run."""
+    NotPricedError (nothing printed as a price, nothing stored) for a scope in another
+    currency than the catalog's, PsosError when the command cannot run."""
     catalog_path = catalog or find_catalog(scope)
     quote, issues = price_file(scope, catalog_path)
+    refuse_unpriceable(scope, issues)
     if not write:
         return Priced(scope, quote, issues)
     result = write_snapshot(scope, quote, sha256_file(catalog_path))

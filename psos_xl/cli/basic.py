@@ -112,17 +112,38 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
             typer.Option("--closest", help="Start from the closest Completed engagement."),
         ] = False,
         skus: Annotated[
-            str, typer.Option(help="With --closest: SKUs of the new work, e.g. MIGR:3,TEST.")
+            str,
+            typer.Option(
+                help="With --like/--closest: the new work as SKU:QTY,SKU (e.g. MIGR:3,TEST; "
+                "a SKU without :QTY keeps the copied quantity). Its SKUs, with these "
+                "quantities, are the new scope's deliverables; --closest ranks by them."
+            ),
         ] = "",
-        client: Annotated[str, typer.Option(help="Client name.")] = "",
-        title: Annotated[str, typer.Option(help="Engagement title.")] = "",
-        start: Annotated[str, typer.Option(help="StartDate, YYYY-MM-DD.")] = "",
-        end: Annotated[str, typer.Option(help="EndDate, YYYY-MM-DD.")] = "",
+        client: Annotated[
+            str,
+            typer.Option(help="Client name (--like/--closest: else <client>, to replace)."),
+        ] = "",
+        title: Annotated[
+            str,
+            typer.Option(help="Engagement title (--like/--closest: else <title>, to replace)."),
+        ] = "",
+        start: Annotated[
+            str,
+            typer.Option(help="StartDate, YYYY-MM-DD (--like/--closest: default the next Monday)."),
+        ] = "",
+        end: Annotated[
+            str,
+            typer.Option(
+                help="EndDate, YYYY-MM-DD (--like/--closest: default StartDate plus the "
+                "copied engagement's duration)."
+            ),
+        ] = "",
         billing_model: Annotated[
             str, typer.Option(help="TimeAndMaterials, FixedFee, Milestone or Retainer.")
         ] = "TimeAndMaterials",
         out: Annotated[Path | None, typer.Option(help="Output path.")] = None,
         force: ForceOpt = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """A new scope workbook with dropdowns filled from the workspace's catalog;
         --like ENG or --closest start it from a delivered engagement, priced both ways."""
@@ -147,7 +168,10 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
                 out=out,
                 overwrite=force,
             )
-            show_from_memory(made)
+            if as_json:
+                print_json(made.to_json())
+            else:
+                show_from_memory(made)
             return
         if not engagement.strip():
             raise PsosError("--engagement is required (or use --like ENG / --closest)")
@@ -164,6 +188,9 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
             out=out,
             overwrite=force,
         )
+        if as_json:
+            print_json({"path": str(path)})
+            return
         console().print(f"Scope written: {path}")
 
     @new_app.command("timesheet")

@@ -181,8 +181,9 @@ def render_after(result: Any) -> None:
 
 def show_from_memory(made: FromMemory) -> None:
     """What ``psos new scope --like ENG`` / ``--closest`` did: the ranking, then the scope
-    written and its two prices (or, with no engagement code, how to start one)."""
-    from psos_xl.app.accuracy import describe_matches
+    written (dates, what --skus changed, its two prices, what is left to do), or, with no
+    engagement code, how to start one."""
+    from psos_xl.app.memory import describe_matches
 
     screen = console()
     if made.matches:
@@ -193,7 +194,16 @@ def show_from_memory(made: FromMemory) -> None:
         best = made.matches[0].engagement
         screen.print(f"Pass --engagement CODE to start a scope from {best}.", markup=False)
         return
-    screen.print(f"Scope written: {made.scope.path} (like {made.scope.source})", markup=False)
-    screen.print(made.scope.prices.sentence(), markup=False)
-    if made.scope.snapshot not in ("written", "unchanged"):
-        screen.print(f"[yellow]Pricing snapshot not stored: {made.scope.snapshot}[/]")
+    new = made.scope
+    info = new.scope.info
+    screen.print(f"Scope written: {new.path} (like {new.source})", markup=False)
+    start = info.start_date.isoformat() if info.start_date else "(none)"
+    end = info.end_date.isoformat() if info.end_date else "(none)"
+    screen.print(f"  {info.client} · {info.title} · {start} to {end}", markup=False)
+    for change in new.changes:
+        screen.print(f"  {change}", markup=False)
+    screen.print(new.prices.sentence(), markup=False)
+    if new.snapshot not in ("written", "unchanged"):
+        screen.print(f"[yellow]Pricing snapshot not stored: {new.snapshot}[/]")
+    for issue in new.issues:
+        screen.print(str(issue), markup=False)

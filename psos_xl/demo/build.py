@@ -111,7 +111,10 @@ def write_demo(root: Path, firm: DemoFirm, force: bool = False) -> DemoSummary:
     """Write ``firm`` into a new workspace at ``root``: its catalog, a workbook per
     scope and per timesheet, then break the one row ``firm.plant`` names."""
     root = Path(root)
-    workspace = init_workspace(root, name=firm.name, force=force)
+    # the firm has kept its time in psos since its first timesheet week
+    weeks = [ts.week for ts in firm.timesheets.values() if ts.week is not None]
+    settings = {"track_from": min(weeks).isoformat()} if weeks else {}
+    workspace = init_workspace(root, name=firm.name, force=force, settings=settings)
     write_catalog(workspace.catalog_path, firm.catalog)
     for rel, scope in firm.scopes.items():
         write_scope(root / rel, scope, firm.catalog)

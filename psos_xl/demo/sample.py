@@ -7,6 +7,7 @@ risk uplifts, every firm setting and a small team. Partners then edit it in Exce
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -200,9 +201,12 @@ class WorkspaceExistsError(WorkspaceError):
     """``init`` would overwrite an existing workspace."""
 
 
-def init_workspace(root: Path, name: str = "", force: bool = False) -> Workspace:
-    """Create a workspace in ``root``: psos.toml, catalog.xlsx with the sample catalog,
-    and empty scopes/ and timesheets/ folders.
+def init_workspace(
+    root: Path, name: str = "", force: bool = False, settings: Mapping[str, str] | None = None
+) -> Workspace:
+    """Create a workspace in ``root``: psos.toml (its ``settings`` given, the defaults
+    otherwise), catalog.xlsx with the sample catalog, and empty scopes/ and timesheets/
+    folders.
 
     Refuses when ``root`` already holds a psos.toml or a catalog, unless ``force``.
     """
@@ -217,7 +221,7 @@ def init_workspace(root: Path, name: str = "", force: bool = False) -> Workspace
             "use --force to overwrite its settings and catalog"
         )
     root.mkdir(parents=True, exist_ok=True)
-    write_config(root, name or root.resolve().name)
+    write_config(root, name or root.resolve().name, settings)
     workspace = Workspace.load(root)
     workspace.scopes_dir.mkdir(parents=True, exist_ok=True)
     workspace.timesheets_dir.mkdir(parents=True, exist_ok=True)

@@ -380,6 +380,18 @@ def _free_people(
     return people
 
 
+def staffed(catalog: m.Catalog, weeks: Sequence[Sequence[m.Timesheet]]) -> m.Catalog:
+    """``catalog`` with every person the timesheets name in its People (in the role they
+    book), after the ones it lists."""
+    listed = {p.person for p in catalog.people}
+    hired: dict[str, str] = {}
+    for sheet in (s for sheets in weeks for s in sheets):
+        if sheet.person not in listed and sheet.entries:
+            hired.setdefault(sheet.person, sheet.entries[0].role)
+    people = [m.Person(person=p, name=p, role=role) for p, role in sorted(hired.items())]
+    return catalog.model_copy(update={"people": [*catalog.people, *people]})
+
+
 # --- the loop -------------------------------------------------------------------------
 
 
@@ -394,9 +406,9 @@ def run_simulation(
     write ``out``/accuracy.xlsx. Refuses a non-empty ``out``/firm unless ``force``."""
     from psos_xl.app.accuracy import open_existing_store, store_deliveries
     from psos_xl.app.new import workspace_catalog
-    from psos_xl.demo.sample import init_workspace
+    from psos_xl.demo.sample import init_workspace, sample_catalog
     from psos_xl.sync import sync_workspace
-    from psos_xl.workbook.writers import Lists, write_scope, write_timesheet
+    from psos_xl.workbook.writers import Lists, write_catalog, write_scope, write_timesheet
 
     config = config or SimConfig()
     began = time.monotonic()
@@ -408,8 +420,11 @@ def run_simulation(
     ws = init_workspace(root, name="Simulated firm")
     plans = plan_firm(workspace_catalog(ws), config)
     busy: dict[str, set[date]] = {}
+    weeks = [timesheets_for(plan, busy) for plan in plans]
+    # everyone who books is on the staff: sync rejects the rows of anyone else
+    write_catalog(ws.catalog_path, staffed(sample_catalog(), weeks))
     result = SimResult(root=ws.root, records=[])
-    for i, plan in enumerate(plans, start=1):
+    for i, (plan, sheets) in enumerate(zip(plans, weeks, strict=True), start=1):
         scope = plan.scope
         code = scope.info.engagement
         if progress is not None:
@@ -418,7 +433,7 @@ def run_simulation(
         path = write_scope(ws.scopes_dir / f"{code}.xlsx", scope, catalog)
         result.records.extend(_quoted(catalog, path, plan))
         lists = Lists.from_catalog(catalog, [scope])
-        for sheet in timesheets_for(plan, busy):
+        for sheet in sheets:
             assert sheet.week is not None
             target = ws.timesheets_dir / sheet.person / f"{sheet.person}-{sheet.week}.xlsx"
             write_timesheet(target, sheet, lists)

@@ -7,9 +7,16 @@
 **Copying** (:func:`like_scope`) takes a Completed engagement's deliverables,
 assumptions and risks (the ScopeInfo Risks as well as each deliverable's) into a new
 Draft with a new engagement code and dates. Not copied, because they were specific to
-that deal: Overrides (hours stated for that client's situation), Discount (negotiated;
-the new scope starts at 0), and the Delivery table (its actuals). EstimateBasis is P50,
-so the new scope is priced with what delivery taught rather than the bare catalog.
+that deal: the client and the title (the new scope gets the ones given, else the
+placeholders :data:`CLIENT_PLACEHOLDER` and :data:`TITLE_PLACEHOLDER`, which validation
+flags until someone replaces them), Overrides (hours stated for that client's
+situation), Discount (negotiated; the new scope starts at 0), and the Delivery table
+(its actuals). EstimateBasis is P50, so the new scope is priced with what delivery
+taught rather than the bare catalog.
+
+**Reshaping** (:func:`with_skus`) makes the copy the work asked for (``--skus``): the
+source's deliverables of the SKUs asked, each SKU's quantity set as asked, a new
+deliverable for a SKU the source never had, and the others left out.
 
 **Similarity** (:func:`rank_closest`) scores each Completed candidate in [0, 1] as a
 weighted mean of the parts the query asks about (a part not asked about is left out and
@@ -41,14 +48,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from psos_xl.errors import PsosError
-from psos_xl.models import Catalog, EstimateBasis, Scope, ScopeInfo, Status
+from psos_xl.models import Catalog, Deliverable, EstimateBasis, Scope, ScopeInfo, Status
 from psos_xl.pricing import estimate_hours
 from psos_xl.pricing.money import ONE, ZERO, dec_str
+
+CLIENT_PLACEHOLDER = "<client>"
+TITLE_PLACEHOLDER = "<title>"
 
 WEIGHTS: dict[str, Decimal] = {
     "skus": Decimal("0.50"),
@@ -58,6 +68,7 @@ WEIGHTS: dict[str, Decimal] = {
 }
 SIMILAR_SIZE = Decimal("0.8")  # a size ratio from which the reason says "similar size"
 _SCORE = Decimal("0.0001")
+_CENTS = Decimal("0.01")
 
 
 class ScopeCopyError(PsosError):
@@ -73,6 +84,7 @@ def like_scope(
     start: date | None,
     end: date | None,
     client: str | None = None,
+    title: str | None = None,
     *,
     any_status: bool = False,
 ) -> Scope:
@@ -80,8 +92,9 @@ def like_scope(
 
     Dates: both given are used as given; only ``start`` keeps the source's duration
     (EndDate = start + (source EndDate − source StartDate)), only ``end`` likewise
-    backwards; none leaves both empty for the partner to fill. ``client`` replaces the
-    source's client when given. The source must be Completed unless ``any_status``.
+    backwards; none leaves both empty. ``client`` and ``title`` are the new scope's;
+    without them (or blank) it holds :data:`CLIENT_PLACEHOLDER` / :data:`TITLE_PLACEHOLDER`,
+    never the source's. The source must be Completed unless ``any_status``.
     """
     code = engagement.strip()
     info = source.info
@@ -97,8 +110,8 @@ def like_scope(
     start, end = _dates(info, start, end)
     new_info = ScopeInfo(
         engagement=code,
-        client=info.client if client is None else client,
-        title=info.title,
+        client=(client or "").strip() or CLIENT_PLACEHOLDER,
+        title=(title or "").strip() or TITLE_PLACEHOLDER,
         start_date=start,
         end_date=end,
         billing_model=info.billing_model,
@@ -129,6 +142,91 @@ def _dates(
     return end - duration, end
 
 
+def with_skus(
+    scope: Scope,
+    skus: Sequence[str],
+    quantities: Mapping[str, Decimal],
+    catalog: Catalog | None = None,
+    source: str = "",
+) -> tuple[Scope, list[str]]:
+    """``scope`` holding the work of ``skus`` only, and one plain sentence per change.
+
+    A listed SKU keeps the scope's deliverables of it; one in ``quantities`` gets that
+    quantity in total (spread over its deliverables in proportion to their quantities,
+    rounded to 2 decimals, the last taking the remainder); a listed SKU the scope lacks
+    becomes a new deliverable (Medium, no risk, described by the catalog's service name);
+    deliverables of SKUs not listed are left out. No ``skus``: the scope as it is.
+    ``source`` names, in the sentences, the engagement the scope was copied from.
+    """
+    listed = _unique(skus)
+    if not listed:
+        return scope, []
+    notes: list[str] = []
+    source = source or scope.info.engagement
+    rows = list(scope.deliverables)  # the source's order stays
+    added: list[Deliverable] = []
+    for sku in listed:
+        if sku not in quantities:
+            continue
+        asked = quantities[sku]
+        at = [i for i, d in enumerate(rows) if d.sku.strip() == sku]
+        if not at:
+            new = _new_deliverable(sku, scope.deliverables, added, catalog=catalog)
+            added.append(new.model_copy(update={"quantity": asked}))
+            notes.append(f"{sku} {_num(asked)} added (not in {source})")
+            continue
+        had = sum((rows[i].quantity for i in at), ZERO)
+        if had == asked:
+            continue
+        notes.append(f"{sku} {_num(asked)} ({source} had {_num(had)})")
+        for i, resized in zip(at, _spread([rows[i] for i in at], asked), strict=True):
+            rows[i] = resized
+    kept = [d for d in rows if d.sku.strip() in listed] + added
+    left_out = _unique(d.sku for d in scope.deliverables if d.sku.strip() not in listed)
+    if left_out:
+        notes.append(f"left out (not asked): {', '.join(left_out)}")
+    return scope.model_copy(update={"deliverables": kept}), notes
+
+
+def _spread(rows: list[Deliverable], total: Decimal) -> list[Deliverable]:
+    """``rows`` with quantities summing to ``total``, in proportion to their own."""
+    had = sum((d.quantity for d in rows), ZERO)
+    out: list[Deliverable] = []
+    left = total
+    for i, d in enumerate(rows):
+        if i == len(rows) - 1:
+            qty = left
+        elif had > ZERO:
+            qty = (total * d.quantity / had).quantize(_CENTS, rounding=ROUND_HALF_UP)
+        else:
+            qty = ZERO
+        left -= qty
+        out.append(d.model_copy(update={"quantity": _plain(qty)}))
+    return out
+
+
+def _new_deliverable(
+    sku: str, *taken: Sequence[Deliverable], catalog: Catalog | None = None
+) -> Deliverable:
+    codes = {d.deliverable.strip().casefold() for rows in taken for d in rows}
+    n = 1
+    while f"d{n}" in codes:
+        n += 1
+    lines = catalog.service_lines(sku) if catalog is not None else []
+    name = next((line.name for line in lines if line.name), "")
+    return Deliverable(deliverable=f"D{n}", sku=sku, description=name or sku)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """3.00 → 3, 1.50 → 1.5: a quantity as a person types it."""
+    return value.quantize(ONE) if value == value.to_integral_value() else value.normalize()
+
+
+def next_monday(today: date) -> date:
+    """The first Monday after ``today`` (a Monday's next Monday is a week on)."""
+    return today + timedelta(days=7 - today.weekday())
+
+
 # --- closest -------------------------------------------------------------------------
 
 
@@ -148,6 +246,7 @@ class Match:
     def to_json(self) -> dict[str, Any]:
         return {
             "engagement": self.engagement,
+            "location": str(self.scope.info.at("Engagement", self.scope.workbook)),
             "client": self.scope.info.client,
             "title": self.scope.info.title,
             "score": dec_str(self.score),

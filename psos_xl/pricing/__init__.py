@@ -11,7 +11,7 @@ P50/P80 estimate bases); :mod:`.engine` turns hours into money per billing model
 :mod:`.quote` is the result and its JSON shape.
 """
 
-from psos_xl.pricing.engine import UNASSIGNED_MILESTONE, price, rates_in_force
+from psos_xl.pricing.engine import UNASSIGNED_MILESTONE, currency_mismatch, price, rates_in_force
 from psos_xl.pricing.estimate import Estimate, HoursLine, LineBasis, estimate, estimate_hours
 from psos_xl.pricing.quote import MilestoneShare, MonthShare, Quote, QuoteLine
 
@@ -24,6 +24,7 @@ __all__ = [
     "MonthShare",
     "Quote",
     "QuoteLine",
+    "currency_mismatch",
     "estimate",
     "estimate_hours",
     "price",

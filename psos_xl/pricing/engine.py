@@ -17,6 +17,9 @@
   that names ``Completion`` itself joins that same, last milestone.
 - The last milestone or month takes the rounding remainder, so shares sum to the price.
 - Margin ``(Price − Cost) / Price`` below TargetMargin is a MARGIN_BELOW_TARGET warning.
+- The quote is in the catalog's Currency. A scope whose Currency is another is a
+  CURRENCY_MISMATCH error (:func:`currency_mismatch`): psos never converts, and never
+  labels the catalog's figure with another currency.
 """
 
 from __future__ import annotations
@@ -48,7 +51,10 @@ def price(
     info = scope.info
     est = estimate(catalog, scope, basis)
     issues: list[Issue] = list(est.issues)
-    currency = info.currency or catalog.settings.currency
+    currency = catalog.settings.currency
+    mismatch = currency_mismatch(catalog, scope)
+    if mismatch is not None:
+        issues.append(mismatch)
     rates_on = info.start_date
     if rates_on is None:
         rates_on = today or date.today()
@@ -111,6 +117,22 @@ def price(
     )
 
 
+def currency_mismatch(catalog: Catalog, scope: Scope) -> Issue | None:
+    """The CURRENCY_MISMATCH error of a scope whose Currency is not the catalog's: psos
+    does not convert, and a price in the catalog's currency under the scope's label
+    would be a wrong figure. None when the Currency is the catalog's or left empty."""
+    given, expected = scope.info.currency, catalog.settings.currency
+    if not given or given.casefold() == expected.casefold():
+        return None
+    return Issue.make(
+        Code.CURRENCY_MISMATCH,
+        _info_at(scope, "Currency"),
+        f"the scope's Currency is {given} but the catalog prices in {expected}; psos does "
+        f"not convert, so the scope is not priced (set Currency to {expected})",
+        Severity.ERROR,
+    )
+
+
 def rates_in_force(catalog: Catalog, on: date) -> dict[str, RoleRate]:
     """Each role's Roles row in force on ``on`` (latest EffectiveFrom ≤ on), in one pass."""
     best: dict[str, RoleRate] = {}
@@ -148,6 +170,7 @@ def _price_lines(
                         rate.at("Currency", catalog.workbook),
                         f"role {rate.role} is rated in {rate.currency}, the quote is in "
                         f"{currency}; the rates are used as they are",
+                        Severity.WARNING,
                     )
                 )
         lines.append(

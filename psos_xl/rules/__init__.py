@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 from psos_xl.errors import Code, Issue, Location, Severity
 from psos_xl.models import Catalog, Engagement, Row, Scope, Status, Timesheet
+from psos_xl.pricing.baseline import Terms
 
 # the statuses whose engagements take time and expenses
 BOOKABLE = frozenset({Status.SOLD.value, Status.ACTIVE.value, Status.COMPLETED.value})
@@ -36,13 +37,17 @@ class RuleContext:
     timesheet outside a workspace: the engagement checks are then skipped).
     ``reported`` holds the locations where the reader found an error (and so left a
     value or row out of the model), so a rule does not pile a second issue on them: a
-    StartDate of 'next week' is NOT_A_DATE, not also FIELD_MISSING.
+    StartDate of 'next week' is NOT_A_DATE, not also FIELD_MISSING. ``sold`` holds each
+    baselined engagement's deliverables as sold, so a change since without a change
+    order is flagged (CHANGE_WITHOUT_ORDER; in sync only: baselines live in the store).
     """
 
     catalog: Catalog | None = None
     catalog_note: str = ""
     engagements: Mapping[str, Engagement] | None = None
     reported: frozenset[Location] = field(default_factory=frozenset)
+    # each engagement's deliverables as sold (their terms), when the store knows them
+    sold: Mapping[str, Mapping[str, Terms]] | None = None
 
 
 # --- what of a checked model counts ---------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from psos_xl.errors import Code, Issue
+from psos_xl.errors import Code, Issue, Severity
 from psos_xl.models import Catalog, Row
 from psos_xl.rules import RuleContext, duplicates, fmt, unknown
 from psos_xl.settings import CATALOG_SETTINGS
@@ -76,6 +76,7 @@ def role_currencies(catalog: Catalog, ctx: RuleContext) -> list[Issue]:
             r.at("Currency"),
             f"role {r.role!r} is priced in {r.currency} but the catalog's Currency is {expected}; "
             "rates are used as if they were " + expected,
+            Severity.WARNING,
         )
         for r in catalog.roles
         if r.currency and r.currency.casefold() != expected.casefold()

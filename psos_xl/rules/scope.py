@@ -7,14 +7,19 @@ says so.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from psos_xl.errors import Code, Issue, Location
 from psos_xl.models import Row, Scope
+from psos_xl.pricing.baseline import unordered
+from psos_xl.pricing.engine import currency_mismatch
 from psos_xl.pricing.estimate import DEFAULT_COMPLEXITY, MEDIUM
 from psos_xl.rules import RuleContext, catalog_missing, duplicates, fmt, is_blank, unknown
 from psos_xl.workbook.spec import SCOPE_FIELDS
 
+ZERO, ONE = Decimal(0), Decimal(1)
+_PLACEHOLDER = re.compile(r"<[^<>]*>")
 _SKIPPED = "SKUs, complexity levels, risk codes, roles, rates in force and currency"
 
 
@@ -51,6 +56,25 @@ def required_fields(scope: Scope, ctx: RuleContext) -> list[Issue]:
         if not required or not is_blank(getattr(scope.info, fld)) or where in ctx.reported:
             continue
         issues.append(Issue.make(Code.FIELD_MISSING, where, f"ScopeInfo needs a value for {name}"))
+    return issues
+
+
+def placeholders_replaced(scope: Scope, ctx: RuleContext) -> list[Issue]:
+    """Client and Title are not placeholders (a value wholly in angle brackets, such as
+    the ``<client>`` a scope started from another one holds until someone types the new
+    client): a warning, since the scope still prices, but a quote would show it."""
+    issues: list[Issue] = []
+    for name, value in (("Client", scope.info.client), ("Title", scope.info.title)):
+        if not _PLACEHOLDER.fullmatch(value.strip()):
+            continue
+        issues.append(
+            Issue.make(
+                Code.PLACEHOLDER_NOT_REPLACED,
+                scope.info.at(name, _table(scope, "ScopeInfo")),
+                f"ScopeInfo {name} is still the placeholder {value.strip()}: "
+                f"type the {name.lower()} of this engagement",
+            )
+        )
     return issues
 
 
@@ -118,6 +142,56 @@ def quantities_positive(scope: Scope, ctx: RuleContext) -> list[Issue]:
         for d in scope.deliverables
         if d.quantity <= 0
     ]
+
+
+def progress_valid(scope: Scope, ctx: RuleContext) -> list[Issue]:
+    """PercentComplete lies in [0, 1]; a CompletedOn beside a PercentComplete under 100 %
+    says two things (a warning: the deliverable counts as done)."""
+    issues = []
+    for d in scope.deliverables:
+        p = d.percent_complete
+        if p is not None and not ZERO <= p <= ONE:
+            issues.append(
+                Issue.make(
+                    Code.PERCENT_OUT_OF_RANGE,
+                    d.at("PercentComplete"),
+                    f"deliverable {d.deliverable!r} is {fmt(p * 100)} % complete; "
+                    "PercentComplete lies between 0 and 1 (0 % and 100 %)",
+                )
+            )
+        elif p is not None and p < ONE and d.completed_on is not None:
+            issues.append(
+                Issue.make(
+                    Code.PROGRESS_CONFLICT,
+                    d.at("PercentComplete"),
+                    f"deliverable {d.deliverable!r} was completed on "
+                    f"{d.completed_on.isoformat()} but is {fmt(p * 100)} % complete; "
+                    "psos counts it as done (clear one of the two)",
+                )
+            )
+    return issues
+
+
+def changes_have_orders(scope: Scope, ctx: RuleContext) -> list[Issue]:
+    """A deliverable added or changed since the engagement was baselined names the change
+    order it belongs to (a warning: the change is recorded as a revision either way)."""
+    sold = (ctx.sold or {}).get(scope.info.engagement)
+    if sold is None:
+        return []
+    issues = []
+    for d in unordered(sold, scope):
+        has_column = d.src is not None and "changeorder" in d.src.columns
+        where = d.at("ChangeOrder") if has_column else d.at("Deliverable")
+        what = "was added" if d.deliverable not in sold else "changed"
+        issues.append(
+            Issue.make(
+                Code.CHANGE_WITHOUT_ORDER,
+                where,
+                f"deliverable {d.deliverable!r} {what} after the scope was sold; name the "
+                "change order it belongs to in the ChangeOrder column",
+            )
+        )
+    return issues
 
 
 def has_deliverables(scope: Scope, ctx: RuleContext) -> list[Issue]:
@@ -312,31 +386,25 @@ def rates_in_force(scope: Scope, ctx: RuleContext) -> list[Issue]:
 
 
 def currency_matches(scope: Scope, ctx: RuleContext) -> list[Issue]:
-    """The scope's Currency, when given, is the catalog's (a warning: prices are in the
-    catalog's currency)."""
-    if ctx.catalog is None or not scope.info.currency:
+    """The scope's Currency, when given, is the catalog's: psos does not convert, so a
+    scope in another currency is not priced (the pricing engine's own check)."""
+    if ctx.catalog is None:
         return []
-    expected = ctx.catalog.settings.currency
-    if scope.info.currency.casefold() == expected.casefold():
-        return []
-    return [
-        Issue.make(
-            Code.CURRENCY_MISMATCH,
-            scope.info.at("Currency", _table(scope, "ScopeInfo")),
-            f"the scope's Currency is {scope.info.currency} but the catalog prices in "
-            f"{expected}; the price is in {expected}",
-        )
-    ]
+    issue = currency_mismatch(ctx.catalog, scope)
+    return [] if issue is None else [issue]
 
 
 RULES = (
     catalog_available,
     required_fields,
+    placeholders_replaced,
     dates_in_order,
     discount_in_range,
     unique_deliverables,
     unique_assumptions,
     quantities_positive,
+    progress_valid,
+    changes_have_orders,
     has_deliverables,
     has_assumptions,
     overrides_valid,

@@ -5,7 +5,12 @@ workspace's engagements (``ctx.engagements``; skipped when not known):
 - the engagement exists: a scope with Status Sold, Active or Completed, or LEAVE or
   INTERNAL (for Time and Expenses rows);
 - the deliverable belongs to that engagement;
-- the date is not before the engagement's StartDate.
+- the date is not before the engagement's StartDate;
+- a row is not dated after a Completed engagement's EndDate (after a Sold or Active
+  one's it is a warning: the engagement runs over its dates);
+
+and, against the catalog's People (skipped when the catalog lists nobody), the
+timesheet's person is listed there and employed on each row's date.
 
 The reader has already reported a marker without person or week, Billable values
 other than Y/N/TRUE/FALSE and text where a number belongs.
@@ -19,7 +24,15 @@ from datetime import date
 from decimal import Decimal
 
 from psos_xl.errors import Code, Issue, Location
-from psos_xl.models import RESERVED_ENGAGEMENTS, Engagement, Expense, TimeEntry, Timesheet
+from psos_xl.models import (
+    RESERVED_ENGAGEMENTS,
+    Engagement,
+    Expense,
+    Person,
+    Status,
+    TimeEntry,
+    Timesheet,
+)
 from psos_xl.rules import BOOKABLE, RuleContext, catalog_missing, fmt, unknown
 
 DAY_HOURS = Decimal(24)
@@ -239,6 +252,82 @@ def date_not_before_start(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
     return issues
 
 
+def booked_before_close(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """A Time or Expenses row is not dated after its engagement's EndDate: an error on a
+    Completed engagement (BOOKING_AFTER_CLOSE: closed work does not change), a warning
+    on a Sold or Active one (BOOKING_AFTER_END: it runs over its dates)."""
+    known = ctx.engagements
+    if known is None:
+        return []
+    issues: list[Issue] = []
+    rows: list[TimeEntry | Expense] = [*sheet.entries, *sheet.expenses]
+    for row in rows:
+        scope = _bookable(row, known)
+        if scope is None or scope.end_date is None or row.date <= scope.end_date:
+            continue
+        end = scope.end_date.isoformat()
+        if scope.status == Status.COMPLETED.value:
+            code = Code.BOOKING_AFTER_CLOSE
+            text = (
+                f"{row.date.isoformat()} is after {row.engagement}'s EndDate {end}, and "
+                f"{row.engagement} is Completed: closed work takes no more time or expenses"
+            )
+        else:
+            code = Code.BOOKING_AFTER_END
+            text = (
+                f"{row.date.isoformat()} is after {row.engagement}'s EndDate {end}; "
+                f"the engagement runs over its dates (move its EndDate in "
+                f"{scope.workbook or 'its scope'} if that is agreed)"
+            )
+        issues.append(Issue.make(code, row.at("Date"), text))
+    return issues
+
+
+def _employed(person: Person, day: date) -> str:
+    """Why ``person`` may not book on ``day`` ("" when they may)."""
+    if person.start_date is not None and day < person.start_date:
+        return f"starts on {person.start_date.isoformat()} (People StartDate)"
+    if person.end_date is not None and day > person.end_date:
+        return f"left on {person.end_date.isoformat()} (People EndDate)"
+    return ""
+
+
+def person_may_book(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    """The timesheet's person is in the catalog's People and employed on each Time and
+    Expenses row's date (People StartDate to EndDate, both included); every other row
+    is UNKNOWN_PERSON at its Date. Skipped without a catalog, or when the catalog lists
+    no People (a firm that does not keep them)."""
+    catalog = ctx.catalog
+    if catalog is None or not catalog.people or not sheet.person:
+        return []
+    rows: list[TimeEntry | Expense] = [*sheet.entries, *sheet.expenses]
+    listed = next((p for p in catalog.people if p.person == sheet.person), None)
+    if listed is None:
+        codes = [p.person for p in catalog.people]
+        where = f"the catalog's People ({catalog.workbook})" if catalog.workbook else "People"
+        text = unknown("person", sheet.person, codes, where)
+        return [
+            Issue.make(
+                Code.UNKNOWN_PERSON,
+                row.at("Date"),
+                f"{text}: this timesheet's person may not book",
+            )
+            for row in rows
+        ]
+    issues: list[Issue] = []
+    for row in rows:
+        why = _employed(listed, row.date)
+        if why:
+            issues.append(
+                Issue.make(
+                    Code.UNKNOWN_PERSON,
+                    row.at("Date"),
+                    f"{sheet.person} {why}, so is not employed on {row.date.isoformat()}",
+                )
+            )
+    return issues
+
+
 RULES = (
     catalog_available,
     week_is_monday,
@@ -251,4 +340,6 @@ RULES = (
     engagement_exists,
     deliverable_of_engagement,
     date_not_before_start,
+    booked_before_close,
+    person_may_book,
 )

@@ -22,14 +22,27 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
+    update,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from psos_xl.errors import PsosError
 from psos_xl.store.base import MIGRATION_LOCK_KEY, SCHEMA_VERSION
-from psos_xl.store.schema import metadata, now, schema_migrations, workbooks
+from psos_xl.store.schema import (
+    approvals,
+    baselines,
+    deliverables,
+    metadata,
+    now,
+    period_locks,
+    revisions,
+    schema_migrations,
+    workbooks,
+)
 from psos_xl.store.writer import Writer, open_writer
 
 
@@ -60,9 +73,36 @@ def _v2(conn: Connection) -> None:
     conn.execute(CreateIndex(by_ident, if_not_exists=True))
 
 
+def _v3(conn: Connection) -> None:
+    # timesheets and scopes are checked for more than before (who may book: a closed
+    # engagement, a person not on the staff; a scope's currency): what an older psos_xl
+    # stored of them is read and checked again by the next sync
+    conn.execute(
+        update(workbooks)
+        .where(workbooks.c.kind.in_(["timesheet", "scope"]), workbooks.c.status == "ok")
+        .values(dirty=True)
+    )
+
+
+def _v4(conn: Connection) -> None:
+    for table in (approvals, period_locks, baselines, revisions):
+        table.create(conn, checkfirst=True)
+    # a deliverable's change order and progress (DESIGN §12)
+    have = {c["name"] for c in inspect(conn).get_columns("deliverables")}
+    for name in ("change_order", "percent_complete", "completed_on"):
+        if name not in have:
+            column = deliverables.c[name]
+            kind = column.type.compile(conn.dialect)
+            conn.execute(text(f"ALTER TABLE deliverables ADD COLUMN {name} {kind}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
+    Migration(3, "timesheets and scopes checked again for who may book and currency", _v3),
+    Migration(
+        4, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v4
+    ),
 )
 
 

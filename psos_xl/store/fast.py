@@ -298,6 +298,7 @@ class PreparedSheet:
     person: str
     week: date | None
     heads: dict[str, list[list[Any]]] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → header → letter
 
     @property
     def rows(self) -> int:
@@ -306,11 +307,21 @@ class PreparedSheet:
 
 def prepare_timesheet(sheet: m.Timesheet) -> PreparedSheet:
     """``sheet``'s rows converted for SQLite, with no connection (in a pool worker)."""
-    out = PreparedSheet(sheet.person, sheet.week)
+    out = PreparedSheet(sheet.person, sheet.week, columns=columns_of(sheet))
     for table, kind, name in TIMESHEET_TABLES:
         plan = plan_of(table, kind, SHARED, SQLITE)
         assert plan is not None  # SQLite's parameters are positional
         out.heads[table.name] = plan.heads(getattr(sheet, name))
+    return out
+
+
+def columns_of(sheet: m.Timesheet) -> dict[str, dict[str, str]]:
+    """Where each header of the timesheet's tables is: sheet → header → column letter."""
+    out: dict[str, dict[str, str]] = {}
+    for _table, _kind, name in TIMESHEET_TABLES:
+        rows: list[m.Row] = getattr(sheet, name)
+        if rows and rows[0].src is not None:
+            out[rows[0].src.sheet] = dict(rows[0].src.columns)
     return out
 
 

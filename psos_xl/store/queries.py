@@ -17,6 +17,12 @@ booked_hours          hours per (engagement, deliverable, role): :data:`Hours`
 bookings              time per person × day × engagement × deliverable × role ×
                       billable (:class:`~psos_xl.pricing.booked.Booking`)
 expense_items         the stored expenses (:class:`~psos_xl.pricing.booked.ExpenseItem`)
+timesheet_weeks       the (person, week) pairs that have a timesheet whose rows count
+hours_by_week         hours booked per (person, week), LEAVE and INTERNAL included
+approvals_by_week     the latest approval of each person's week (:class:`Approval`)
+load_baselines        each engagement's baseline (:class:`~psos_xl.pricing.baseline.Baseline`)
+load_revisions        the stored revision lines (:class:`StoredRevision`)
+locks, locked_until   every period lock (:class:`Lock`); the day time is locked to
 writeback_targets     the workbooks write-back may write: path and the hash sync read
 workbook_states       the workbooks of some statuses: path, kind, status, last read
 standing_rejects      every stored reject with its workbook (:class:`Reject`)
@@ -44,11 +50,14 @@ from sqlalchemy import Connection, Table, func, inspect, select, sql
 from sqlalchemy.exc import DBAPIError
 
 from psos_xl import models as m
+from psos_xl.pricing.baseline import Baseline, lines_from, terms_from
 from psos_xl.pricing.booked import Booking, ExpenseItem
 from psos_xl.settings import CATALOG_SETTINGS
 from psos_xl.store.base import HOLDING
 from psos_xl.store.rows import model_of
 from psos_xl.store.schema import (
+    approvals,
+    baselines,
     complexity,
     conflicts,
     deliverables,
@@ -56,7 +65,9 @@ from psos_xl.store.schema import (
     metadata,
     overrides,
     people,
+    period_locks,
     rejects,
+    revisions,
     risks,
     roles,
     scopes,
@@ -68,26 +79,36 @@ from psos_xl.store.schema import (
 )
 
 __all__ = [
+    "Approval",
     "Booking",
     "Conflict",
     "ExpenseItem",
     "Hours",
+    "Lock",
     "Reject",
+    "StoredRevision",
     "SyncRun",
     "Target",
     "WorkbookState",
+    "approvals_by_week",
     "booked_hours",
     "bookings",
     "expense_items",
+    "hours_by_week",
     "integrity",
     "last_finished_run",
+    "load_baselines",
     "load_catalog",
     "load_engagements",
+    "load_revisions",
     "load_scopes",
+    "locked_until",
+    "locks",
     "orphan_rows",
     "running_runs",
     "standing_conflicts",
     "standing_rejects",
+    "timesheet_weeks",
     "workbook_states",
     "writeback_targets",
 ]
@@ -182,7 +203,12 @@ def load_engagements(conn: Connection) -> dict[str, m.Engagement]:
         owned.setdefault(row.engagement, set()).add(row.deliverable)
     return {
         eng: m.Engagement(
-            eng, row.status or "", row.start_date, frozenset(owned.get(eng, ())), row.path
+            eng,
+            row.status or "",
+            row.start_date,
+            frozenset(owned.get(eng, ())),
+            row.path,
+            row.end_date,
         )
         for eng, row in _heads(conn, None).items()
     }
@@ -235,6 +261,135 @@ def expense_items(conn: Connection, engagement: str | None = None) -> list[Expen
     return [
         ExpenseItem(
             r.person, r.date, r.engagement, r.category, r.amount, r.currency or "", r.billable
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def timesheet_weeks(conn: Connection) -> set[tuple[str, date]]:
+    """(person, week) of every timesheet whose rows count (read, invalid rows left out,
+    or unreadable with its last good rows); a conflicted copy is not one more."""
+    w = workbooks
+    query = select(w.c.person, w.c.week).where(
+        w.c.kind == "timesheet",
+        w.c.status.in_(HOLDING),
+        w.c.person.is_not(None),
+        w.c.week.is_not(None),
+    )
+    return {(person, week) for person, week in conn.execute(query)}
+
+
+def hours_by_week(conn: Connection) -> dict[tuple[str, date], Decimal]:
+    """Hours booked per (person, week) on any engagement, LEAVE and INTERNAL included."""
+    t = time_entries
+    keys = (t.c.person, t.c.week, t.c.hours)
+    out: dict[tuple[str, date], Decimal] = {}
+    for person, week, hours, times in conn.execute(
+        select(*keys, func.count()).group_by(*keys).order_by(*keys)
+    ):
+        out[(person, week)] = out.get((person, week), Decimal(0)) + hours * times
+    return out
+
+
+# --- approvals and period locks ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The latest approval of one person's week: the content it fixed, who, when."""
+
+    person: str
+    week: date
+    path: str
+    content_sha256: str
+    approved_by: str
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
+class Lock:
+    """One ``psos lock``: time up to ``until`` closed by ``locked_by`` at ``locked_at``."""
+
+    until: date
+    locked_by: str
+    locked_at: datetime
+
+
+def approvals_by_week(conn: Connection) -> dict[tuple[str, date], Approval]:
+    """The latest approval of each (person, week)."""
+    a = approvals
+    out: dict[tuple[str, date], Approval] = {}
+    for r in conn.execute(select(a).order_by(a.c.id)):
+        out[(r.person, r.week)] = Approval(
+            r.person, r.week, r.path, r.content_sha256, r.approved_by, r.approved_at
+        )
+    return out
+
+
+def locks(conn: Connection) -> list[Lock]:
+    """Every lock, oldest first (the audit trail)."""
+    p = period_locks
+    query = select(p.c.until, p.c.locked_by, p.c.locked_at).order_by(p.c.id)
+    return [Lock(*row) for row in conn.execute(query)]
+
+
+def locked_until(conn: Connection) -> date | None:
+    """The day up to which time is locked (the latest lock's), None when never locked."""
+    return conn.execute(select(func.max(period_locks.c.until))).scalar()
+
+
+# --- baselines and revisions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredRevision:
+    """One line of a stored revision (what the scope's Revisions table shows)."""
+
+    engagement: str
+    revision: int
+    detected_at: datetime
+    terms_sha256: str
+    deliverable: str
+    change: str
+    hours_delta: Decimal
+    price_delta: Decimal
+    change_order: str
+
+
+def load_baselines(conn: Connection) -> dict[str, Baseline]:
+    """Every engagement's baseline, by engagement."""
+    b = baselines
+    return {
+        r.engagement: Baseline(
+            r.engagement,
+            r.terms_sha256,
+            terms_from(r.terms),
+            lines_from(r.lines),
+            r.hours,
+            r.cost,
+            r.price,
+        )
+        for r in conn.execute(select(b))
+    }
+
+
+def load_revisions(conn: Connection, engagement: str | None = None) -> list[StoredRevision]:
+    """The stored revision lines (of one ``engagement``), by engagement, number, row."""
+    v = revisions
+    query = select(v).order_by(v.c.engagement, v.c.revision, v.c.id)
+    if engagement is not None:
+        query = query.where(v.c.engagement == engagement)
+    return [
+        StoredRevision(
+            r.engagement,
+            r.revision,
+            r.detected_at,
+            r.terms_sha256,
+            r.deliverable,
+            r.change,
+            r.hours_delta,
+            r.price_delta,
+            r.change_order or "",
         )
         for r in conn.execute(query)
     ]

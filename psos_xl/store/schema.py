@@ -36,6 +36,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -199,6 +200,9 @@ deliverables = _fact(
     Column("complexity", text_of(64), nullable=False),
     Column("risks", Text),
     Column("milestone", text_of(200)),
+    Column("change_order", text_of(64)),
+    Column("percent_complete", DecimalText),
+    Column("completed_on", Date),
 )
 assumptions = _fact(
     "assumptions",
@@ -264,6 +268,56 @@ conflicts = Table(
     Column("kept_path", text_of(1024), nullable=False),
     Column("conflicting_path", text_of(1024), nullable=False, unique=True),
     Column("run", Integer),  # the run that found it
+)
+
+# trust (DESIGN §12): who approved which timesheet as it was, and up to when time is closed
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person", text_of(64), nullable=False),
+    Column("week", Date, nullable=False),
+    Column("path", text_of(1024), nullable=False),  # the timesheet approved
+    Column("content_sha256", text_of(64), nullable=False),  # of its stored rows
+    Column("approved_by", text_of(200), nullable=False),
+    Column("approved_at", DateTime, nullable=False),
+    Index("ix_approvals_person_week", "person", "week"),
+)
+# what each engagement was sold as, and each change since (DESIGN §12 "Baseline")
+baselines = Table(
+    "baselines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("engagement", text_of(64), nullable=False, unique=True),
+    Column("captured_at", DateTime, nullable=False),
+    Column("terms_sha256", text_of(64), nullable=False),
+    Column("hours", DecimalText, nullable=False),
+    Column("cost", DecimalText, nullable=False),
+    Column("price", DecimalText, nullable=False),
+    Column("terms", Text, nullable=False),  # JSON: deliverable → its terms
+    Column("lines", Text, nullable=False),  # JSON: [deliverable, role, hours, cost, price]
+)
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("engagement", text_of(64), nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("detected_at", DateTime, nullable=False),
+    Column("terms_sha256", text_of(64), nullable=False),
+    Column("deliverable", text_of(64), nullable=False),
+    Column("change", Text, nullable=False),
+    Column("hours_delta", DecimalText, nullable=False),
+    Column("price_delta", DecimalText, nullable=False),
+    Column("change_order", text_of(64)),
+)
+period_locks = Table(
+    "period_locks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("until", Date, nullable=False),  # rows dated on or before it never change
+    Column("locked_by", text_of(200), nullable=False),
+    Column("locked_at", DateTime, nullable=False),
 )
 
 # every table holding rows read from workbooks: deleted and re-inserted per workbook

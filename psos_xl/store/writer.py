@@ -47,6 +47,7 @@ from psos_xl.store.schema import (
     KIND_TABLES,
     conflicts,
     expenses,
+    metadata,
     now,
     rejects,
     sync_runs,
@@ -340,6 +341,30 @@ class Writer(Transactions):
         """Delete the workbook's rows, insert ``rows`` with their lineage (the workbook,
         its path and content hash); how many were inserted."""
         self._delete_facts(rec)
+        return self.add_facts(rec, rel, sha256, rows)
+
+    def timesheet_rows(self, workbook_id: int) -> list[tuple[str, dict[str, Any]]]:
+        """The stored time and expense rows of one workbook: (table name, row)."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for table, _ in TIMESHEET_ROWS:
+            query = select(table).where(table.c.workbook_id == workbook_id).order_by(table.c.id)
+            out.extend((table.name, dict(r._mapping)) for r in self.conn.execute(query))
+        return out
+
+    def freezes(self) -> tuple[date | None, dict[tuple[str, date], Any]]:
+        """What holds timesheet rows: the day time is locked to, the approvals by week."""
+        from psos_xl.store.queries import approvals_by_week, locked_until
+
+        return locked_until(self.conn), approvals_by_week(self.conn)
+
+    def delete_rows(self, table_name: str, ids: Sequence[int]) -> None:
+        """Delete the fact rows ``ids`` of one table."""
+        if ids:
+            table = metadata.tables[table_name]
+            self.conn.execute(delete(table).where(table.c.id.in_(list(ids))))
+
+    def add_facts(self, rec: Any, rel: str, sha256: str, rows: Model | PreparedSheet) -> int:
+        """Insert ``rows`` with their lineage beside what the workbook has; how many."""
         lineage = {"workbook_id": rec.id, "path": rel, "sha256": sha256}
         if isinstance(rows, PreparedSheet):
             return self.driver.insert_prepared(rows, lineage)

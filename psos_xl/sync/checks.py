@@ -16,6 +16,7 @@ from psos_xl.loader import NO_CATALOG
 from psos_xl.models import Kind
 from psos_xl.rules import BOOKABLE as BOOKABLE
 from psos_xl.rules import RuleContext
+from psos_xl.store.queries import load_baselines
 
 
 def load_context(conn: Connection, kind: str) -> RuleContext:
@@ -25,5 +26,6 @@ def load_context(conn: Connection, kind: str) -> RuleContext:
     catalog = st.load_catalog(conn)
     note = "" if catalog is not None else NO_CATALOG
     if kind == Kind.SCOPE.value:
-        return RuleContext(catalog=catalog, catalog_note=note)
+        sold = {e: b.terms for e, b in load_baselines(conn).items()}
+        return RuleContext(catalog=catalog, catalog_note=note, sold=sold)
     return RuleContext(catalog=catalog, catalog_note=note, engagements=st.load_engagements(conn))

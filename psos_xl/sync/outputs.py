@@ -54,6 +54,7 @@ from psos_xl.learning import Delivery, calibrate, delivered
 from psos_xl.pricing import estimate_hours
 from psos_xl.store import queries as q
 from psos_xl.store.queries import Hours, Target
+from psos_xl.sync.baselines import record_baselines
 from psos_xl.sync.checks import BOOKABLE
 from psos_xl.sync.engine import AfterStore, Progress, SyncResult, run_sync
 from psos_xl.sync.quick import quick_sync
@@ -303,6 +304,7 @@ class WriteBack:
         if catalog is None:
             result.writeback_pending = False  # a catalog arriving is read, and written
             return
+        record_baselines(store, catalog)
         stamp = timestamp(self.now())
         rows = calibrate(catalog, snap.deliveries, stamp)
         target = snap.catalog_target

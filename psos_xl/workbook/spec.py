@@ -185,6 +185,16 @@ DELIVERABLES = TableSpec(
         C("Complexity", "complexity", T.CODE, True, 12),
         C("Risks", "risks", T.CODES, False, 14, "Comma-separated risk codes"),
         C("Milestone", "milestone", T.TEXT, False, 14),
+        C(
+            "ChangeOrder",
+            "change_order",
+            T.CODE,
+            False,
+            13,
+            "The change order a deliverable added or changed after the sale belongs to",
+        ),
+        C("PercentComplete", "percent_complete", T.DECIMAL, False, 10, "0 to 100 %: how far it is"),
+        C("CompletedOn", "completed_on", T.DATE, False, 12, "The day it was done (means 100 %)"),
     ),
     help="What the client gets: one row per deliverable.",
 )

@@ -63,6 +63,7 @@ _DECIMAL_FORMATS: dict[str, str] = {
     "Discount": PERCENT_FORMAT,
     "FixedFeeContingency": PERCENT_FORMAT,
     "TargetMargin": PERCENT_FORMAT,
+    "PercentComplete": PERCENT_FORMAT,
     "Quantity": "General",
     "CalibrationPrior": "General",
 }

@@ -349,6 +349,22 @@ def write_scope(path: Path, scope: m.Scope, catalog: m.Catalog | None = None) ->
         "100000",
         "Quantity must be a positive number.",
     )
+    st.number_check(
+        ws,
+        st.column_range(spec.DELIVERABLES, "PercentComplete"),
+        "decimal",
+        "0",
+        "1",
+        "PercentComplete lies between 0 % and 100 %.",
+    )
+    st.number_check(
+        ws,
+        st.column_range(spec.DELIVERABLES, "CompletedOn"),
+        "date",
+        "36526",
+        "73051",
+        "CompletedOn must be a date.",
+    )
     ws = wb["Overrides"]
     letter = st.column_letter(spec.DELIVERABLES, "Deliverable")
     name = st.define_range(

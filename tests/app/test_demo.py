@@ -136,6 +136,32 @@ def test_work_happens_within_the_engagement(firm: DemoFirm) -> None:
             assert start <= e.date <= end, e
 
 
+@pytest.mark.parametrize("seed", [7, 1, 2, 3])
+def test_every_row_may_be_booked(seed: int) -> None:
+    """No demo row is one the who-may-book rules reject or warn about: the engagement's
+    status and dates, the person in People and employed that day."""
+    from psos_xl.loader import engagement_of
+    from psos_xl.rules import RuleContext, run_rules
+    from psos_xl.rules import timesheet as rules
+
+    other = demo_firm(seed)
+    engagements = {s.info.engagement: engagement_of(s) for s in other.scopes.values()}
+    ctx = RuleContext(catalog=other.catalog, engagements=engagements)
+    who = {
+        Code.ENGAGEMENT_NOT_BOOKABLE,
+        Code.BOOKING_AFTER_CLOSE,
+        Code.BOOKING_AFTER_END,
+        Code.UNKNOWN_PERSON,
+    }
+    found = [
+        i
+        for ts in other.timesheets.values()
+        for i in run_rules(rules.RULES, ts, ctx)
+        if i.code in who
+    ]
+    assert found == []
+
+
 def test_leave_and_internal_time_are_there(firm: DemoFirm) -> None:
     leave = [(ts.person, e) for ts, e in firm.entries() if e.engagement == LEAVE]
     assert any(e.note == "Sick" for _p, e in leave)

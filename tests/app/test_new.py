@@ -116,6 +116,33 @@ def test_new_timesheet_week_must_be_a_monday(ws: Workspace) -> None:
         new_timesheet(ws, "ALM", date(2026, 3, 4))
 
 
+def test_new_timesheet_refuses_a_person_not_in_people(ws: Workspace) -> None:
+    people = r"'ZZ' is not in the catalog's People table \(catalog\.xlsx\)"
+    with pytest.raises(NewWorkbookError, match=people):
+        new_timesheet(ws, "ZZ", MONDAY)
+    with pytest.raises(NewWorkbookError, match=r"did you mean 'ALM'\?"):
+        new_timesheet(ws, "alm", MONDAY)
+    assert not (ws.timesheets_dir / "ZZ").exists()
+
+
+def test_new_timesheet_through_the_command_exits_2_for_an_unknown_person(ws: Workspace) -> None:
+    import subprocess
+    import sys
+
+    args = ["new", "timesheet", "-w", str(ws.root), "--person", "ZZ", "--week", "2026-03-02"]
+    run = subprocess.run(
+        [sys.executable, "-m", "psos_xl", *args], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "'ZZ' is not in the catalog's People table" in run.stderr
+    assert not (ws.timesheets_dir / "ZZ").exists()
+
+
+def test_a_catalog_without_people_lets_anyone_have_a_timesheet(ws: Workspace) -> None:
+    write_catalog(ws.catalog_path, firm_catalog().model_copy(update={"people": []}))
+    assert new_timesheet(ws, "ZZ", MONDAY).is_file()
+
+
 def test_new_scope_is_a_draft_with_catalog_dropdowns(ws: Workspace) -> None:
     path = new_scope(
         ws,

@@ -60,7 +60,13 @@ def test_like_copies_the_delivered_scope_and_prices_it_both_ways(firm: Path) -> 
     assert new is not None, issues
     assert _rows(new) == _rows(scope_of("ACM-01"))
     info = new.info
-    assert (info.engagement, info.client, info.status) == ("ACM-02", "Acme", m.Status.DRAFT)
+    # never the old client's name or title: placeholders until the partner types them
+    assert (info.engagement, info.client, info.title, info.status) == (
+        "ACM-02",
+        "<client>",
+        "<title>",
+        m.Status.DRAFT,
+    )
     assert info.estimate_basis is m.EstimateBasis.P50
     assert (info.start_date, info.end_date) == (date(2026, 3, 2), date(2026, 3, 27))
     snapshot = _pricing_info(path)
@@ -136,3 +142,22 @@ def test_closest_needs_something_to_compare(firm: Path) -> None:
     done = psos("new", "scope", "-w", str(firm), "--closest")
     assert done.returncode == 2
     assert "--skus and/or --client" in done.stderr
+
+
+def test_without_dates_the_scope_starts_next_monday_for_the_source_duration(
+    firm: Path,
+) -> None:
+    made = new_scope_from_memory(
+        firm, "ACM-05", like="ACM-01", skus="DISC:2", client="Acme", today=date(2026, 12, 6)
+    ).scope
+    assert made is not None
+    info = made.scope.info
+    # ACM-01 ran 2025-01-06 to 2025-01-31: 25 days
+    assert (info.start_date, info.end_date) == (date(2026, 12, 7), date(2027, 1, 1))
+    assert (info.client, info.title) == ("Acme", "<title>")
+    assert [(d.sku, d.quantity) for d in made.scope.deliverables] == [("DISC", Decimal(2))]
+    assert made.changes == ["DISC 2 (ACM-01 had 1)"]
+    # read back from the file written, priced at the rates in force on its StartDate
+    assert made.prices.catalog_price == Decimal("2000.00")  # 2 × 10 h × 100
+    assert [i.code for i in made.issues] == ["PLACEHOLDER_NOT_REPLACED"]
+    assert str(made.issues[0].location) == "scopes/ACM-05.xlsx!ScopeInfo!B6"

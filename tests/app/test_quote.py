@@ -144,6 +144,23 @@ def test_a_scope_with_errors_is_not_quoted(workspace: Path, tmp_path: Path) -> N
         path.unlink()
 
 
+def test_a_scope_in_another_currency_is_not_quoted(workspace: Path, tmp_path: Path) -> None:
+    tables = milestone_scope()
+    tables["ScopeInfo"] = [[k, "USD" if k == "Currency" else v] for k, v in tables["ScopeInfo"]]
+    path = make_workbook(workspace / "scopes" / "usd.xlsx", "scope", tables)
+    try:
+        with pytest.raises(WorkbookError) as caught:
+            build_quote(path, tmp_path, today=TODAY)
+        [issue] = caught.value.issues
+        assert (issue.code, str(issue.location)) == (
+            "CURRENCY_MISMATCH",
+            "scopes/usd.xlsx!ScopeInfo!B12",
+        )
+        assert not list(tmp_path.iterdir())
+    finally:
+        path.unlink()
+
+
 def test_without_libreoffice_the_pdf_names_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

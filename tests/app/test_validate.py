@@ -209,6 +209,8 @@ ENGAGEMENT_PROBLEMS = {
     (Code.DATE_BEFORE_START, "timesheets/alm.xlsx!Time!A7"),
     (Code.DATE_BEFORE_START, "timesheets/alm.xlsx!Time!A8"),
     (Code.DATE_BEFORE_START, "timesheets/bob.xlsx!Time!A2"),
+    # BOB is not in the catalog's People (only ALM is): his row may not book
+    (Code.UNKNOWN_PERSON, "timesheets/bob.xlsx!Time!A2"),
 }
 
 

@@ -151,6 +151,27 @@ def test_the_terminal_view_shows_price_margin_and_schedule(workspace: Path) -> N
         assert text in run.stdout
 
 
+def test_a_scope_in_another_currency_prints_no_price(workspace: Path) -> None:
+    _wired()
+    path = make_workbook(
+        workspace / "scopes" / "usd.xlsx", "scope", scope_tables("FixedFee", Currency="USD")
+    )
+    run = psos("price", path)
+    assert run.returncode == 1
+    assert "46,586.10" not in run.stdout + run.stderr  # the EUR figure, under no label
+    assert "USD" not in run.stdout
+    assert "scopes/usd.xlsx!ScopeInfo!B12: CURRENCY_MISMATCH" in run.stderr
+    data = json.loads(psos("price", path, "--json").stdout)
+    assert "price" not in data and "46586.10" not in json.dumps(data)
+    assert [(i["code"], i["location"], i["severity"]) for i in data["issues"]] == [
+        ("CURRENCY_MISMATCH", "scopes/usd.xlsx!ScopeInfo!B12", "error")
+    ]
+    # nothing stored with --write either
+    before = path.read_bytes()
+    assert psos("price", path, "--write").returncode == 1
+    assert path.read_bytes() == before
+
+
 def test_a_catalog_that_cannot_be_read_stops_the_command(workspace: Path) -> None:
     _wired()
     run = psos("price", workspace / "scopes" / "tm.xlsx", "--catalog", workspace / "nope.xlsx")

@@ -229,7 +229,7 @@ def test_like_copies_deliverables_assumptions_and_risks_with_new_code_and_dates(
     source = delivered()
     new = like_scope(source, "ACM-02", date(2026, 6, 1), date(2026, 9, 30), client="Acme GmbH")
     info = new.info
-    assert (info.engagement, info.client, info.title) == ("ACM-02", "Acme GmbH", "Acme project")
+    assert (info.engagement, info.client, info.title) == ("ACM-02", "Acme GmbH", "<title>")
     assert (info.start_date, info.end_date) == (date(2026, 6, 1), date(2026, 9, 30))
     assert info.status is Status.DRAFT
     assert info.estimate_basis is EstimateBasis.P50
@@ -264,7 +264,10 @@ def test_like_keeps_the_source_duration() -> None:
     assert back.info.start_date == date(2026, 6, 1)
     undated = like_scope(source, "ACM-02", None, None)
     assert (undated.info.start_date, undated.info.end_date) == (None, None)
-    assert like_scope(source, "ACM-02", None, None).info.client == "Acme"
+    blank = like_scope(source, "ACM-02", None, None).info
+    assert (blank.client, blank.title) == ("<client>", "<title>")  # never the old ones
+    named = like_scope(source, "ACM-02", None, None, client=" Zeta ", title="Rollout").info
+    assert (named.client, named.title) == ("Zeta", "Rollout")
 
 
 def test_like_refuses_what_it_cannot_copy() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -263,11 +264,20 @@ def test_rows_the_reader_rejected_are_not_also_no_deliverables(
     assert check(scope, catalog, reader) == []
 
 
-def test_a_scope_in_another_currency_is_a_warning(tmp_path: Path, catalog: Catalog) -> None:
+def test_a_scope_in_another_currency_is_an_error(tmp_path: Path, catalog: Catalog) -> None:
     scope, _ = read(tmp_path, with_info(SCOPE_TABLES, Currency="usd"))
     [issue] = check(scope, catalog)
     assert (issue.code, str(issue.location)) == (Code.CURRENCY_MISMATCH, "scope.xlsx!ScopeInfo!B12")
-    assert issue.severity is Severity.WARNING
+    assert issue.severity is Severity.ERROR
+    assert "usd" in issue.message and "EUR" in issue.message
+
+
+@pytest.mark.parametrize("currency", ["EUR", "eur", ""])
+def test_a_scope_in_the_catalogs_currency_or_none_is_clean(
+    tmp_path: Path, catalog: Catalog, currency: str
+) -> None:
+    scope, _ = read(tmp_path, with_info(SCOPE_TABLES, Currency=currency))
+    assert [i for i in check(scope, catalog) if i.code is Code.CURRENCY_MISMATCH] == []
 
 
 def test_rules_work_on_a_literal_model(catalog: Catalog) -> None:
@@ -296,3 +306,47 @@ def test_without_complexity_levels_the_default_levels_apply(catalog: Catalog) ->
     assert [i.message for i in issues] == [
         "deliverable 'D3': complexity 'Extreme' is not in Complexity"
     ]
+
+
+def test_progress_columns_are_read_and_checked(tmp_path: Path, catalog: Catalog) -> None:
+    """PercentComplete (0–1) and CompletedOn (a date, meaning done) are optional
+    Deliverables columns; out of range is an error, a done date beside less than 100 %
+    a warning; ChangeOrder is read as a code."""
+    tabs = copy(SCOPE_TABLES)
+    header = [*DELIVERABLES_HEADER, "ChangeOrder", "PercentComplete", "CompletedOn"]
+    first, second = (list(r) for r in tabs["Deliverables"][1:3])
+    tabs["Deliverables"] = [
+        header,
+        [*first, "", 0.6, "2026-03-02"],
+        [*second, "CO-1", 1.5, ""],
+        ["D3", *first[1:], "", 0.25, ""],
+    ]
+    scope, reader = read(tmp_path, tabs)
+    assert reader == []
+    d1, d2, d3 = scope.deliverables
+    assert (d1.percent_complete, str(d1.completed_on), d1.change_order) == (
+        Decimal("0.6"),
+        "2026-03-02",
+        "",
+    )
+    assert (d2.change_order, d2.percent_complete, d2.completed_on) == ("CO-1", Decimal("1.5"), None)
+    assert d3.percent_complete == Decimal("0.25")
+    issues = check(scope, catalog)
+    assert found(issues) >= {
+        (Code.PROGRESS_CONFLICT, "scope.xlsx!Deliverables!I2"),
+        (Code.PERCENT_OUT_OF_RANGE, "scope.xlsx!Deliverables!I3"),
+    }
+    assert {i.code for i in issues} & {Code.PROGRESS_CONFLICT, Code.PERCENT_OUT_OF_RANGE} == {
+        Code.PROGRESS_CONFLICT,
+        Code.PERCENT_OUT_OF_RANGE,
+    }
+    assert not any(str(i.location).endswith("!I4") for i in issues)
+    by_code = {i.code: i for i in issues}
+    assert by_code[Code.PROGRESS_CONFLICT].severity is Severity.WARNING
+    assert "150 % complete" in by_code[Code.PERCENT_OUT_OF_RANGE].message
+
+
+def test_a_scope_without_progress_columns_reads_as_before(tmp_path: Path) -> None:
+    scope, reader = read(tmp_path, copy(SCOPE_TABLES))
+    assert reader == []
+    assert all(d.percent_complete is None and d.completed_on is None for d in scope.deliverables)

@@ -12,7 +12,7 @@ from wb import CATALOG_TABLES, SCOPE_TABLES, TIME_HEADER, make_workbook
 
 from psos_xl.app.validate import validate_path
 from psos_xl.errors import Code, Issue, Severity
-from psos_xl.models import Catalog, RowRef, TimeEntry, Timesheet
+from psos_xl.models import Catalog, Engagement, Person, RowRef, TimeEntry, Timesheet
 from psos_xl.rules import RuleContext, run_rules
 from psos_xl.rules import timesheet as rules
 from psos_xl.workbook.readers import read_catalog, read_timesheet
@@ -245,3 +245,145 @@ def test_a_marker_without_person_or_week(tmp_path: Path, key: str, cell: str) ->
     make_workbook(tmp_path / "catalog.xlsx", "catalog", CATALOG_TABLES)
     issues = validate_path(write(tmp_path, [time(MON, 8)], marker={key: ""}))
     assert found(issues) == {(Code.MARKER_KEY_MISSING, f"ts.xlsx!_psos!{cell}")}
+
+
+# --- who may book: the engagement's status and dates, the person ---------------------
+
+JAN_31 = date(2026, 1, 31)
+
+
+def engagements(status: str, end: date | None = JAN_31) -> dict[str, Engagement]:
+    """ACME-01 in ``status``, from 2026-01-01 to ``end``, with D1."""
+    eng = Engagement("ACME-01", status, date(2026, 1, 1), frozenset({"D1"}), "acme.xlsx", end)
+    return {"ACME-01": eng}
+
+
+def booked(sheet: Timesheet, ctx: RuleContext) -> list[Issue]:
+    return run_rules(rules.RULES, sheet, ctx)
+
+
+def test_a_completed_engagement_takes_nothing_after_its_end_date(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    sheet = read(
+        tmp_path,
+        [time(MON, 8), time(TUE, 4), time(TUE, 2, "LEAVE", "")],
+        [[WED, "ACME-01", "Travel", 50, "EUR", "Y", ""]],
+    )
+    ctx = RuleContext(catalog=catalog, engagements=engagements("Completed", end=MON))
+    issues = booked(sheet, ctx)
+    # Monday is the EndDate itself: still inside; LEAVE needs no scope
+    assert found(issues) == {
+        (Code.BOOKING_AFTER_CLOSE, "ts.xlsx!Time!A3"),
+        (Code.BOOKING_AFTER_CLOSE, "ts.xlsx!Expenses!A2"),
+    }
+    assert all(i.severity is Severity.ERROR for i in issues)
+    assert "after ACME-01's EndDate 2026-01-05" in issues[0].message
+    assert "Completed" in issues[0].message
+
+
+@pytest.mark.parametrize("status", ["Active", "Sold"])
+def test_an_open_engagement_after_its_end_date_is_a_warning(
+    tmp_path: Path, catalog: Catalog, status: str
+) -> None:
+    sheet = read(tmp_path, [time(MON, 8), time(TUE, 4)])
+    ctx = RuleContext(catalog=catalog, engagements=engagements(status, end=MON))
+    [issue] = booked(sheet, ctx)
+    assert (issue.code, str(issue.location)) == (Code.BOOKING_AFTER_END, "ts.xlsx!Time!A3")
+    assert issue.severity is Severity.WARNING
+    assert "EndDate 2026-01-05" in issue.message and "acme.xlsx" in issue.message
+
+
+def test_an_engagement_without_an_end_date_takes_any_later_row(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    sheet = read(tmp_path, [time(MON, 8)])
+    ctx = RuleContext(catalog=catalog, engagements=engagements("Completed", None))
+    assert booked(sheet, ctx) == []
+
+
+@pytest.mark.parametrize("status", ["Draft", "Lost"])
+def test_draft_and_lost_engagements_take_no_time_nor_expenses(
+    tmp_path: Path, catalog: Catalog, status: str
+) -> None:
+    sheet = read(tmp_path, [time(MON, 8)], [[MON, "ACME-01", "Travel", 50, "EUR", "Y", ""]])
+    issues = booked(sheet, RuleContext(catalog=catalog, engagements=engagements(status)))
+    assert found(issues) == {
+        (Code.ENGAGEMENT_NOT_BOOKABLE, "ts.xlsx!Time!B2"),
+        (Code.ENGAGEMENT_NOT_BOOKABLE, "ts.xlsx!Expenses!B2"),
+    }
+    assert f"is {status}" in issues[0].message
+
+
+def with_people(catalog: Catalog, *people: Person) -> Catalog:
+    return catalog.model_copy(update={"people": list(people)})
+
+
+def test_a_person_not_in_people_may_not_book_any_row(tmp_path: Path, catalog: Catalog) -> None:
+    sheet = read(
+        tmp_path,
+        [time(MON, 8), time(TUE, 8, "LEAVE", ""), time(WED, 2, "INTERNAL", "")],
+        [[MON, "ACME-01", "Travel", 50, "EUR", "Y", ""]],
+        marker={"person": "ZZ"},
+    )
+    staff = with_people(catalog, Person(person="ALM", role="SA"), Person(person="ZZA", role="SA"))
+    issues = booked(sheet, RuleContext(catalog=staff))
+    assert found(issues) == {
+        (Code.UNKNOWN_PERSON, "ts.xlsx!Time!A2"),
+        (Code.UNKNOWN_PERSON, "ts.xlsx!Time!A3"),
+        (Code.UNKNOWN_PERSON, "ts.xlsx!Time!A4"),
+        (Code.UNKNOWN_PERSON, "ts.xlsx!Expenses!A2"),
+    }
+    assert all(i.severity is Severity.ERROR for i in issues)
+    assert "person 'ZZ' is not in the catalog's People (catalog.xlsx)" in issues[0].message
+    assert "did you mean 'ZZA'?" in issues[0].message
+
+
+def test_a_person_books_only_while_employed(tmp_path: Path, catalog: Catalog) -> None:
+    # ALM joins on Tuesday and leaves on Wednesday: Monday and Thursday are outside
+    thu = date(2026, 1, 8)
+    sheet = read(
+        tmp_path,
+        [time(MON, 8), time(TUE, 8), time(WED, 8, "LEAVE", ""), time(thu, 8)],
+        [[thu, "ACME-01", "Travel", 50, "EUR", "Y", ""]],
+    )
+    alm = Person(person="ALM", role="SA", start_date=TUE, end_date=WED)
+    issues = booked(sheet, RuleContext(catalog=with_people(catalog, alm)))
+    assert found(issues) == {
+        (Code.UNKNOWN_PERSON, "ts.xlsx!Time!A2"),
+        (Code.UNKNOWN_PERSON, "ts.xlsx!Time!A5"),
+        (Code.UNKNOWN_PERSON, "ts.xlsx!Expenses!A2"),
+    }
+    text = {str(i.location): i.message for i in issues}
+    assert "starts on 2026-01-06 (People StartDate)" in text["ts.xlsx!Time!A2"]
+    assert "left on 2026-01-07 (People EndDate)" in text["ts.xlsx!Time!A5"]
+
+
+def test_a_catalog_without_people_does_not_check_persons(tmp_path: Path, catalog: Catalog) -> None:
+    assert catalog.people == []
+    sheet = read(tmp_path, [time(MON, 8)], marker={"person": "ZZ"})
+    assert booked(sheet, RuleContext(catalog=catalog)) == []
+
+
+def test_who_may_book_is_checked_by_validate_at_the_cells(tmp_path: Path) -> None:
+    """Through validate: the workspace's own catalog (with People) and scope (Completed,
+    ended on the Monday of the week)."""
+    tables = {
+        **CATALOG_TABLES,
+        "People": [["Person", "Name", "Role"], ["ALM", "Alma", "SA"]],
+    }
+    make_workbook(tmp_path / "catalog.xlsx", "catalog", tables)
+    path = write(tmp_path, [time(MON, 8), time(TUE, 4)])
+    info = [
+        [k, {"StartDate": "2026-01-01", "EndDate": "2026-01-05", "Status": "Completed"}.get(k, v)]
+        for k, v in SCOPE_TABLES["ScopeInfo"]
+    ]
+    make_workbook(tmp_path / "acme.xlsx", "scope", {**SCOPE_TABLES, "ScopeInfo": info})
+    assert found(validate_path(path)) == {(Code.BOOKING_AFTER_CLOSE, "ts.xlsx!Time!A3")}
+    other = make_workbook(
+        tmp_path / "zz.xlsx",
+        "timesheet",
+        {"Time": [TIME_HEADER, time(MON, 8)]},
+        marker={"person": "ZZ", "week": "2026-01-05"},
+    )
+    assert found(validate_path(other)) == {(Code.UNKNOWN_PERSON, "zz.xlsx!Time!A2")}

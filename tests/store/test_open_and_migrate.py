@@ -30,7 +30,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path: Path) -> None:
     assert [(r.version, r.description) for r in rows] == [
         (m.version, m.description) for m in st.MIGRATIONS
     ]
-    assert [r.version for r in rows] == [1, 2]
+    assert [r.version for r in rows] == [1, 2, 3, 4]
     assert rows[0].applied_at is not None
     store.close()
     again = open_store(url(tmp_path))
@@ -188,10 +188,10 @@ def test_a_store_of_the_first_schema_gets_the_second_indexes(tmp_path: Path) -> 
     with store.begin() as conn:  # as a store made by the first schema left it
         conn.execute(text("CREATE INDEX ix_time_entries_engagement ON time_entries (engagement)"))
         conn.execute(text("DROP INDEX ix_workbooks_ident"))
-        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 2))
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version >= 2))
     store.close()
     again = open_store(url(tmp_path))
-    assert again.version() == 2
+    assert again.version() == st.MIGRATIONS[-1].version
     with again.connect() as conn:
         names = {i["name"] for i in conn.dialect.get_indexes(conn, "time_entries")}
         assert {i["name"] for i in conn.dialect.get_indexes(conn, "workbooks")} == {
@@ -199,3 +199,24 @@ def test_a_store_of_the_first_schema_gets_the_second_indexes(tmp_path: Path) -> 
         }
     assert names == {"ix_time_entries_workbook_id"}
     again.close()
+
+
+def test_a_store_of_the_third_schema_gets_baselines_approvals_and_locks(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with store.begin() as conn:  # as a store made by the third schema left it
+        for table in ("approvals", "period_locks", "baselines", "revisions"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        for column in ("change_order", "percent_complete", "completed_on"):
+            conn.execute(text(f"ALTER TABLE deliverables DROP COLUMN {column}"))
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 4))
+    store.close()
+    again = open_store(url(tmp_path))
+    assert again.version() == 4
+    with again.connect() as conn:
+        names = set(conn.dialect.get_table_names(conn))
+        indexes = {i["name"] for i in conn.dialect.get_indexes(conn, "approvals")}
+        columns = {c["name"] for c in conn.dialect.get_columns(conn, "deliverables")}
+    again.close()
+    assert {"approvals", "period_locks", "baselines", "revisions"} <= names
+    assert {"change_order", "percent_complete", "completed_on"} <= columns
+    assert indexes == {"ix_approvals_person_week"}

@@ -87,7 +87,7 @@ def test_migrations_are_applied_once_on_postgres(pg_url: str) -> None:
     assert [(r.version, r.description) for r in rows] == [
         (m.version, m.description) for m in st.MIGRATIONS
     ]
-    assert [r.version for r in rows] == [1, 2]
+    assert [r.version for r in rows] == [1, 2, 3, 4]
     assert names == {t.name for t in st.metadata.sorted_tables}
     store.close()
     again = open_store(pg_url)
@@ -521,3 +521,29 @@ def test_a_sync_that_loses_the_store_lock_stops_before_committing(
     store.close()
     again = run_sync(root, store_url=pg_url)  # and the next one does the work
     assert again.read == 5 and stored_hours(pg_url) == (5, GOOD_HOURS)
+
+
+def test_locks_and_approvals_hold_rows_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    from sync.test_engine import WEEK, entry, make_workspace, timesheet
+
+    from psos_xl.app.trust import approve, lock
+    from psos_xl.errors import Code
+
+    root = make_workspace(tmp_path / "firm")
+    sheet = root / "timesheets" / "alm.xlsx"
+    timesheet(sheet, [entry(0, "ACME-01", "D1", "SA", 8), entry(3, "ACME-01", "D1", "SA", 4)])
+    run_sync(root, store_url=pg_url)
+    lock(root, WEEK, "Mia", store_url=pg_url)  # Monday closed
+    timesheet(sheet, [entry(0, "ACME-01", "D1", "SA", 9), entry(3, "ACME-01", "D1", "SA", 5)])
+    locked = run_sync(root, store_url=pg_url)
+    assert stored_hours(pg_url) == (2, Decimal(13))  # Monday kept at 8, Thursday now 5
+    assert [str(i.location) for i in locked.issues if i.code is Code.PERIOD_LOCKED] == [
+        "timesheets/alm.xlsx!Time!E2"
+    ]
+    assert approve(root, WEEK, "Mia", store_url=pg_url).approved
+    timesheet(sheet, [entry(0, "ACME-01", "D1", "SA", 8), entry(3, "ACME-01", "D1", "SA", 1)])
+    changed = run_sync(root, store_url=pg_url)
+    assert stored_hours(pg_url) == (2, Decimal(13))  # the approved rows still count
+    assert [str(i.location) for i in changed.issues if i.code is Code.CHANGED_AFTER_APPROVAL] == [
+        "timesheets/alm.xlsx!Time!E3"
+    ]

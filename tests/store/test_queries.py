@@ -148,6 +148,7 @@ def test_scopes_by_status(conn: Any) -> None:
 
 
 def test_engagements_as_the_timesheet_checks_see_them(conn: Any) -> None:
+    # each scope of the firm ends 90 days after its StartDate
     assert q.load_engagements(conn) == {
         "ACME-01": m.Engagement(
             "ACME-01",
@@ -155,12 +156,23 @@ def test_engagements_as_the_timesheet_checks_see_them(conn: Any) -> None:
             date(2026, 2, 1),
             frozenset({"D1", "D2", "-D3"}),
             "scopes/acme.xlsx",
+            date(2026, 5, 2),
         ),
         "BETA-01": m.Engagement(
-            "BETA-01", "Completed", date(2026, 1, 5), frozenset({"B1", "B2"}), "scopes/beta.xlsx"
+            "BETA-01",
+            "Completed",
+            date(2026, 1, 5),
+            frozenset({"B1", "B2"}),
+            "scopes/beta.xlsx",
+            date(2026, 4, 5),
         ),
         "GAMMA-01": m.Engagement(
-            "GAMMA-01", "Sold", date(2026, 1, 5), frozenset({"G1"}), "scopes/gamma.xlsx"
+            "GAMMA-01",
+            "Sold",
+            date(2026, 1, 5),
+            frozenset({"G1"}),
+            "scopes/gamma.xlsx",
+            date(2026, 4, 5),
         ),
     }
 

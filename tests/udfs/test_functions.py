@@ -300,3 +300,22 @@ def test_the_functions_run_without_python_calamine() -> None:
     )
     assert run.returncode == 0, run.stderr[-400:]
     assert run.stdout.strip() == "1000.0"
+
+
+def test_a_scope_in_another_currency_is_never_priced() -> None:
+    info = [[k, "USD" if k == "Currency" else v] for k, v in SCOPE_TABLES["ScopeInfo"]]
+    args = scope_args(with_rows("ScopeInfo", info))
+    # the Currency row is the 11th field under the header in row 3: ScopeInfo!B14
+    mismatch = "#PSOS! CURRENCY_MISMATCH: ScopeInfo!B14: the scope's Currency is USD but"
+    assert f.PSOS_PRICE(*args, **catalog_kwargs()).startswith(mismatch)
+    assert f.PSOS_MARGIN(*args, **catalog_kwargs()).startswith(mismatch)
+    assert f.PSOS_LINE("D1", *args, figure="Price", **catalog_kwargs()).startswith(mismatch)
+    rows = f.PSOS_QUOTE(*args, **catalog_kwargs())
+    assert len(rows) == 1 and rows[0][0].startswith(mismatch)
+    found = [r[0] for r in f.PSOS_VALIDATE(*args, None, **catalog_kwargs())]
+    assert found[0].startswith("ScopeInfo!B14: CURRENCY_MISMATCH ")
+    # the catalog's own currency, in any case, prices as before
+    same = [[k, "eur" if k == "Currency" else v] for k, v in SCOPE_TABLES["ScopeInfo"]]
+    assert isinstance(
+        f.PSOS_PRICE(*scope_args(with_rows("ScopeInfo", same)), **catalog_kwargs()), float
+    )
