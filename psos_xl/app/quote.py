@@ -191,29 +191,22 @@ _TITLE = 18
 _WRAP_TOP = {"wrap_text": True, "vertical": "top"}
 
 
-def _print_layout(ws: Any, firm: str, last_col: int, title_rows: str | None) -> None:
-    """A4 portrait, fitted to the page width, firm name and page numbers, no gridlines."""
-    from openpyxl.utils import get_column_letter
+def _print_layout(ws: Any, firm: str, title_row: int | None) -> None:
+    """Printed like every psos workbook (:func:`psos_xl.workbook.styles.printable`: one
+    page wide, rows sized to their wrapped text), on A4 with the firm's name in the
+    page header and no gridlines."""
     from openpyxl.worksheet.page import PageMargins
 
-    ws.page_setup.orientation = "portrait"
+    from psos_xl.workbook.styles import printable
+
+    printable(ws, title_row=title_row, header=firm, span_rows=())
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(
         left=0.6, right=0.6, top=0.9, bottom=0.8, header=0.35, footer=0.35
     )
     ws.print_options.gridLines = False
     ws.print_options.horizontalCentered = True
     ws.sheet_view.showGridLines = False
-    if firm:
-        ws.oddHeader.left.text = firm
-    ws.oddHeader.right.text = "&A"
-    ws.oddFooter.center.text = "Page &P of &N"
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.print_area = f"A1:{get_column_letter(last_col)}{max(ws.max_row, 1)}"
 
 
 def _header(ws: Any, row: int, headers: list[str]) -> None:
@@ -295,10 +288,9 @@ def _cover_sheet(
         if estimated
         else "The price covers the deliverables and assumptions listed in this quote."
     )
-    _text(ws, r, 1, terms).alignment = Alignment(wrap_text=True)
+    _text(ws, r, 1, terms).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-    ws.row_dimensions[r].height = 30
-    _print_layout(ws, firm, 2, None)
+    _print_layout(ws, firm, None)
 
 
 def _schedule(quote: Quote) -> list[tuple[str, Decimal]]:
@@ -363,7 +355,7 @@ def _deliverables_sheet(
             cell = _text(ws, r, len(headers) + 1 + j, float(total))
             cell.number_format = "0.00"
     ws.freeze_panes = "A2"
-    _print_layout(ws, firm, len(headers) + len(role_cols), "1:1")
+    _print_layout(ws, firm, 1)
 
 
 def _assumptions_sheet(wb: Any, scope: Scope, firm: str) -> None:
@@ -379,7 +371,7 @@ def _assumptions_sheet(wb: Any, scope: Scope, firm: str) -> None:
     if not scope.assumptions:
         _text(ws, 2, 2, "This quote makes no further assumptions.")
     ws.freeze_panes = "A2"
-    _print_layout(ws, firm, 4, "1:1")
+    _print_layout(ws, firm, 1)
 
 
 def billing_text(model: BillingModel | None) -> str:

@@ -98,6 +98,7 @@ DELIVERY_HEADERS = (  # noqa: SIM905
     "CatalogHours CalibratedHours ActualHours CatalogRE CalibratedRE"
 ).split()
 HEADER_ROW = 3  # the accuracy workbook's tables start here, a title above
+CHART_LAST_COL = 17  # Q: the Curve sheet's chart, anchored at G2, ends before it
 # the chart's lines: Curve column, series name, marker
 CHART_SERIES = (
     (3, "Catalog", "circle"),
@@ -500,6 +501,8 @@ def write_accuracy_workbook(path: Path, result: SimResult) -> Path:
     from openpyxl import Workbook
     from openpyxl.chart import LineChart, Reference, Series
 
+    from psos_xl.workbook.styles import printable
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Curve"
@@ -575,22 +578,19 @@ def write_accuracy_workbook(path: Path, result: SimResult) -> Path:
         {2: "yyyy-mm-dd", 11: "0.0%", 12: "0.0%"},
     )
     for sheet in wb.worksheets:
-        _printable(sheet, last_row=HEADER_ROW + len(curve) if sheet is ws else None)
+        # the Curve sheet: its data and the chart beside it (to column Q) on one page
+        chart_sheet = sheet is ws
+        printable(
+            sheet,
+            title_row=HEADER_ROW,
+            header="Accuracy",
+            span_rows=(),
+            one_page=chart_sheet,
+            last_col=CHART_LAST_COL if chart_sheet else None,
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
-
-
-def _printable(ws: Any, last_row: int | None = None) -> None:
-    """Landscape, one page wide, the header row repeated; the Curve sheet's data and
-    chart on one page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if last_row is not None else 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    if last_row is not None:
-        ws.print_area = f"A1:Q{max(last_row, 22)}"
 
 
 def _table(

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from psos_xl.workbook.patch import CellValue
 
 SHEET = "Pricing"
-CONF_SHEET = "xlwings.conf"
+CONF_SHEET = st.CONF_SHEET
 UDF_MODULE = "psos_xl.udfs.functions"
 WORKSPACE_KEY = "PSOS_WORKSPACE"
 WORKSPACE_NAME = "psos_workspace"
@@ -62,6 +62,11 @@ INFO_COL = 5  # E
 LINES_COL = 8  # H
 CHECKS_ROW = 10
 SNAPSHOT_VALUE_FORMAT = "#,##0.00##"
+# PricingInfo's Value column: wide enough for a price or the time priced; the catalog's
+# hash shrinks to fit it rather than spill over the next table
+VALUE_WIDTH = 40
+# PricingInfo fields that are fractions, shown as percentages like the live Margin cell
+PERCENT_FIELDS = ("Discount", "Margin")
 # PricingInfo fields, in the order psos price --write stores them
 INFO_FIELDS = (
     "PricedAt",
@@ -79,14 +84,6 @@ INFO_FIELDS = (
 )
 # PricingInfo fields a scope priced both ways adds: (catalog basis, P50 basis) × (price, hours)
 BOTH_WAYS_FIELDS = ("PriceCatalog", "PriceCalibrated", "HoursCatalog", "HoursCalibrated")
-_LINE_FORMATS = {
-    "Hours": st.HOURS_FORMAT,
-    "RateFrom": st.DATE_FORMAT,
-    "CostRate": st.MONEY_FORMAT,
-    "BillRate": st.MONEY_FORMAT,
-    "Cost": st.MONEY_FORMAT,
-    "List": st.MONEY_FORMAT,
-}
 _SCOPE_ARGS = "ScopeInfo[#All],Deliverables[#All],Overrides[#All]"
 _HELP = (
     "Live figures come from the psos functions (Excel with the xlwings add-in, see "
@@ -172,7 +169,8 @@ def build_pricing_sheet(wb: Workbook, scope: m.Scope, workspace: str = "") -> Wo
     st.title(ws, f"{heading} · Pricing", _HELP)
     _live_block(ws)
     _table(ws, spec.PRICING_INFO, SNAPSHOT_HEADER_ROW, INFO_COL, {"Value": SNAPSHOT_VALUE_FORMAT})
-    _table(ws, spec.PRICED_LINES, SNAPSHOT_HEADER_ROW, LINES_COL, _LINE_FORMATS)
+    _value_column(ws)
+    _table(ws, spec.PRICED_LINES, SNAPSHOT_HEADER_ROW, LINES_COL, {})
     note = ws.cell(row=SNAPSHOT_HEADER_ROW - 1, column=INFO_COL)
     note.value = "Last priced snapshot (psos price --write): values only"
     note.font = _LABEL_FONT
@@ -208,7 +206,8 @@ def _live_block(ws: Worksheet) -> None:
     ws.cell(row=r + 3, column=1, value="Snapshot priced at").font = _LABEL_FONT
     st.put_formula(ws, f"B{r + 3}", f'=IFERROR({snapshot_ref("PricedAt")},"{NOT_PRICED}")')
     ws.cell(row=r + 4, column=1, value="Snapshot catalog").font = _LABEL_FONT
-    st.put_formula(ws, f"B{r + 4}", f'=IFERROR({snapshot_ref("CatalogSha256")},"")')
+    sha = st.put_formula(ws, f"B{r + 4}", f'=IFERROR({snapshot_ref("CatalogSha256")},"")')
+    sha.alignment = Alignment(shrink_to_fit=True)  # the hash, not spilling into the table
     ws.cell(row=CHECKS_ROW - 1, column=1, value="Checks (live)").font = _LABEL_FONT
     cell = st.put_formula(ws, f"A{CHECKS_ROW}", checks_formula())
     cell.alignment = Alignment(wrap_text=False)
@@ -223,12 +222,14 @@ def _live_block(ws: Worksheet) -> None:
 def _table(
     ws: Worksheet, table: spec.TableSpec, header_row: int, first_col: int, formats: dict[str, str]
 ) -> None:
-    """``table`` as an Excel Table at (header_row, first_col) with one blank data row."""
+    """``table`` as an Excel Table at (header_row, first_col) with one blank data row,
+    formatted by column (:func:`psos_xl.workbook.styles.number_format`, or ``formats``
+    by header)."""
     for j, column in enumerate(table.columns):
         col = first_col + j
-        st.put(ws, header_row, col, column.header)
-        ws.column_dimensions[get_column_letter(col)].width = column.width
-        fmt = formats.get(column.header)
+        st.embolden(st.put(ws, header_row, col, column.header))
+        ws.column_dimensions[get_column_letter(col)].width = st.fit_width(column)
+        fmt = formats.get(column.header) or st.number_format(column)
         if fmt:
             ws.cell(row=header_row + 1, column=col).number_format = fmt
     last = get_column_letter(first_col + len(table.columns) - 1)
@@ -243,6 +244,28 @@ def _table(
     ws.add_table(t)
 
 
+def _value_column(ws: Worksheet) -> None:
+    """PricingInfo's Value column: wide, long text shrunk to fit (the style of the blank
+    row, which the rows ``psos price --write`` stores take), and the fractions shown as
+    percentages by a conditional format on the Field beside them."""
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles.differential import DifferentialStyle
+    from openpyxl.styles.numbers import NumberFormat
+
+    field, value = get_column_letter(INFO_COL), get_column_letter(INFO_COL + 1)
+    ws.column_dimensions[value].width = VALUE_WIDTH
+    ws.cell(row=SNAPSHOT_HEADER_ROW + 1, column=INFO_COL + 1).alignment = Alignment(
+        shrink_to_fit=True
+    )
+    first = SNAPSHOT_HEADER_ROW + 1
+    fields = ",".join(f'${field}{first}="{f}"' for f in PERCENT_FIELDS)
+    percent = DifferentialStyle(numFmt=NumberFormat(numFmtId=10, formatCode=st.PERCENT_FORMAT))
+    ws.conditional_formatting.add(
+        f"{value}{first}:{value}{st.VALIDATION_LAST_ROW}",
+        Rule(type="expression", dxf=percent, formula=[f"OR({fields})"]),
+    )
+
+
 def _conf_sheet(wb: Workbook, workspace: str) -> None:
     """The ``xlwings.conf`` sheet (UDF Modules, PSOS_WORKSPACE) and the name that reads it."""
     if CONF_SHEET not in wb.sheetnames:
@@ -253,6 +276,7 @@ def _conf_sheet(wb: Workbook, workspace: str) -> None:
             st.put(conf, r, 2, value)
         conf.column_dimensions["A"].width = 18
         conf.column_dimensions["B"].width = 60
+        conf.sheet_state = "hidden"
     else:
         conf = wb[CONF_SHEET]
         keys = [str(conf.cell(row=r, column=1).value or "") for r in range(1, conf.max_row + 1)]

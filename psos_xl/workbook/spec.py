@@ -268,7 +268,7 @@ PRICED_LINES = TableSpec(
 TIME = TableSpec(
     "Time",
     (
-        C("Date", "date", T.DATE, True, 12),
+        C("Date", "date", T.DATE, True, 13),
         C("Engagement", "engagement", T.CODE, True, 14),
         C("Deliverable", "deliverable", T.CODE, False, 14),
         C("Role", "role", T.CODE, True, 10),
@@ -281,7 +281,7 @@ TIME = TableSpec(
 EXPENSES = TableSpec(
     "Expenses",
     (
-        C("Date", "date", T.DATE, True, 12),
+        C("Date", "date", T.DATE, True, 13),
         C("Engagement", "engagement", T.CODE, True, 14),
         C("Category", "category", T.CODE, True, 14),
         C("Amount", "amount", T.DECIMAL, True, 10),

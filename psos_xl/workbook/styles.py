@@ -6,11 +6,16 @@ below the header. Dropdowns always point at a workbook name (``lst_Roles``) that
 refers to a column of the hidden ``_lists`` sheet, never at an inline list: Excel
 refuses inline lists longer than 255 characters.
 
+Every workbook psos writes goes through :func:`make_printable` (or :func:`printable`,
+sheet by sheet) before it is saved: one page wide, header rows repeated, helper sheets
+hidden, rows of wrapped text as tall as their text.
+
 openpyxl is imported inside the functions, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,6 +55,7 @@ _DECIMAL_FORMATS: dict[str, str] = {
     "Amount": MONEY_FORMAT,
     "Cost": MONEY_FORMAT,
     "List": MONEY_FORMAT,
+    "Price": MONEY_FORMAT,
     "Uplift": PERCENT_FORMAT,
     "UtilizationTarget": PERCENT_FORMAT,
     "MeanAbsErrorPct": PERCENT_FORMAT,
@@ -130,10 +136,13 @@ def cell_value(value: Any) -> Any:
 
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> Cell:
     """Write one value. Text is always text: a note that begins with '=' is never a
-    formula, and it keeps a quote prefix so re-typing it in Excel keeps it text."""
+    formula, and it keeps a quote prefix so re-typing it in Excel keeps it text. A blank
+    cell still takes ``fmt``, so what is typed into it later shows formatted."""
     cell: Cell = ws.cell(row=row, column=col)
     if value == "" or value is None:
         cell.value = None
+        if fmt:
+            cell.number_format = fmt
         return cell
     if isinstance(value, str):
         text = _ILLEGAL.sub("", value)
@@ -171,19 +180,31 @@ def table_help(spec: TableSpec) -> str:
     return " ".join([spec.help, *(["(" + "; ".join(notes) + ")"] if notes else [])]).strip()
 
 
-def write_table(ws: Worksheet, spec: TableSpec, rows: list[list[Any]]) -> str:
+def write_table(
+    ws: Worksheet, spec: TableSpec, rows: list[list[Any]], formatted_rows: int = 1
+) -> str:
     """The table ``spec`` on ``ws`` from row HEADER_ROW, as an Excel Table; returns its ref.
-    An empty table keeps one blank row, since an Excel Table needs one data row."""
+
+    An empty table keeps one blank row, since an Excel Table needs one data row. Every
+    data cell, blank or not, carries its column's number format, and so do the blank
+    cells below the table down to ``formatted_rows`` data rows: what is typed there
+    later (where Excel grows the table) shows formatted. Text too long for its column
+    wraps (:func:`printable` gives the row the height it needs)."""
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
     for j, column in enumerate(spec.columns, start=1):
-        put(ws, HEADER_ROW, j, column.header)
-        ws.column_dimensions[get_column_letter(j)].width = column.width
+        embolden(put(ws, HEADER_ROW, j, column.header))
+        ws.column_dimensions[get_column_letter(j)].width = fit_width(column)
     formats = [number_format(c) for c in spec.columns]
-    for i, row in enumerate(rows):
-        for j, value in enumerate(row, start=1):
-            put(ws, FIRST_DATA_ROW + i, j, cell_value(value), formats[j - 1])
-    last_row = FIRST_DATA_ROW + max(len(rows), 1) - 1
+    count = max(len(rows), 1)
+    blank: list[Any] = [None] * len(spec.columns)
+    for i in range(max(count, formatted_rows)):
+        row = rows[i] if i < len(rows) else blank
+        for j, (column, value) in enumerate(zip(spec.columns, row, strict=False), start=1):
+            cell = put(ws, FIRST_DATA_ROW + i, j, cell_value(value), formats[j - 1])
+            if isinstance(cell.value, str) and text_lines(cell.value, fit_width(column)) > 1:
+                wrap(cell)
+    last_row = FIRST_DATA_ROW + count - 1
     ref = f"A{HEADER_ROW}:{get_column_letter(len(spec.columns))}{last_row}"
     table = Table(displayName=spec.name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(
@@ -208,9 +229,19 @@ def column_letter(spec: TableSpec, header: str) -> str:
 
 
 def note(ws: Worksheet, row: int, col: int, text: str) -> None:
-    """A grey note beside a table (outside it, so readers ignore it)."""
+    """A grey note beside a table (outside it, so readers ignore it); a long one wraps."""
     if text:
-        put(ws, row, col, text).font = _font("note")
+        cell = put(ws, row, col, text)
+        cell.font = _font("note")
+        wrap(cell, indent=1)
+
+
+def wrap(cell: Cell, indent: int = 0) -> None:
+    """Wrap the cell's text, top-aligned (:func:`printable` sizes the row to fit it)."""
+    from openpyxl.styles import Alignment
+
+    horizontal = "left" if indent else None  # an indent needs a side to count from
+    cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=horizontal, indent=indent)
 
 
 def bold(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
@@ -325,3 +356,179 @@ def write_marker(wb: Workbook, items: list[tuple[str, Any]]) -> None:
     for r, (key, value) in enumerate(items, start=1):
         put(ws, r, 1, key)
         put(ws, r, 2, value)
+
+
+# --- printing -------------------------------------------------------------------------
+
+CONF_SHEET = "xlwings.conf"
+# sheets that hold what psos and xlwings read, never what a person reads or prints
+HELPER_SHEETS = (MARKER_SHEET, LISTS_SHEET, CONF_SHEET)
+# column-width units a portrait page holds before the print shrinks below ~75 %
+PORTRAIT_WIDTH = 130
+DEFAULT_WIDTH = 8.43
+DATE_WIDTH = 13  # a yyyy-mm-dd date with room beside it  # Excel's width of a column nobody sized
+LINE_POINTS = 15.0  # the height of one line of 11-point text
+# characters of text per unit of column width, on the safe side (LibreOffice often
+# stands in DejaVu Sans, wider than Calibri, for the default font)
+_CHARS_PER_UNIT = 1.2
+_BOLD = 0.8  # bold text takes this much less per line
+_LAST_ROW = 1048576  # a print area to the sheet's last row prints the rows in use
+
+
+def hide_helper_sheets(wb: Workbook) -> None:
+    """Hide ``_psos``, ``_lists`` and ``xlwings.conf``: nothing there is to read or print."""
+    for ws in wb.worksheets:
+        if ws.title in HELPER_SHEETS:
+            ws.sheet_state = "hidden"
+
+
+def make_printable(wb: Workbook, header: str = "&F") -> None:
+    """Every visible sheet of ``wb`` set up for print by :func:`printable` (title rows:
+    the header row of the sheet's first table), the helper sheets hidden."""
+    hide_helper_sheets(wb)
+    for ws in wb.worksheets:
+        if ws.sheet_state == "visible":
+            tables = sorted(ws.tables.values(), key=lambda t: _bounds(t.ref)[1])
+            top = _bounds(tables[0].ref)[1] if tables else None
+            printable(ws, title_row=top, header=header)
+
+
+def printable(
+    ws: Worksheet,
+    title_row: int | None = None,
+    header: str = "&F",
+    span_rows: tuple[int, ...] = (TITLE_ROW, HELP_ROW),
+    one_page: bool = False,
+    last_col: int | None = None,
+) -> None:
+    """Set ``ws`` up to print as a finance team would send it.
+
+    One page wide (as many pages down as the rows need; ``one_page`` fits the sheet on
+    a single page), ``title_row`` repeated on every page, landscape when the printed
+    columns are wider than a portrait page holds, the print area on the columns in use
+    (down to the sheet's last row, so rows added later print too; ``last_col`` widens
+    it, to a chart beside the cells, say), the file and sheet
+    in the page header and "Page n of N" in the footer. The text of ``span_rows`` (the
+    title and the instruction above a table) spans the printed columns and wraps, and
+    every row holding wrapped text gets the height that text needs: neither Excel nor
+    LibreOffice sizes the rows of a generated file.
+    """
+    last_col = max(_last_column(ws), last_col or 1)
+    for row in span_rows:
+        _span(ws, row, last_col)
+    fit_row_heights(ws)
+    width = sum(column_width(ws, c) for c in range(1, last_col + 1))
+    setup = ws.page_setup
+    setup.orientation = "portrait" if width <= PORTRAIT_WIDTH else "landscape"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 1 if one_page else 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:{get_column_letter(last_col)}{_LAST_ROW}"
+    if title_row is not None:
+        ws.print_title_rows = f"{title_row}:{title_row}"
+    ws.oddHeader.left.text = header
+    ws.oddHeader.right.text = "&A"
+    ws.oddFooter.center.text = "Page &P of &N"
+
+
+def fit_width(column: Column) -> int:
+    """The column's width, widened where its bold header or a date would not fit."""
+    header = math.ceil(len(column.header) / (_CHARS_PER_UNIT * _BOLD)) + 1
+    return max(column.width, header, DATE_WIDTH if column.type is Type.DATE else 0)
+
+
+def column_width(ws: Worksheet, col: int) -> float:
+    dims = ws.column_dimensions.get(get_column_letter(col))
+    if dims is None or not dims.customWidth or dims.width is None:
+        return DEFAULT_WIDTH
+    return float(dims.width)
+
+
+def text_lines(text: str, width: float, size: float = 11.0, bold: bool = False) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide (words kept
+    whole, as Excel and LibreOffice wrap), for a font of ``size`` points."""
+    per_line = max(1, int(width * _CHARS_PER_UNIT * 11.0 / size * (_BOLD if bold else 1)))
+    lines = 0
+    for paragraph in text.split("\n"):
+        used, count = 0, 1
+        for word in paragraph.split():
+            need = len(word) if used == 0 else used + 1 + len(word)
+            if need <= per_line:
+                used = need
+                continue
+            if used:
+                count += 1
+            while len(word) > per_line:  # a word longer than a line is broken
+                word = word[per_line:]
+                count += 1
+            used = len(word)
+        lines += count
+    return max(lines, 1)
+
+
+def fit_row_heights(ws: Worksheet) -> None:
+    """Give each row holding wrapped text the height its longest wrapped cell needs
+    (a row already taller keeps its height)."""
+    spans = {
+        (r.min_row, r.min_col): sum(column_width(ws, c) for c in range(r.min_col, r.max_col + 1))
+        for r in ws.merged_cells.ranges
+    }
+    for row in ws.iter_rows():
+        need = 0.0
+        for cell in row:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            width = spans.get((cell.row, cell.column)) or column_width(ws, cell.column)
+            size = float(cell.font.sz or 11.0)
+            lines = text_lines(cell.value, width, size, bool(cell.font.b))
+            need = max(need, lines * LINE_POINTS * size / 11.0 + 2)
+        if need > LINE_POINTS * 1.5:
+            dims = ws.row_dimensions[row[0].row]
+            dims.height = max(need, dims.height or 0)
+            _align_top(row)
+
+
+def _align_top(row: tuple[Cell, ...]) -> None:
+    """Top-align a tall row's cells, so its figures sit beside the first line of text."""
+    from copy import copy
+
+    for cell in row:
+        if cell.value is not None and cell.alignment.vertical is None:
+            alignment = copy(cell.alignment)
+            alignment.vertical = "top"
+            cell.alignment = alignment
+
+
+def _span(ws: Worksheet, row: int, last_col: int) -> None:
+    """Merge the text of column A of ``row`` across the printed columns, wrapped."""
+    cell = ws.cell(row=row, column=1)
+    if not isinstance(cell.value, str) or last_col < 2:
+        return
+    if any(ws.cell(row=row, column=c).value is not None for c in range(2, last_col + 1)):
+        return
+    if any(row in (r.min_row, r.max_row) and r.min_col == 1 for r in ws.merged_cells.ranges):
+        return
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+    from openpyxl.styles import Alignment
+
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _last_column(ws: Worksheet) -> int:
+    """The last column holding a value or a table (a title's overflow does not count)."""
+    last = 1
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None and cell.column > last:
+                last = cell.column
+    for table in ws.tables.values():
+        last = max(last, _bounds(table.ref)[2])
+    return last
+
+
+def _bounds(ref: str) -> tuple[int, int, int, int]:
+    """(min_col, min_row, max_col, max_row) of an A1 range."""
+    from openpyxl.utils.cell import range_boundaries
+
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    return int(min_col or 1), int(min_row or 1), int(max_col or 1), int(max_row or 1)

@@ -28,6 +28,10 @@ COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "SEK", "NO
 DEFAULT_COMPLEXITY = ("Low", "Medium", "High")
 # where the timesheet's week summary sits: one blank column right of the Time table
 _SUMMARY_COL = len(spec.TIME.columns) + 2
+# the rows of a timesheet's tables whose cells carry the columns' number formats, blank
+# ones below the week's entries included: where a week's rows are typed
+TIME_ROWS = 40
+EXPENSE_ROWS = 20
 
 
 @dataclass
@@ -138,6 +142,7 @@ def _save(wb: Any, path: Path) -> Path:
     says .xlsx): ready for xlwings' Import Functions to add its VBA wrappers.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    st.make_printable(wb)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         wb.save(tmp)
@@ -166,10 +171,12 @@ def _rows(table: spec.TableSpec, rows: Sequence[BaseModel]) -> list[list[Any]]:
     return [[getattr(row, c.field) for c in table.columns] for row in rows]
 
 
-def _sheet(wb: Any, table: spec.TableSpec, heading: str, rows: list[list[Any]]) -> Any:
+def _sheet(
+    wb: Any, table: spec.TableSpec, heading: str, rows: list[list[Any]], formatted_rows: int = 1
+) -> Any:
     ws = wb.create_sheet(table.sheet)
     st.title(ws, heading, st.table_help(table))
-    st.write_table(ws, table, rows)
+    st.write_table(ws, table, rows, formatted_rows)
     return ws
 
 
@@ -379,10 +386,12 @@ def _scope_info_sheet(wb: Any, info: m.ScopeInfo, heading: str) -> None:
     rows = [[name, getattr(info, fld)] for name, fld, _typ, _req in spec.SCOPE_FIELDS]
     ws = _sheet(wb, spec.SCOPE_INFO, heading, rows)
     ws.column_dimensions["C"].width = 70
-    for i, (name, fld, typ, _req) in enumerate(spec.SCOPE_FIELDS):
+    for i, (name, _fld, typ, _req) in enumerate(spec.SCOPE_FIELDS):
         r = st.FIRST_DATA_ROW + i
-        if typ is spec.Type.DECIMAL and getattr(info, fld) is not None:
+        if typ is spec.Type.DECIMAL:
             ws.cell(row=r, column=2).number_format = st.decimal_format(name)
+        elif typ is spec.Type.DATE:
+            ws.cell(row=r, column=2).number_format = st.DATE_FORMAT
         st.note(ws, r, 3, _FIELD_NOTES.get(name, ""))
         if name in _FIELD_LISTS:
             key, check = _FIELD_LISTS[name]
@@ -414,9 +423,15 @@ def write_timesheet(
         who = f"{who} ({person_name})"
     week = timesheet.week.isoformat() if timesheet.week else "(week)"
     heading = f"Timesheet {who} · week of {week}"
-    time_ws = _sheet(wb, spec.TIME, f"{heading} · Time", _rows(spec.TIME, timesheet.entries))
+    time_ws = _sheet(
+        wb, spec.TIME, f"{heading} · Time", _rows(spec.TIME, timesheet.entries), TIME_ROWS
+    )
     expenses_ws = _sheet(
-        wb, spec.EXPENSES, f"{heading} · Expenses", _rows(spec.EXPENSES, timesheet.expenses)
+        wb,
+        spec.EXPENSES,
+        f"{heading} · Expenses",
+        _rows(spec.EXPENSES, timesheet.expenses),
+        EXPENSE_ROWS,
     )
     _time_checks(time_ws, timesheet, lists)
     _expense_checks(expenses_ws, lists)

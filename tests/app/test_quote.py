@@ -22,11 +22,14 @@ from realclient.soffice import convert, error_cells, find_soffice
 from wb import CATALOG_TABLES, SCOPE_TABLES, make_workbook
 
 from psos_xl.app.price import price_file, sha256_file, write_snapshot
-from psos_xl.app.quote import build_quote, money_text, to_pdf
+from psos_xl.app.quote import build_quote, money_text, quote_workbook, to_pdf
 from psos_xl.errors import PsosError, WorkbookError
+from psos_xl.pricing import price
 from psos_xl.workbook import pricing_sheet as ps
 from psos_xl.workbook import spec
+from psos_xl.workbook import styles as st
 from psos_xl.workbook.readers import read_scope
+from psos_xl.workbook.templates import template_catalog, template_scope
 from psos_xl.workbook.writers import write_scope
 
 TODAY = date(2026, 1, 15)
@@ -303,3 +306,15 @@ def test_the_pdf_shows_the_price_and_every_assumption(
     for _id, assumption, _owner, impact in ASSUMPTIONS[1:]:
         assert assumption in flat and impact in flat
     assert "Page 1 of" in flat
+
+
+def test_the_quote_sizes_its_wrapped_rows() -> None:
+    catalog, scope = template_catalog(), template_scope()
+    long = "Meter-data interface specifications come from the offshore team in week 4 " * 2
+    scope = scope.model_copy(
+        update={"assumptions": [scope.assumptions[0].model_copy(update={"assumption": long})]}
+    )
+    wb = quote_workbook(scope, catalog, price(catalog, scope), "Firm", date(2026, 1, 5), 30, False)
+    ws = wb["Assumptions"]
+    assert ws.row_dimensions[2].height >= 3 * st.LINE_POINTS
+    assert all(sheet.page_setup.orientation == "portrait" for sheet in wb.worksheets[:3])

@@ -49,7 +49,7 @@ def drop_weight_column(path: Path) -> None:
     table = ws.tables["Actuals"]
     first, last = table.ref.split(":")
     rows = int("".join(ch for ch in last if ch.isdigit()))
-    for row in range(1, rows + 1):
+    for row in range(3, rows + 1):  # from the header: the title rows above span the sheet
         ws.cell(row=row, column=11).value = None
     table.ref = f"{first}:J{rows}"
     table.autoFilter.ref = table.ref
