@@ -308,6 +308,8 @@ def _deliverables_sheet(
 ) -> None:
     from openpyxl.styles import Alignment
 
+    from psos_xl.workbook.styles import HOURS_FORMAT
+
     ws = wb.create_sheet("Deliverables")
     names = {s.sku: s.name for s in catalog.services if s.name}
     with_milestones = any(d.milestone for d in scope.deliverables)
@@ -344,7 +346,7 @@ def _deliverables_sheet(
             cell = _text(ws, r, col, value)
             cell.alignment = Alignment(**_WRAP_TOP)
             if col > len(headers):
-                cell.number_format = "0.00"
+                cell.number_format = HOURS_FORMAT
             elif col == 3:
                 cell.number_format = "General"
     if show_hours and roles:
@@ -353,7 +355,7 @@ def _deliverables_sheet(
         for j, role in enumerate(roles):
             total = sum((h for (_d, rr), h in hours.items() if rr == role), Decimal(0))
             cell = _text(ws, r, len(headers) + 1 + j, float(total))
-            cell.number_format = "0.00"
+            cell.number_format = HOURS_FORMAT
     ws.freeze_panes = "A2"
     _print_layout(ws, firm, 1)
 

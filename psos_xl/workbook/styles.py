@@ -44,8 +44,8 @@ DATE_FORMAT = "yyyy-mm-dd"
 DAY_FORMAT = "ddd yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MONEY_FORMAT = "#,##0.00"
-HOURS_FORMAT = "0.00"
-PERCENT_FORMAT = "0.00%"
+HOURS_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
 INT_FORMAT = "0"
 
 # number format of a decimal column, by header; other decimal columns show 0.00

@@ -191,7 +191,7 @@ def test_the_pricing_sheet_holds_live_cells_and_empty_snapshot_tables(
     )
     assert '"P50"' in ws["C5"].value and "PSOS_MARGIN" in ws["B6"].value
     assert ws["A10"].value.startswith("=IFERROR(PSOS_VALIDATE(")
-    assert ws["L5"].number_format == "0.00" and ws["Q5"].number_format == "#,##0.00"
+    assert ws["L5"].number_format == "#,##0.00" and ws["Q5"].number_format == "#,##0.00"
     conf = wb[ps.CONF_SHEET]
     assert [[c.value for c in r] for r in conf["A1:B2"]] == [
         ["UDF Modules", "psos_xl.udfs.functions"],

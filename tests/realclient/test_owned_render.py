@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -34,7 +35,8 @@ def percent(fraction: str) -> str:
     """``fraction`` as the BurnPct column's format shows it (0.0% shows 109.3%)."""
     fmt = number_format(spec.DELIVERY.column("BurnPct")) or ""
     places = len(fmt.split(".")[1]) - 1 if "." in fmt else 0
-    return f"{float(fraction) * 100:.{places}f}%"
+    shown = (Decimal(fraction) * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return f"{shown}%"
 
 
 @pytest.fixture(scope="module")

@@ -297,14 +297,14 @@ def test_number_formats_follow_the_column_type(tmp_path: Path) -> None:
     assert roles["C4"].number_format == "#,##0.00"
     assert roles["F4"].number_format == "yyyy-mm-dd"
     risks = openpyxl.load_workbook(paths[m.Kind.CATALOG])["Risks"]
-    assert risks["C4"].number_format == "0.00%"
+    assert risks["C4"].number_format == "0.0%"
     info = openpyxl.load_workbook(paths[m.Kind.SCOPE])["ScopeInfo"]
     values = {info.cell(r, 1).value: info.cell(r, 2) for r in range(4, 15)}
-    assert values["Discount"].number_format == "0.00%"
+    assert values["Discount"].number_format == "0.0%"
     assert values["StartDate"].number_format == "yyyy-mm-dd"
     assert values["Risks"].value == "NEWTECH, REMOTE"
     time = openpyxl.load_workbook(paths[m.Kind.TIMESHEET])["Time"]
-    assert time["E4"].number_format == "0.00" and time["E4"].value == 7.25
+    assert time["E4"].number_format == "#,##0.00" and time["E4"].value == 7.25
     assert time["F5"].value == "N"
 
 
