@@ -236,6 +236,33 @@ DELIVERY = TableSpec(
     help="Written by psos sync: hours burnt against the estimate, beside the hours sold.",
 )
 
+REVISIONS = TableSpec(
+    "Revisions",
+    (
+        C("Revision", "revision", T.INT, True, 9),
+        C("DetectedAt", "detected_at", T.DATETIME, False, 17),
+        C("Deliverable", "deliverable", T.CODE, False, 12),
+        C("Change", "change", T.TEXT, False, 44),
+        C("HoursDelta", "hours_delta", T.DECIMAL, False, 12),
+        C("PriceDelta", "price_delta", T.DECIMAL, False, 14),
+        C("ChangeOrder", "change_order", T.CODE, False, 13),
+    ),
+    required=False,
+    written_by_sync=True,
+    help="Written by psos sync: each change since the scope was sold, against what was sold.",
+)
+APPROVAL = TableSpec(
+    "Approval",
+    (
+        C("Status", "status", T.TEXT, True, 24),
+        C("By", "by", T.TEXT, False, 18),
+        C("At", "at", T.DATETIME, False, 17),
+    ),
+    required=False,
+    written_by_sync=True,
+    help="Written by psos: whether this week is approved (psos approve), by whom and when.",
+)
+
 PRICING_INFO = TableSpec(
     "PricingInfo",
     (

@@ -56,6 +56,7 @@ _DECIMAL_FORMATS: dict[str, str] = {
     "Cost": MONEY_FORMAT,
     "List": MONEY_FORMAT,
     "Price": MONEY_FORMAT,
+    "PriceDelta": MONEY_FORMAT,
     "Uplift": PERCENT_FORMAT,
     "UtilizationTarget": PERCENT_FORMAT,
     "MeanAbsErrorPct": PERCENT_FORMAT,

@@ -141,3 +141,33 @@ def test_a_change_after_the_sale_without_a_change_order_is_a_warning(ws: Path) -
     ]
     # a warning: the scope is stored and the revision recorded all the same
     assert {r.deliverable for r in stored(ws)[1]} == {"D2", "D3", "D4"}
+
+
+def test_the_scope_lists_its_revisions_in_its_own_table(ws: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    sync_workspace(ws)
+    assert (
+        "Revisions" not in CalamineWorkbook.from_path(str(ws / "scopes" / "acme.xlsx")).sheet_names
+    )
+    rescope(ws, [D1, [*D2[:3], 4, *D2[4:]]])
+    book = CalamineWorkbook.from_path(str(ws / "scopes" / "acme.xlsx"), load_tables=True)
+    table = book.get_table_by_name("Revisions")
+    rows = [list(table.columns), *table.to_python()]
+    assert rows[0] == [
+        "Revision",
+        "DetectedAt",
+        "Deliverable",
+        "Change",
+        "HoursDelta",
+        "PriceDelta",
+        "ChangeOrder",
+    ]
+    assert rows[1][0] == 1 and rows[1][2:4] == ["D2", "Quantity 2 → 4"]
+    assert rows[1][4] > 0 and rows[1][5] > 0
+    table = book.get_table_by_name("Delivery")
+    delivery = [list(table.columns), *table.to_python()]
+    baseline = delivery[0].index("BaselineHours")
+    estimated = delivery[0].index("EstimatedHours")
+    d2 = [r for r in delivery[1:] if r[0] == "D2"]
+    assert d2 and all(r[estimated] == 2 * r[baseline] for r in d2)  # sold vs now

@@ -233,3 +233,39 @@ def test_a_deliverables_progress_is_stored(tmp_path: Path) -> None:
         ("D1", "", Decimal(1), date(2026, 3, 2)),
         ("D2", "CO-7", Decimal("0.4"), None),
     ]
+
+
+def approval_table(path: Path) -> list[list[object]]:
+    from python_calamine import CalamineWorkbook
+
+    table = CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Approval")
+    return [list(table.columns), *(list(r) for r in table.to_python())]
+
+
+def test_the_timesheet_shows_its_approval_and_a_change_after_it(ws: Path) -> None:
+    from psos_xl.sync import sync_workspace
+
+    sheet = ws / "timesheets" / "alm.xlsx"
+    sync_workspace(ws)
+    before = sheet.read_bytes()
+    approve(ws, WEEK, "Mia")
+    first = sync_workspace(ws)
+    assert "timesheets/alm.xlsx" in first.written_back
+    [header, row] = approval_table(sheet)
+    assert header == ["Status", "By", "At"] and row[:2] == ["Approved", "Mia"]
+    assert sheet.read_bytes() != before
+    assert sync_workspace(ws).read == 0  # psos' own write is not read as a change
+    timesheet(
+        sheet,
+        [
+            entry(0, "ACME-01", "D1", "SA", 8),
+            entry(1, "ACME-01", "D1", "SA", 7),
+            entry(2, "ACME-01", "D2", "DEV", 4),
+        ],
+    )
+    changed = sync_workspace(ws)
+    assert "timesheets/alm.xlsx" in changed.written_back
+    assert approval_table(sheet)[1][:2] == ["Changed after approval", "Mia"]
+    approve(ws, WEEK, "Bo")
+    sync_workspace(ws)
+    assert approval_table(sheet)[1][:2] == ["Approved", "Bo"]
