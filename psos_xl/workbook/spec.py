@@ -240,7 +240,7 @@ REVISIONS = TableSpec(
     "Revisions",
     (
         C("Revision", "revision", T.INT, True, 9),
-        C("DetectedAt", "detected_at", T.DATETIME, False, 17),
+        C("DetectedAt", "detected_at", T.DATETIME, False, 18),
         C("Deliverable", "deliverable", T.CODE, False, 12),
         C("Change", "change", T.TEXT, False, 44),
         C("HoursDelta", "hours_delta", T.DECIMAL, False, 12),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,9 +23,12 @@ from realclient.soffice import Soffice
 from psos_xl.app.new import new_scope, new_timesheet
 from psos_xl.app.price import price_file, sha256_file, write_snapshot
 from psos_xl.app.quote import build_quote
+from psos_xl.app.trust import approve
+from psos_xl.demo.build import write_demo
 from psos_xl.demo.firm import demo_firm
 from psos_xl.demo.sample import init_workspace
 from psos_xl.demo.simulate import Record, SimResult, write_accuracy_workbook
+from psos_xl.sync import sync_workspace
 from psos_xl.workbook.templates import build_templates
 from psos_xl.workbook.writers import write_catalog, write_scope
 
@@ -48,6 +51,18 @@ SHEETS: dict[str, list[str]] = {
     "priced scope": SCOPE_SHEETS,
     "new scope": SCOPE_SHEETS,
     "new timesheet": ["Time", "Expenses"],
+    "synced catalog": [
+        "Roles",
+        "Services",
+        "Complexity",
+        "Risks",
+        "Settings",
+        "People",
+        "Actuals",
+    ],
+    "synced active scope": [*SCOPE_SHEETS, "Revisions"],
+    "synced completed scope": SCOPE_SHEETS,
+    "approved timesheet": ["Time", "Expenses", "Approval"],
     "quote": ["Quote", "Deliverables", "Assumptions"],
     "accuracy": ["Curve", "Summary", "Deliveries"],
 }
@@ -78,6 +93,33 @@ def simulated() -> SimResult:
     return SimResult(root=Path("firm"), records=records)
 
 
+def synced_demo(root: Path) -> dict[str, Path]:
+    """The demo firm synced twice: its catalog's Actuals, an Active scope re-scoped after
+    the sale (its Delivery beside what was sold, and its Revisions), a Completed scope,
+    and a timesheet approved (its Approval table)."""
+    firm = demo_firm()
+    write_demo(root, firm)
+    sync_workspace(root)
+    active = root / "scopes" / "NOR-01.xlsx"
+    wb = openpyxl.load_workbook(active)
+    ws = wb["Deliverables"]
+    header = [c.value for c in ws[3]]
+    quantity = header.index("Quantity") + 1
+    ws.cell(row=4, column=quantity).value = 2 * (ws.cell(row=4, column=quantity).value or 1)
+    wb.save(active)
+    sheet = next(p for p in sorted((root / "timesheets").rglob("*.xlsx")))
+    person = sheet.parent.name
+    week = date.fromisoformat(sheet.stem.removeprefix(f"{person}-"))
+    approve(root, week, "Mia Controller", [person])
+    sync_workspace(root)
+    return {
+        "synced catalog": root / "catalog.xlsx",
+        "synced active scope": active,
+        "synced completed scope": root / "scopes" / "ALP-01.xlsx",
+        "approved timesheet": sheet,
+    }
+
+
 @pytest.fixture(scope="module")
 def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("workbooks")
@@ -90,7 +132,9 @@ def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     priced = Path(shutil.copyfile(active, tmp / "NOR-01-priced.xlsx"))
     quote, _issues = price_file(priced, ws.catalog_path, today=TODAY)
     assert write_snapshot(priced, quote, sha256_file(ws.catalog_path)).ok
+    synced = synced_demo(tmp / "demo")
     return {
+        **synced,
         "template catalog": templates["catalog.xlsx"],
         "active scope": active,
         "priced scope": priced,
@@ -110,6 +154,13 @@ def printed(
     return print_all(workbooks, soffice, tmp_path_factory.mktemp("pdf"))
 
 
+def _shown(value: object) -> str:
+    """A first-column value as the printed page has it (a date as its ISO day)."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return str(value)
+
+
 def tables(path: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
     """Each visible sheet's tables as (headers, first-column values of the data rows).
     A sheet without an Excel Table (the quote's) has its row-1 headings as its table."""
@@ -122,7 +173,7 @@ def tables(path: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
         for table in ws.tables.values():
             cells = list(ws[table.ref])
             headers = [str(c.value) for c in cells[0]]
-            firsts = [str(r[0].value) for r in cells[1:] if r[0].value is not None]
+            firsts = [_shown(r[0].value) for r in cells[1:] if r[0].value is not None]
             found.append((headers, firsts))
         if not found and ws.freeze_panes == "A2":
             rows = list(ws.iter_rows(values_only=True))
@@ -204,3 +255,20 @@ def test_the_snapshot_shows_its_margin_as_the_live_cell_does(
     row = next(line for line in lines if "CatalogSha256" in line)
     # the whole hash, clear of the PricedLines table beside it
     assert re.search(rf"CatalogSha256\s+{sha}\s+D1\s", row), row
+
+
+def test_written_back_tables_print_formatted(printed: dict[str, Printed]) -> None:
+    """What sync wrote prints as the templates do: percentages, hours to the hundredth,
+    date-times, the hours sold beside the estimate, revisions and the approval."""
+    actuals = page(printed, "synced catalog", "Actuals")
+    assert re.search(r"\d+\.\d%", actuals) and re.search(r"20\d\d-\d\d-\d\d \d\d:\d\d", actuals)
+    delivery = page(printed, "synced active scope", "Delivery")
+    assert "BaselineHours" in delivery and re.search(
+        r"\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+\.\d%", delivery
+    )
+    revisions = page(printed, "synced active scope", "Revisions")
+    assert "Quantity" in revisions and re.search(r"1 20\d\d-\d\d-\d\d \d\d:\d\d", revisions)
+    completed = page(printed, "synced completed scope", "Delivery")
+    assert re.search(r"\d+\.\d%", completed)
+    approval = page(printed, "approved timesheet", "Approval")
+    assert re.search(r"Approved Mia Controller 20\d\d-\d\d-\d\d \d\d:\d\d", approval), approval
