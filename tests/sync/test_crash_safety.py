@@ -271,3 +271,54 @@ def test_a_killed_sync_leaves_no_worker_behind(
         time.sleep(0.1)
     assert _marked(mark) == []
     run_sync(root)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL exists on POSIX only")
+def test_killed_syncs_never_half_apply_a_lock_or_an_approval(
+    corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    """With the first two weeks locked and the third approved, syncs of the other
+    version killed at random points end, after one more sync, exactly where clean syncs
+    end: locked and approved rows as stored, each edit reported."""
+    from psos_xl.app.trust import approve, lock
+
+    def closed(root: Path) -> None:
+        run_sync(root)
+        lock(root, WEEKS[1] + timedelta(days=6), "Mia")
+        assert approve(root, WEEKS[2], "Mia").approved
+
+    expected: dict[str, Any] = {}
+    clean = tmp_path / "clean"
+    shutil.copytree(corpus["a"], clean)
+    closed(clean)
+    for version in "ba":
+        use_version(clean, corpus, version)
+        run_sync(clean)
+        expected[version] = state(clean)
+    assert expected["a"]["rejects"] != expected["b"]["rejects"]  # the edits are reported
+
+    def held(found: dict[str, Any]) -> list[Any]:  # rows of the locked and approved weeks
+        return [e for e in found["entries"] if e[3] < WEEKS[3]]
+
+    assert held(expected["a"]) == held(expected["b"]) and held(expected["a"])
+    assert expected["a"]["entries"] != expected["b"]["entries"]  # the open weeks changed
+
+    root = tmp_path / "work"
+    shutil.copytree(corpus["a"], root)
+    closed(root)
+    seed = int(os.environ.get("PSOS_CRASH_SEED", random.randrange(1 << 30)))
+    rng = random.Random(seed)
+    for trial in range(6):
+        version = "ba"[trial % 2]
+        use_version(root, corpus, version)
+        proc = child(root, slow=0.02)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "go"
+        time.sleep(rng.uniform(0, 0.8))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+        run_sync(root)
+        assert state(root) == expected[version], f"trial {trial}, seed {seed}"
