@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ from psos_xl.learning import (
     backtest,
     delivered,
 )
+from psos_xl.learning.accuracy import Sold, SoldAccuracy, sold_accuracy
 from psos_xl.models import Catalog, Status
 from psos_xl.pricing.money import dec_str
 from psos_xl.workspace import Workspace
@@ -63,9 +65,11 @@ class AccuracyResult:
     report: AccuracyReport
     curve: list[CurvePoint]
     min_deliveries: int = 3  # CalibrationMinDeliveries: when pricing starts using history
+    sold: SoldAccuracy | None = None  # the hours sold (baselines) against those delivered
 
     def to_json(self) -> dict[str, Any]:
         data = self.report.to_json()
+        data["against_sold"] = self.sold.to_json() if self.sold is not None else None
         data["calibration_min_deliveries"] = self.min_deliveries
         data["engagements"] = self.engagements
         data["deliveries"] = self.deliveries
@@ -111,6 +115,27 @@ def store_deliveries(store: Store) -> tuple[Catalog, list[Delivery]]:
     return catalog, deliveries
 
 
+def store_sold(store: Store) -> list[Sold]:
+    """Each baselined Completed engagement's lines: the hours sold and those booked."""
+    from psos_xl.store import queries as q
+
+    with store.connect() as conn:
+        scopes = q.load_scopes(conn, (Status.COMPLETED.value,))
+        baselines = q.load_baselines(conn)
+        hours = q.booked_hours(conn, list(scopes))
+    out = []
+    for engagement in scopes:
+        base = baselines.get(engagement)
+        if base is None:
+            continue
+        for (deliverable, role), figures in base.lines.items():
+            terms = base.terms.get(deliverable)
+            actual = hours.get((engagement, deliverable, role), Decimal(0))
+            if terms is not None:
+                out.append(Sold(engagement, terms.sku, figures.hours, actual))
+    return out
+
+
 def workspace_accuracy(root: Path, store_url_override: str | None = None) -> AccuracyResult:
     """Accuracy of the catalog's and the calibrated estimates over the workspace's
     Completed engagements (see the module docstring for the data used)."""
@@ -120,6 +145,7 @@ def workspace_accuracy(root: Path, store_url_override: str | None = None) -> Acc
     store = open_existing_store(ws, store_url_override)
     try:
         catalog, deliveries = store_deliveries(store)
+        sold = sold_accuracy(store_sold(store))
     finally:
         store.close()
     judged = backtest(catalog, deliveries)
@@ -130,4 +156,5 @@ def workspace_accuracy(root: Path, store_url_override: str | None = None) -> Acc
         report=accuracy(catalog, deliveries, judged),
         curve=accuracy_curve(deliveries, catalog, judged),
         min_deliveries=catalog.settings.calibration_min_deliveries,
+        sold=sold,
     )

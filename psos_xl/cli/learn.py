@@ -129,6 +129,14 @@ def render_accuracy(result: Any) -> None:
         f"that started earlier, once a SKU × role had {result.min_deliveries} deliveries "
         "(CalibrationMinDeliveries); the catalog's hours before."
     )
+    sold = result.sold
+    if sold is not None and sold.total.n:
+        t = sold.total
+        out.print(
+            f"Against what was sold ({t.n} deliverable × role lines of {sold.engagements} "
+            f"Completed engagements, their baselines): MMRE {_pct(t.mmre)}, "
+            f"PRED(25) {_pct(t.pred25)}, bias {_pct(t.bias, signed=True)}."
+        )
 
 
 def render_after(result: Any) -> None:

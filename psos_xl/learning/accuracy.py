@@ -351,3 +351,50 @@ def _order(
 
 def _opt(value: Decimal | None) -> str | None:
     return None if value is None else dec_str(value)
+
+
+# --- against what was sold ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sold:
+    """One deliverable × role of a Completed engagement: its SKU, the hours it was sold
+    with (its baseline, :mod:`psos_xl.pricing.baseline`) and the hours it took."""
+
+    engagement: str
+    sku: str
+    sold_hours: Decimal
+    actual_hours: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SoldAccuracy:
+    """How the hours sold compared with the hours delivered: RE = (actual − sold) /
+    actual over every sold deliverable × role that booked hours, in total and per SKU.
+    The scope as sold, not the catalog: re-scoping after the sale shows here."""
+
+    engagements: int
+    total: Accuracy
+    by_sku: tuple[tuple[str, Accuracy], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "engagements": self.engagements,
+            "total": self.total.to_json(),
+            "by_sku": [{"sku": sku, **a.to_json()} for sku, a in self.by_sku],
+        }
+
+
+def sold_accuracy(lines: Iterable[Sold]) -> SoldAccuracy:
+    """The accuracy of the hours sold over ``lines`` (those with no hours left out)."""
+    kept = [s for s in lines if s.actual_hours > 0]
+    errors: dict[str, list[Decimal]] = {}
+    for s in kept:
+        re = (s.actual_hours - s.sold_hours) / s.actual_hours
+        errors.setdefault(s.sku, []).append(re)
+    every = [e for sku_errors in errors.values() for e in sku_errors]
+    return SoldAccuracy(
+        engagements=len({s.engagement for s in kept}),
+        total=Accuracy.of(every),
+        by_sku=tuple((sku, Accuracy.of(errors[sku])) for sku in sorted(errors)),
+    )

@@ -4,6 +4,7 @@ Active scope stores its baseline; each later change of its terms is a numbered r
 from __future__ import annotations
 
 import copy
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,30 @@ def test_the_scope_lists_its_revisions_in_its_own_table(ws: Path) -> None:
     estimated = delivery[0].index("EstimatedHours")
     d2 = [r for r in delivery[1:] if r[0] == "D2"]
     assert d2 and all(r[estimated] == 2 * r[baseline] for r in d2)  # sold vs now
+
+
+def test_the_accuracy_report_judges_the_hours_sold_against_those_delivered(ws: Path) -> None:
+    from wb import TIME_HEADER
+
+    from psos_xl.app.accuracy import workspace_accuracy
+    from psos_xl.learning.accuracy import Sold, sold_accuracy
+
+    sync_workspace(ws)  # Active: baselined
+    base = stored(ws)[0]["ACME-01"]
+    d1_sa = base.lines[("D1", "SA")].hours
+    week = date(2026, 2, 2)
+    (ws / "timesheets").mkdir()
+    make_workbook(
+        ws / "timesheets" / "alm.xlsx",
+        "timesheet",
+        {"Time": [TIME_HEADER, [week, "ACME-01", "D1", "SA", float(d1_sa) * 1.25, "Y", ""]]},
+        marker={"person": "ALM", "week": week.isoformat()},
+    )
+    rescope(ws, [D1, [*D2[:3], 4, *D2[4:]]], status="Completed")  # re-scoped, then closed
+    result = workspace_accuracy(ws)
+    assert result.sold is not None
+    assert result.sold.engagements == 1 and result.sold.total.n == 1  # only D1 × SA booked
+    assert result.sold.total.bias == Decimal("0.2")  # (1.25 − 1) / 1.25
+    assert result.to_json()["against_sold"]["by_sku"][0]["sku"] == "DISC"
+    empty = sold_accuracy([Sold("X", "DISC", Decimal(8), Decimal(0))])
+    assert (empty.engagements, empty.total.n, empty.total.mmre) == (0, 0, None)
