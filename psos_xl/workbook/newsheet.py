@@ -202,6 +202,9 @@ def _sheet_xml(owned: OwnedTable, styles: StylesXml | None) -> bytes:
         '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         f'<pageSetup orientation="{"landscape" if landscape else "portrait"}" '
         'fitToWidth="1" fitToHeight="0"/>'
+        # as the generated sheets print: the file and sheet on top, the page at the foot
+        "<headerFooter><oddHeader>&amp;L&amp;F&amp;R&amp;A</oddHeader>"
+        "<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>"
         '<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>'
     ).encode()
 
