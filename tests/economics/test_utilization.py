@@ -55,29 +55,28 @@ def frame(rows: list[tuple[str, date, str, bool, str]]) -> pd.DataFrame:
     )
 
 
-TIME = frame(
-    [
-        # LM, W1: 30 billable on ACME, 4 non-billable on ACME, 6 INTERNAL
-        *[("LM", day(W1, n), "ACME", True, "6") for n in range(5)],
-        ("LM", day(W1, 0), "ACME", False, "4"),
-        ("LM", day(W1, 1), "INTERNAL", False, "6"),
-        # LM, W2: two days of LEAVE, 20 billable, 4 INTERNAL
-        ("LM", day(W2, 0), "LEAVE", False, "8"),
-        ("LM", day(W2, 1), "LEAVE", False, "8"),
-        *[("LM", day(W2, n), "ACME", True, "6.5") for n in (2, 3)],
-        ("LM", day(W2, 4), "ACME", True, "7"),
-        ("LM", day(W2, 4), "INTERNAL", False, "4"),
-        # PK (20 h a week), only on OLD, which is Completed
-        ("PK", day(W1, 0), "OLD", True, "10"),
-        ("PK", day(W1, 1), "INTERNAL", True, "6"),  # INTERNAL is never billable
-        ("PK", day(W2, 0), "OLD", True, "12"),
-        ("PK", day(W2, 1), "INTERNAL", False, "8"),
-        # NEW starts on W2's Wednesday: 3 days, all INTERNAL
-        *[("NEW", day(W2, n), "INTERNAL", False, "8") for n in (2, 3, 4)],
-        # outside the window: not counted
-        ("LM", day(W2, 7), "ACME", True, "8"),
-    ]
-)
+ROWS = [
+    # LM, W1: 30 billable on ACME, 4 non-billable on ACME, 6 INTERNAL
+    *[("LM", day(W1, n), "ACME", True, "6") for n in range(5)],
+    ("LM", day(W1, 0), "ACME", False, "4"),
+    ("LM", day(W1, 1), "INTERNAL", False, "6"),
+    # LM, W2: two days of LEAVE, 20 billable, 4 INTERNAL
+    ("LM", day(W2, 0), "LEAVE", False, "8"),
+    ("LM", day(W2, 1), "LEAVE", False, "8"),
+    *[("LM", day(W2, n), "ACME", True, "6.5") for n in (2, 3)],
+    ("LM", day(W2, 4), "ACME", True, "7"),
+    ("LM", day(W2, 4), "INTERNAL", False, "4"),
+    # PK (20 h a week), only on OLD, which is Completed
+    ("PK", day(W1, 0), "OLD", True, "10"),
+    ("PK", day(W1, 1), "INTERNAL", True, "6"),  # INTERNAL is never billable
+    ("PK", day(W2, 0), "OLD", True, "12"),
+    ("PK", day(W2, 1), "INTERNAL", False, "8"),
+    # NEW starts on W2's Wednesday: 3 days, all INTERNAL
+    *[("NEW", day(W2, n), "INTERNAL", False, "8") for n in (2, 3, 4)],
+    # outside the window: not counted
+    ("LM", day(W2, 7), "ACME", True, "8"),
+]
+TIME = frame(ROWS)
 ENGAGEMENTS = [
     Engagement("ACME", "Active", date(2026, 9, 1), frozenset()),
     Engagement("OLD", "Completed", date(2026, 1, 1), frozenset()),
@@ -99,30 +98,28 @@ def line(person: str, period: date | None, *figures: str) -> Line:
     )
 
 
-def report(by: Period, start: date, end: date) -> object:
-    ahead = engagements_ahead(ENGAGEMENTS, AS_OF)
-    return utilization(PEOPLE, TIME, start, end, by, AS_OF, ahead)
+WEEK_LINES = [
+    line("LM", W1, "40.00", "0.00", "40.00", "30.00", "10.00", "0.7500", "0.8"),
+    line("LM", W2, "40.00", "16.00", "24.00", "20.00", "4.00", "0.8333", "0.8"),
+    # NEW has no capacity and no time in W1: no line
+    line("NEW", W2, "24.00", "0.00", "24.00", "0.00", "24.00", "0.0000", "0.85"),
+    line("PK", W1, "20.00", "0.00", "20.00", "10.00", "6.00", "0.5000", "0.75"),
+    line("PK", W2, "20.00", "0.00", "20.00", "12.00", "8.00", "0.6000", "0.75"),
+]
+# 72 of 128 available; target (0.8 × 64 + 0.75 × 40 + 0.85 × 24) ÷ 128 = 0.79375
+WEEK_ORG = line("", None, "144.00", "16.00", "128.00", "72.00", "52.00", "0.5625", "0.7938")
+# LM is under target (50 of 64) but booked on ACME, Active: not on the bench
+WEEK_BENCH = [
+    line("NEW", None, "24.00", "0.00", "24.00", "0.00", "24.00", "0.0000", "0.85"),
+    line("PK", None, "40.00", "0.00", "40.00", "22.00", "14.00", "0.5500", "0.75"),
+]
 
 
 def test_by_week_each_figure_as_computed_by_hand() -> None:
     result = utilization(PEOPLE, TIME, W1, day(W2, 6), Period.WEEK, AS_OF, {"ACME"})
-    assert result.lines == [
-        line("LM", W1, "40.00", "0.00", "40.00", "30.00", "10.00", "0.7500", "0.8"),
-        line("LM", W2, "40.00", "16.00", "24.00", "20.00", "4.00", "0.8333", "0.8"),
-        # NEW has no capacity and no time in W1: no line
-        line("NEW", W2, "24.00", "0.00", "24.00", "0.00", "24.00", "0.0000", "0.85"),
-        line("PK", W1, "20.00", "0.00", "20.00", "10.00", "6.00", "0.5000", "0.75"),
-        line("PK", W2, "20.00", "0.00", "20.00", "12.00", "8.00", "0.6000", "0.75"),
-    ]
-    # 72 of 128 available; target (0.8 × 64 + 0.75 × 40 + 0.85 × 24) ÷ 128 = 0.79375
-    assert result.org == line(
-        "", None, "144.00", "16.00", "128.00", "72.00", "52.00", "0.5625", "0.7938"
-    )
-    # LM is under target (50 of 64) but booked on ACME, Active: not on the bench
-    assert result.bench == [
-        line("NEW", None, "24.00", "0.00", "24.00", "0.00", "24.00", "0.0000", "0.85"),
-        line("PK", None, "40.00", "0.00", "40.00", "22.00", "14.00", "0.5500", "0.75"),
-    ]
+    assert result.lines == WEEK_LINES
+    assert result.org == WEEK_ORG
+    assert result.bench == WEEK_BENCH
 
 
 def test_by_month_a_period_counts_only_its_days_inside_the_window() -> None:
