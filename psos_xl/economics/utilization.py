@@ -162,7 +162,8 @@ def utilization(
     hundredths; rows outside the window are left out); ``ahead`` the engagements that
     are demand ahead (:func:`engagements_ahead`)."""
     staff = {p.person: p for p in people}
-    booked = _booked(time, start, end, by)
+    time = time.loc[(time["date"] >= start) & (time["date"] <= end)]
+    booked = _booked(time, by)
     frame = _capacity(staff.values(), start, end, by).join(booked, how="outer")
     frame = frame.fillna(0).astype("int64")
     frame["available"] = (frame["capacity"] - frame["leave"]).clip(lower=0)
@@ -185,9 +186,8 @@ def utilization(
     return UtilizationReport(start, end, by, lines, _org(per_person, targets), bench)
 
 
-def _booked(time: pd.DataFrame, start: date, end: date, by: Period) -> pd.DataFrame:
+def _booked(rows: pd.DataFrame, by: Period) -> pd.DataFrame:
     """Leave, billable and non-billable hundredths per (person, period)."""
-    rows = time.loc[(time["date"] >= start) & (time["date"] <= end)]
     kind = pd.Series("non_billable", index=rows.index)
     kind[rows["engagement"] == LEAVE] = "leave"
     kind[(rows["engagement"] != LEAVE) & (rows["engagement"] != INTERNAL) & rows["billable"]] = (

@@ -177,6 +177,13 @@ def test_the_bench_leaves_out_who_has_left_and_counts_open_or_future_end_dates()
     later = Engagement("LATER", "Sold", None, frozenset(), end_date=AS_OF)
     draft = Engagement("DRAFT", "Draft", None, frozenset())
     assert engagements_ahead([*ENGAGEMENTS, ended, later, draft], AS_OF) == {"ACME", "LATER"}
+    # demand ahead counts only time booked inside the window
+    after = frame([*ROWS, ("PK", day(W2, 7), "ACME", True, "4")])
+    result = utilization(PEOPLE, after, W1, day(W2, 6), Period.WEEK, AS_OF, {"ACME"})
+    assert result.bench == WEEK_BENCH
+    inside = frame([*ROWS, ("PK", day(W2, 6), "ACME", True, "4")])  # a Sunday, inside
+    result = utilization(PEOPLE, inside, W1, day(W2, 6), Period.WEEK, AS_OF, {"ACME"})
+    assert [b.person for b in result.bench] == ["NEW"]
 
 
 def test_the_default_window_is_four_weeks_or_three_months_up_to_the_last_complete_week() -> None:
