@@ -1,4 +1,5 @@
-"""Reports over the store that are not the learning loop's: ``psos report completeness``.
+"""Reports over the store that are not the learning loop's: ``psos report completeness``
+and ``psos report utilization``.
 
 They register on :data:`psos_xl.cli.learn.report_app`, beside ``psos report accuracy``.
 """
@@ -13,16 +14,32 @@ import typer
 from psos_xl.cli.common import JsonOpt, PsosTyper, console, parse_date, print_json
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from psos_xl.app.completeness import CompletenessResult
+    from psos_xl.app.utilization import UtilizationResult
+    from psos_xl.economics.utilization import Line
 
 StoreOpt = Annotated[str | None, typer.Option(help="Store URL (default: the workspace's).")]
 AsOfOpt = Annotated[
     str, typer.Option("--as-of", help="The day to report as of (YYYY-MM-DD; default today).")
 ]
+FromOpt = Annotated[
+    str,
+    typer.Option(
+        "--from", help="First day (YYYY-MM-DD; default: 4 weeks or 3 months before --to)."
+    ),
+]
+ToOpt = Annotated[
+    str,
+    typer.Option("--to", help="Last day (YYYY-MM-DD; default: the last complete week's Sunday)."),
+]
+PeriodOpt = Annotated[str, typer.Option("--by", help="Per week or month.")]
 
 
 def register(report_app: PsosTyper) -> None:
-    """Add ``psos report completeness`` to ``report_app``."""
+    """Add ``psos report completeness`` and ``psos report utilization`` to ``report_app``."""
+    register_utilization(report_app)
 
     @report_app.command("completeness")
     def report_completeness(
@@ -42,6 +59,97 @@ def register(report_app: PsosTyper) -> None:
             render_completeness(result)
         if result.gaps:
             raise typer.Exit(1)
+
+
+def register_utilization(report_app: PsosTyper) -> None:
+    """Add ``psos report utilization`` to ``report_app``."""
+
+    @report_app.command("utilization")
+    def report_utilization(
+        directory: Annotated[Path, typer.Argument(help="The workspace folder.")] = Path(),
+        as_of: AsOfOpt = "",
+        from_: FromOpt = "",
+        to: ToOpt = "",
+        by: PeriodOpt = "week",
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+        xlsx: Annotated[
+            Path | None, typer.Option("--xlsx", help="Also write the report as a workbook.")
+        ] = None,
+    ) -> None:
+        """Per person and week (or month): capacity, leave, available, billable and
+        non-billable hours, utilization against target; the org line and the bench."""
+        from psos_xl.app.utilization import workspace_utilization
+        from psos_xl.cli.common import parse_enum
+        from psos_xl.economics.utilization import Period
+
+        result = workspace_utilization(
+            directory,
+            parse_date(as_of, "--as-of"),
+            parse_date(from_, "--from"),
+            parse_date(to, "--to"),
+            parse_enum(Period, by, "--by"),
+            store,
+            xlsx,
+        )
+        if as_json:
+            print_json(result.to_json())
+            return
+        render_utilization(result)
+        if result.xlsx is not None:
+            console().print(f"Wrote {result.xlsx}")
+
+
+def _pct(value: Decimal | None) -> str:
+    """A fraction as a percentage to the tenth, half-up."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return "–" if value is None else f"{(value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)} %"
+
+
+def _against(line: Line) -> str:
+    return f"{_pct(line.utilization)} against {_pct(line.target)}"
+
+
+def render_utilization(result: UtilizationResult) -> None:
+    """A rich table per person × period, then the org line and the bench line."""
+    from rich import box
+    from rich.table import Table
+
+    from psos_xl.cli.tables import figure, fit, text
+
+    report = result.report
+    span = f"{report.start.isoformat()} to {report.end.isoformat()}"
+    table = Table(box=box.SIMPLE_HEAD, title=f"Utilization by {report.by.value}, {span}")
+    text(table, "Person")
+    figure(table, report.by.value.capitalize())
+    for head in ("Capacity h", "Leave h", "Available h", "Billable h", "Non-billable h"):
+        figure(table, head)
+    figure(table, "Utilization")
+    figure(table, "Target")
+    for line in report.lines:
+        under = line.under_target
+        table.add_row(
+            line.person,
+            line.period.isoformat() if line.period else "",
+            *(f"{h:,.2f}" for h in (line.capacity, line.leave, line.available)),
+            *(f"{h:,.2f}" for h in (line.billable, line.non_billable)),
+            f"[yellow]{_pct(line.utilization)}[/yellow]" if under else _pct(line.utilization),
+            _pct(line.target),
+        )
+    out = console()
+    if report.lines:
+        out.print(fit(table))
+    else:
+        out.print(f"No capacity and no time from {span}.")
+    org = report.org
+    out.print(
+        f"Org: {org.billable:,.2f} h billable of {org.available:,.2f} h available "
+        f"({org.capacity:,.2f} h capacity, {org.leave:,.2f} h leave, "
+        f"{org.non_billable:,.2f} h non-billable): {_against(org)}."
+    )
+    bench = ", ".join(f"{b.person} ({_against(b)})" for b in report.bench)
+    out.print(f"Bench: {bench or 'nobody'} (under target, no Sold or Active work ahead).")
 
 
 def render_completeness(result: CompletenessResult) -> None:

@@ -16,6 +16,8 @@ load_engagements      every stored scope as the timesheet checks see it
 booked_hours          hours per (engagement, deliverable, role): :data:`Hours`
 bookings              time per person × day × engagement × deliverable × role ×
                       billable (:class:`~psos_xl.pricing.booked.Booking`)
+time_frame            time per person × day × engagement × billable in a window, as
+                      a pandas frame with hours in integer hundredths
 expense_items         the stored expenses (:class:`~psos_xl.pricing.booked.ExpenseItem`)
 timesheet_weeks       the (person, week) pairs that have a timesheet whose rows count
 hours_by_week         hours booked per (person, week), LEAVE and INTERNAL included
@@ -108,6 +110,7 @@ __all__ = [
     "running_runs",
     "standing_conflicts",
     "standing_rejects",
+    "time_frame",
     "timesheet_weeks",
     "workbook_states",
     "writeback_targets",
@@ -248,6 +251,36 @@ def bookings(conn: Connection, engagement: str | None = None) -> list[Booking]:
     if engagement is not None:
         query = query.where(t.c.engagement == engagement)
     return [Booking(*row) for row in conn.execute(query)]
+
+
+def time_frame(conn: Connection, start: date, end: date) -> Any:
+    """The time booked from ``start`` to ``end`` (both included) as a pandas DataFrame of
+    :data:`psos_xl.economics.utilization.TIME_COLUMNS`: one row per person × date ×
+    engagement × billable, ``hours`` in integer hundredths (each stored row's hours
+    rounded half-up to the hundredth, then added), sorted by those keys."""
+    import pandas as pd
+
+    from psos_xl.economics.utilization import TIME_COLUMNS, hundredths
+
+    t = time_entries
+    keys = (t.c.person, t.c.date, t.c.engagement, t.c.billable)
+    query = (
+        select(*keys, t.c.hours, func.count().label("times"))
+        .where(t.c.date >= start, t.c.date <= end)
+        .group_by(*keys, t.c.hours)
+    )
+    frame = pd.read_sql(query, conn, coerce_float=False)  # keep the Decimals
+    columns = list(TIME_COLUMNS)
+    if frame.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c == "hours" else object) for c in columns}
+        )
+    # a few distinct values of hours however many rows: each converted once
+    exact = {h: hundredths(h) for h in set(frame["hours"])}
+    frame["hours"] = frame["hours"].map(exact).astype("int64") * frame["times"].astype("int64")
+    frame["billable"] = frame["billable"].astype(bool)
+    summed = frame.groupby(columns[:-1], as_index=False, sort=True)["hours"].sum()
+    return summed[columns].reset_index(drop=True)
 
 
 def expense_items(conn: Connection, engagement: str | None = None) -> list[ExpenseItem]:

@@ -26,6 +26,7 @@ class OutputKind(StrEnum):
     QUOTE = "quote"
     INVOICE = "invoice"
     DASHBOARD = "dashboard"
+    REPORT = "report"
 
 
 OUTPUT_KINDS = frozenset(k.value for k in OutputKind)

@@ -59,6 +59,7 @@ _DECIMAL_FORMATS: dict[str, str] = {
     "PriceDelta": MONEY_FORMAT,
     "Uplift": PERCENT_FORMAT,
     "UtilizationTarget": PERCENT_FORMAT,
+    "Utilization": PERCENT_FORMAT,
     "MeanAbsErrorPct": PERCENT_FORMAT,
     "BiasPct": PERCENT_FORMAT,
     "BurnPct": PERCENT_FORMAT,

@@ -113,3 +113,18 @@ def test_completeness_approve_and_lock(tmp_path: Path) -> None:
     assert approved["approved"][0]["rows"] == 5
     locked = psos_json("lock", root, "--until", "2026-10-11", "--by", "Mia")
     assert_json_convention(locked, dates=("locked_until", "until", "at"))
+
+
+def test_report_utilization(tmp_path: Path) -> None:
+    from app.test_utilization import build
+
+    root = build(tmp_path / "firm")
+    for by in ("week", "month"):
+        data = psos_json("report", "utilization", root, "--as-of", "2026-10-19", "--by", by)
+        decimals = ("capacity", "leave", "available", "billable", "non_billable")
+        assert_json_convention(
+            data, decimals=(*decimals, "utilization", "target"), dates=("as_of", "period")
+        )
+        assert set(data) == {"as_of", "rows"} and data["rows"]
+        keys = {"person", "period", *decimals, "utilization", "target"}
+        assert all(set(row) == keys for row in data["rows"])

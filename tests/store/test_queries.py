@@ -254,6 +254,43 @@ def test_equal_rows_on_one_day_are_one_booking_with_their_count(tmp_path: Path) 
     assert dan[0].total == D("0.75")
 
 
+def test_time_frame_adds_up_the_bookings_per_person_day_engagement_and_billable(
+    conn: Any,
+) -> None:
+    """The frame utilization reads: what adding every booking gives, in hundredths."""
+    plain: dict[tuple[str, date, str, bool], int] = {}
+    for b in q.bookings(conn):
+        key = (b.person, b.date, b.engagement, b.billable)
+        plain[key] = plain.get(key, 0) + int(b.total * 100)
+    frame = q.time_frame(conn, date(2000, 1, 1), date(2100, 1, 1))
+    assert list(frame.columns) == ["person", "date", "engagement", "billable", "hours"]
+    got = {(r.person, r.date, r.engagement, r.billable): r.hours for r in frame.itertuples()}
+    assert got == plain and sum(got.values()) == 8750
+    assert (str(frame["billable"].dtype), str(frame["hours"].dtype)) == ("bool", "int64")
+    assert {type(d) for d in frame["date"]} == {date}
+    carol = frame[frame["person"] == "CAROL"].to_dict("records")
+    assert carol == [
+        {
+            "person": "CAROL",
+            "date": NEXT_WEEK,
+            "engagement": "ACME-01",
+            "billable": True,
+            "hours": 600,
+        },
+        {
+            "person": "CAROL",
+            "date": NEXT_WEEK,
+            "engagement": "LEAVE",
+            "billable": False,
+            "hours": 200,
+        },
+    ]
+    only = q.time_frame(conn, NEXT_WEEK, NEXT_WEEK)
+    assert set(only["person"]) == {"CAROL"}
+    none = q.time_frame(conn, date(2000, 1, 1), date(2000, 1, 2))
+    assert none.empty and list(none.columns) == list(frame.columns)
+
+
 def test_expenses_as_stored(conn: Any) -> None:
     assert q.expense_items(conn) == [
         ExpenseItem("CAROL", NEXT_WEEK, "INTERNAL", "Books", D("39.90"), "", False),
@@ -296,6 +333,7 @@ def everything(conn: Any) -> dict[str, Any]:
         "bookings": q.bookings(conn),
         "expenses": q.expense_items(conn),
         "targets": {k: v.sha256 for k, v in q.writeback_targets(conn).items()},
+        "time": q.time_frame(conn, date(2000, 1, 1), date(2100, 1, 1)).to_dict("records"),
     }
 
 
