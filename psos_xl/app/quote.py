@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from psos_xl.app.quotes import NOT_NUMBERED, IssuedQuote, issue_quote
+from psos_xl.app.quotes import NOT_NUMBERED, IssuedQuote, issue_quote, show_in_scope
 from psos_xl.errors import Issue, PsosError, WorkbookError, has_errors
 from psos_xl.models import BillingModel, Catalog, Scope
 from psos_xl.pricing import Quote, price
@@ -135,6 +135,7 @@ def build_quote(
         numbered = issue_quote(
             ws, scope_path, scope, quote, issued, firm.validity_days, store_url=store_url
         )
+        warnings += show_in_scope(ws, numbered.engagement, issued, store_url)
     stem = _safe(scope.info.engagement or scope_path.stem)
     out_dir.mkdir(parents=True, exist_ok=True)
     xlsx = out_dir / f"{stem}-quote.xlsx"

@@ -60,6 +60,7 @@ class IssuedQuote:
     valid_until: date
     status: QuoteStatus
     reused: bool  # the scope was unchanged: its latest version again
+    engagement: str = ""
 
     @property
     def label(self) -> str:
@@ -123,6 +124,7 @@ def issue_quote(
                         latest.valid_until,
                         shown,
                         True,
+                        engagement,
                     )
                 for earlier in versions:
                     if earlier.status == QuoteStatus.ISSUED.value:
@@ -152,7 +154,51 @@ def issue_quote(
             )
     finally:
         store.close()
-    return IssuedQuote(number, version, issued, valid_until, QuoteStatus.ISSUED, False)
+    return IssuedQuote(number, version, issued, valid_until, QuoteStatus.ISSUED, False, engagement)
+
+
+def show_in_scope(
+    ws: Workspace, engagement: str, today: date, store_url: str | None = None
+) -> list[str]:
+    """Write every version of ``engagement``'s quote, with the status it shows
+    ``today``, into its scope's owned ``Quotes`` table (added when missing); what could
+    not be written, as warnings (the workbook is open, it changed meanwhile)."""
+    from psos_xl.store import quotes as sq
+    from psos_xl.sync.writeback import write_table
+    from psos_xl.workbook import spec
+    from psos_xl.workbook.owned import OwnedTable
+    from psos_xl.workbook.sheetxml import CellValue
+    from psos_xl.workbook.styles import table_help
+    from psos_xl.workspace import path_at
+
+    store, _url = _open(ws, store_url, create=False)
+    try:
+        with store.connect() as conn:
+            versions = sq.load_quotes(conn, engagement=engagement)
+    finally:
+        store.close()
+    if not versions:
+        return []
+    path = path_at(ws.root, versions[-1].scope_path)
+    if not path.is_file():
+        return [f"{versions[-1].scope_path} is gone: its Quotes table was not written"]
+    rows: list[list[CellValue]] = [
+        [
+            q.number,
+            version_text(q.version),
+            q.issued_at,
+            q.valid_until,
+            q.price,
+            status_on(q.status, q.valid_until, today).value,
+        ]
+        for q in versions
+    ]
+    owned = OwnedTable(spec.QUOTES, f"Scope {engagement} · Quotes", table_help(spec.QUOTES))
+    headers = [c.header for c in spec.QUOTES.columns]
+    result = write_table(path, spec.QUOTES.name, headers, rows, owned=owned)
+    if result.ok:
+        return []
+    return [f"{versions[-1].scope_path}: its Quotes table was not written: {result.message}"]
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -224,6 +270,7 @@ def answer_quote(
                 _mark_sold(ws, q, answer)  # last: a refusal rolls the answer back
     finally:
         store.close()
+    answer.warnings += show_in_scope(ws, answer.engagement, day, store_url)
     return answer
 
 

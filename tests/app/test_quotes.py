@@ -70,6 +70,16 @@ def cover(path: Path) -> dict[str, Any]:
     return {r[0].value: r[1].value for r in wb["Quote"].iter_rows(max_col=2)}
 
 
+def quotes_table(scope: Path) -> list[list[Any]]:
+    """The scope's Quotes table: Quote, Version and Status of each row."""
+    wb = openpyxl.load_workbook(scope)
+    sheet = wb["Quotes"]
+    cells = list(sheet[sheet.tables["Quotes"].ref])
+    head = [c.value for c in cells[0]]
+    assert head == ["Quote", "Version", "IssuedAt", "ValidUntil", "Price", "Status"]
+    return [[r[0].value, r[1].value, r[5].value] for r in cells[1:]]
+
+
 def issue(root: Path, scope: str = "acme", today: date = TODAY) -> Any:
     return build_quote(root / "scopes" / f"{scope}.xlsx", root / "quotes", today=today)
 
@@ -87,6 +97,9 @@ def test_issue_then_reissue_unchanged_keeps_number_and_version(ws: Path) -> None
     assert cover(again.xlsx)["Quote date"].date() == TODAY
     (only,) = stored(ws)
     assert (only.status, only.price, only.engagement) == ("Issued", first.quote.price, "ACME-01")
+    assert quotes_table(ws / "scopes" / "acme.xlsx") == [["Q-2026-0001", "v1", "Issued"]]
+    price = openpyxl.load_workbook(ws / "scopes" / "acme.xlsx")["Quotes"]["E4"]
+    assert Decimal(str(price.value)) == first.quote.price and price.number_format != "General"
     assert lines_from(only.lines)[("D1", "PM")].hours == Decimal(6)  # the override
     # another engagement takes the next number
     beta = issue(ws, "beta")
@@ -123,7 +136,13 @@ def test_accepting_v2_sells_the_scope_and_makes_v2_the_baseline(ws: Path) -> Non
     assert scope.info.start_date == date(2026, 2, 1) and scope.info.discount == Decimal("0.05")
     after = _members(scope_path)
     changed = [n for n in before if before[n] != after.get(n)]
-    assert changed == ["xl/worksheets/sheet1.xml"] and set(after) == set(before)
+    # the ScopeInfo sheet (its Status cell) and the Quotes sheet (v2 now Accepted)
+    assert changed == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet6.xml"]
+    assert set(after) == set(before)
+    assert quotes_table(scope_path) == [
+        ["Q-2026-0001", "v1", "Superseded"],
+        ["Q-2026-0001", "v2", "Accepted"],
+    ]
     v1, v2 = stored(ws)
     assert (v1.status, v2.status, v2.answered_by) == ("Superseded", "Accepted", "Dana")
     store = open_store(st.default_url(ws))
@@ -219,10 +238,11 @@ def test_accepting_a_scope_not_in_draft_leaves_its_status(ws: Path) -> None:
             row[1] = "Active"
     make_workbook(ws / "scopes" / "acme.xlsx", "scope", tables)
     issue(ws)
-    before = (ws / "scopes" / "acme.xlsx").read_bytes()
     answer = answer_quote(ws, "Q-2026-0001", accept=True, by="Dana", today=TODAY)
     assert answer.scope_status == "Active" and "not Draft" in answer.warnings[0]
-    assert (ws / "scopes" / "acme.xlsx").read_bytes() == before
+    scope, _ = read_scope(ws / "scopes" / "acme.xlsx")
+    assert scope is not None and scope.info.status is Status.ACTIVE
+    assert quotes_table(ws / "scopes" / "acme.xlsx") == [["Q-2026-0001", "v1", "Accepted"]]
 
 
 def test_two_quote_runs_racing_take_distinct_numbers(ws: Path) -> None:
