@@ -80,6 +80,7 @@ def listing(directory: Path, engagement: str | None, store: str | None, as_json:
     from rich.table import Table
 
     from psos_xl.app.quotes import list_quotes
+    from psos_xl.cli.tables import figure, fit, text
 
     result = list_quotes(directory, engagement, store_url=store)
     if as_json:
@@ -90,8 +91,12 @@ def listing(directory: Path, engagement: str | None, store: str | None, as_json:
         screen.print("No quotes issued yet.")
         return
     table = Table(title="Quotes")
-    for head in ("Quote", "Version", "Engagement", "Issued", "Valid until", "Price", "Status"):
-        table.add_column(head, justify="right" if head == "Price" else "left")
+    figure(table, "Quote", justify="left")
+    figure(table, "Version", justify="left")
+    text(table, "Engagement")
+    for head in ("Issued", "Valid until", "Price"):
+        figure(table, head, justify="right" if head == "Price" else "left")
+    figure(table, "Status", justify="left")
     for q in result.quotes:
         table.add_row(
             q.number,
@@ -102,17 +107,12 @@ def listing(directory: Path, engagement: str | None, store: str | None, as_json:
             f"{q.price:,.2f} {q.currency}".strip(),
             q.status.value,
         )
-    screen.print(table)
+    screen.print(fit(table))
     both = Table(title="Quoted vs delivered")
-    for head in (
-        "Engagement",
-        "Quote",
-        "Quoted h",
-        "Quoted price",
-        "Delivered h",
-        "Delivered price",
-    ):
-        both.add_column(head, justify="left" if head in ("Engagement", "Quote") else "right")
+    text(both, "Engagement")
+    figure(both, "Quote", justify="left")
+    for head in ("Quoted h", "Quoted price", "Delivered h", "Delivered price"):
+        figure(both, head)
     for e in result.engagements:
         both.add_row(
             e.engagement,
@@ -122,4 +122,4 @@ def listing(directory: Path, engagement: str | None, store: str | None, as_json:
             f"{e.delivered_hours:,.2f}",
             f"{e.delivered_price:,.2f}",
         )
-    screen.print(both)
+    screen.print(fit(both))

@@ -312,3 +312,27 @@ def test_quote_list_json_through_the_command_line(ws: Path) -> None:
     assert row["valid_until"] == (today + timedelta(days=30)).isoformat()
     (eng,) = data["engagements"]
     assert eng["quoted_price"] == row["price"] and eng["delivered_hours"] == "0"
+
+
+def test_the_list_sets_delivered_hours_beside_the_quote(ws: Path) -> None:
+    from sync.test_engine import WEEK, entry, timesheet
+
+    from psos_xl.sync import run_sync
+
+    issue(ws)
+    answer_quote(ws, "Q-2026-0001", accept=True, by="Dana", today=TODAY)  # now Sold
+    timesheet(
+        ws / "timesheets" / "ALM" / "w.xlsx",
+        [entry(0, "ACME-01", "D1", "PM", 4), entry(1, "ACME-01", "D2", "SA", 2.5)],
+    )
+    run_sync(ws)
+    listed = list_quotes(ws, "ACME-01", today=TODAY)
+    (row,) = listed.engagements
+    (v1,) = stored(ws)
+    lines = lines_from(v1.lines)
+    pm, sa = lines[("D1", "PM")], lines[("D2", "SA")]
+    expected = 4 * pm.price / pm.hours + Decimal("2.5") * sa.price / sa.hours
+    assert row.delivered_hours == Decimal("6.5") and row.quote == "Q-2026-0001 v1"
+    assert row.delivered_price == expected.quantize(Decimal("0.01"))
+    assert (row.quoted_hours, row.quoted_price) == (v1.hours, v1.price)
+    assert list_quotes(ws, "BETA-01", today=TODAY).quotes == []
