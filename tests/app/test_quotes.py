@@ -315,7 +315,7 @@ def test_quote_list_json_through_the_command_line(ws: Path) -> None:
 
 
 def test_the_list_sets_delivered_hours_beside_the_quote(ws: Path) -> None:
-    from sync.test_engine import WEEK, entry, timesheet
+    from sync.test_engine import entry, timesheet
 
     from psos_xl.sync import run_sync
 
