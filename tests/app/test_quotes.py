@@ -292,7 +292,14 @@ def test_numbers_and_status() -> None:
 
 def test_quote_list_json_through_the_command_line(ws: Path) -> None:
     today = date.today()  # the command line answers as of today
-    issue(ws, today=today)
+    issued = psos_json("quote", ws / "scopes" / "acme.xlsx", "--out", ws / "quotes")
+    assert_json_convention(issued, decimals=("price",), dates=("valid_until",))
+    assert (issued["number"], issued["version"], issued["reused"]) == (
+        f"Q-{today.year}-0001",
+        "v1",
+        False,
+    )
+    assert psos_json("quote", ws / "scopes" / "acme.xlsx", "--out", ws / "quotes")["reused"]
     accepted = psos_json("quote", "--accept", f"Q-{today.year}-0001", "--by", "Dana", ws)
     assert accepted["status"] == "Accepted" and accepted["scope_status"] == "Sold"
     data = psos_json("quote", "list", ws, "--engagement", "ACME-01")
