@@ -164,11 +164,9 @@ def show_in_scope(
     ``today``, into its scope's owned ``Quotes`` table (added when missing); what could
     not be written, as warnings (the workbook is open, it changed meanwhile)."""
     from psos_xl.store import quotes as sq
+    from psos_xl.sync.trust_tables import quote_rows, quotes_owned
     from psos_xl.sync.writeback import write_table
     from psos_xl.workbook import spec
-    from psos_xl.workbook.owned import OwnedTable
-    from psos_xl.workbook.sheetxml import CellValue
-    from psos_xl.workbook.styles import table_help
     from psos_xl.workspace import path_at
 
     store, _url = _open(ws, store_url, create=False)
@@ -182,18 +180,8 @@ def show_in_scope(
     path = path_at(ws.root, versions[-1].scope_path)
     if not path.is_file():
         return [f"{versions[-1].scope_path} is gone: its Quotes table was not written"]
-    rows: list[list[CellValue]] = [
-        [
-            q.number,
-            version_text(q.version),
-            q.issued_at,
-            q.valid_until,
-            q.price,
-            status_on(q.status, q.valid_until, today).value,
-        ]
-        for q in versions
-    ]
-    owned = OwnedTable(spec.QUOTES, f"Scope {engagement} · Quotes", table_help(spec.QUOTES))
+    rows = quote_rows(versions, today)
+    owned = quotes_owned(engagement)
     headers = [c.header for c in spec.QUOTES.columns]
     result = write_table(path, spec.QUOTES.name, headers, rows, owned=owned)
     if result.ok:

@@ -343,3 +343,18 @@ def test_the_list_sets_delivered_hours_beside_the_quote(ws: Path) -> None:
     assert row.delivered_price == expected.quantize(Decimal("0.01"))
     assert (row.quoted_hours, row.quoted_price) == (v1.hours, v1.price)
     assert list_quotes(ws, "BETA-01", today=TODAY).quotes == []
+
+
+def test_sync_shows_an_expired_quote_in_the_scope(ws: Path) -> None:
+    from psos_xl.sync import run_sync
+    from psos_xl.sync.outputs import write_back
+
+    issue(ws)  # valid until 1 April 2026: long past by the day this runs
+    assert quotes_table(ws / "scopes" / "acme.xlsx") == [["Q-2026-0001", "v1", "Issued"]]
+    result = run_sync(ws, after_store=write_back(ws))
+    assert not result.issues
+    assert quotes_table(ws / "scopes" / "acme.xlsx") == [["Q-2026-0001", "v1", "Expired"]]
+    assert [r.status for r in stored(ws)] == ["Issued"]
+    before = (ws / "scopes" / "acme.xlsx").read_bytes()
+    run_sync(ws, after_store=write_back(ws))  # nothing new to show: the scope is not written again
+    assert (ws / "scopes" / "acme.xlsx").read_bytes() == before
