@@ -296,6 +296,7 @@ def test_an_output_of_another_kind_is_wrong_where_an_input_is_expected(broken: P
 def test_one_walk_lists_the_workbooks_for_sync_validate_and_the_workspace(
     broken: Path,
 ) -> None:
+    made = not (broken / ".psos").exists()  # the quote's store may have made it
     (broken / ".psos").mkdir(exist_ok=True)
     make_workbook(broken / ".psos" / "hidden.xlsx", None, {"X": [["A"], [1]]})
     (broken / "timesheets" / "~$lock.xlsx").write_bytes(b"owner")
@@ -307,7 +308,8 @@ def test_one_walk_lists_the_workbooks_for_sync_validate_and_the_workspace(
         assert not [w for w in walked if ".psos" in w or "~$" in w]
     finally:
         (broken / ".psos" / "hidden.xlsx").unlink()
-        (broken / ".psos").rmdir()
+        if made:
+            (broken / ".psos").rmdir()
         (broken / "timesheets" / "~$lock.xlsx").unlink()
 
 

@@ -28,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from psos_xl.app.quotes import NOT_NUMBERED, IssuedQuote, issue_quote, show_in_scope
 from psos_xl.errors import Issue, PsosError, WorkbookError, has_errors
 from psos_xl.models import BillingModel, Catalog, Scope
 from psos_xl.pricing import Quote, price
@@ -66,12 +67,15 @@ _MONTHS = (
 
 @dataclass(frozen=True)
 class QuoteFiles:
-    """What build_quote wrote, and the quote it priced."""
+    """What build_quote wrote, the quote it priced, and the number it was issued under
+    (None outside a workspace: ``warnings`` says so)."""
 
     xlsx: Path
     pdf: Path | None
     quote: Quote
     issues: list[Issue] = field(default_factory=list)
+    issued: IssuedQuote | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,19 @@ def build_quote(
     pdf: bool = False,
     show_hours: bool = False,
     today: date | None = None,
+    store_url: str | None = None,
 ) -> QuoteFiles:
     """Write ``<engagement>-quote.xlsx`` (and with ``pdf`` its PDF) into ``out_dir``.
+
+    In a workspace the quote is issued first (:func:`psos_xl.app.quotes.issue_quote`):
+    its number and version are on the workbook, and an unchanged scope shows the date
+    and validity it was first issued with.
 
     Raises WorkbookError when the scope or catalog cannot be read or the quote has
     errors (they are listed), PsosError when LibreOffice is missing or fails.
     """
     from psos_xl.app.price import dedupe, load_pair
+    from psos_xl.workspace import Workspace
 
     scope, catalog, read_issues = load_pair(scope_path, catalog_path)
     quote = price(catalog, scope, today=today)
@@ -116,10 +126,24 @@ def build_quote(
         )
     firm = _firm(scope_path)
     issued = today or date.today()
+    ws = Workspace.find(scope_path)
+    numbered: IssuedQuote | None = None
+    warnings: list[str] = []
+    if ws is None:
+        warnings.append(NOT_NUMBERED.format(scope=scope_path.name))
+    else:
+        numbered = issue_quote(
+            ws, scope_path, scope, quote, issued, firm.validity_days, store_url=store_url
+        )
+        warnings += show_in_scope(ws, numbered.engagement, issued, store_url)
     stem = _safe(scope.info.engagement or scope_path.stem)
     out_dir.mkdir(parents=True, exist_ok=True)
     xlsx = out_dir / f"{stem}-quote.xlsx"
-    wb = quote_workbook(scope, catalog, quote, firm.name, issued, firm.validity_days, show_hours)
+    dated, days = issued, firm.validity_days
+    if numbered is not None:
+        dated, days = numbered.issued, (numbered.valid_until - numbered.issued).days
+    label = numbered.label if numbered is not None else ""
+    wb = quote_workbook(scope, catalog, quote, firm.name, dated, days, show_hours, label)
     tmp = xlsx.with_name(f".{xlsx.name}.tmp")
     try:
         wb.save(tmp)
@@ -127,7 +151,7 @@ def build_quote(
     finally:
         tmp.unlink(missing_ok=True)
     pdf_path = to_pdf(xlsx, out_dir) if pdf else None
-    return QuoteFiles(xlsx, pdf_path, quote, issues)
+    return QuoteFiles(xlsx, pdf_path, quote, issues, numbered, warnings)
 
 
 def _safe(name: str) -> str:
@@ -156,35 +180,36 @@ def quote_workbook(
     issued: date,
     validity_days: int,
     show_hours: bool,
+    number: str = "",
 ) -> Any:
-    """The openpyxl Workbook of the client quote."""
+    """The openpyxl Workbook of the client quote; ``number`` is its number and version
+    (``Q-2026-0001 v2``), empty for a quote that was not issued."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     fmt = money_format(quote.currency)
-    _cover_sheet(wb, quote, firm, issued, issued + timedelta(days=validity_days), fmt)
+    valid_until = issued + timedelta(days=validity_days)
+    _cover_sheet(wb, quote, firm, issued, valid_until, fmt, number)
     _deliverables_sheet(wb, scope, catalog, quote, firm, show_hours)
     _assumptions_sheet(wb, scope, firm)
-    _marker(wb, quote)
+    _marker(wb, quote, number)
     wb.active = 0
     return wb
 
 
-def _marker(wb: Any, quote: Quote) -> None:
+def _marker(wb: Any, quote: Quote, number: str) -> None:
     """The hidden ``_psos`` sheet that says this is psos' own quote: sync and validate
     pass over it."""
     from psos_xl.workbook.spec import SCHEMA_VERSION, OutputKind
     from psos_xl.workbook.styles import write_marker
 
-    write_marker(
-        wb,
-        [
-            ("kind", OutputKind.QUOTE.value),
-            ("schema", SCHEMA_VERSION),
-            ("engagement", quote.engagement),
-        ],
-    )
+    items: list[tuple[str, Any]] = [
+        ("kind", OutputKind.QUOTE.value),
+        ("schema", SCHEMA_VERSION),
+        ("engagement", quote.engagement),
+    ]
+    write_marker(wb, [*items, ("quote", number)] if number else items)
 
 
 _TITLE = 18
@@ -235,7 +260,7 @@ def _text(ws: Any, row: int, col: int, value: Any) -> Any:
 
 
 def _cover_sheet(
-    wb: Any, quote: Quote, firm: str, issued: date, valid_until: date, fmt: str
+    wb: Any, quote: Quote, firm: str, issued: date, valid_until: date, fmt: str, number: str
 ) -> None:
     from openpyxl.styles import Alignment, Font
 
@@ -243,9 +268,14 @@ def _cover_sheet(
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 56
     _text(ws, 1, 1, firm or "Quote").font = Font(bold=True, size=_TITLE)
-    _text(ws, 2, 1, f"Quote {quote.engagement}".strip()).font = Font(bold=True, size=13)
+    _text(ws, 2, 1, f"Quote {number or quote.engagement}".strip()).font = Font(bold=True, size=13)
     start = quote.rates_on
+    numbered: list[tuple[str, Any]] = []
+    if number:
+        code, version = number.rsplit(" ", 1)
+        numbered = [("Quote number", code), ("Version", version)]
     rows: list[tuple[str, Any]] = [
+        *numbered,
         ("Client", quote.client),
         ("Engagement", quote.title),
         ("Reference", quote.engagement),

@@ -42,7 +42,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def quote(
-        scope: Annotated[Path, typer.Argument(help="The scope workbook to quote.")],
+        scope: Annotated[
+            Path | None,
+            typer.Argument(
+                help="The scope workbook to quote; or 'list'; or, with --accept/--decline, "
+                "the workspace folder (default: here).",
+                show_default=False,
+            ),
+        ] = None,
+        directory: Annotated[
+            Path | None,
+            typer.Argument(
+                help="With 'list': the workspace folder (default: here).", show_default=False
+            ),
+        ] = None,
         out: Annotated[
             Path | None,
             typer.Option(help="Folder for the quote files (default: beside the scope)."),
@@ -54,14 +67,33 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--hours", help="Show each deliverable's hours by role.")
         ] = False,
         catalog: CatalogOpt = None,
+        accept: Annotated[
+            str, typer.Option("--accept", help="Record that the client accepted quote Q-….")
+        ] = "",
+        decline: Annotated[
+            str, typer.Option("--decline", help="Record that the client declined quote Q-….")
+        ] = "",
+        by: Annotated[str, typer.Option("--by", help="Who records the client's answer.")] = "",
+        engagement: Annotated[
+            str | None, typer.Option("--engagement", help="With 'list': only this engagement.")
+        ] = None,
+        store: Annotated[
+            str | None, typer.Option(help="Store URL (default: the workspace's).")
+        ] = None,
+        as_json: JsonOpt = False,
     ) -> None:
-        """Write the client quote workbook (and with --pdf its PDF) for a scope."""
-        from psos_xl.app.quote import build_quote
+        """Issue the client quote of a scope: numbered Q-YYYY-NNNN, versioned, recorded in
+        the store, written as a workbook (and with --pdf a PDF). 'psos quote list' lists
+        the quotes; --accept/--decline record the client's answer."""
+        from psos_xl.cli import quote_view
 
-        files = build_quote(
-            scope, out or scope.parent, catalog_path=catalog, pdf=pdf, show_hours=hours
-        )
-        screen = console()
-        screen.print(f"Quote written: {files.xlsx}")
-        if files.pdf is not None:
-            screen.print(f"PDF written:   {files.pdf}")
+        if accept or decline:
+            if accept and decline:
+                raise typer.BadParameter("give --accept or --decline, not both")
+            quote_view.answer(scope or Path(), accept or decline, bool(accept), by, store, as_json)
+        elif scope is not None and scope.as_posix() == "list" and not scope.is_file():
+            quote_view.listing(directory or Path(), engagement, store, as_json)
+        elif scope is None:
+            raise typer.BadParameter("give the scope workbook to quote (or 'list')")
+        else:
+            quote_view.issue(scope, out, pdf, hours, catalog, store, as_json)

@@ -39,6 +39,7 @@ from psos_xl.store.schema import (
     metadata,
     now,
     period_locks,
+    quotes,
     revisions,
     schema_migrations,
     workbooks,
@@ -96,6 +97,14 @@ def _v4(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE deliverables ADD COLUMN {name} {kind}"))
 
 
+def _v5(conn: Connection) -> None:
+    quotes.create(conn, checkfirst=True)
+    # a baseline taken from an accepted quote says so; one from a sync leaves it empty
+    if "source" not in {c["name"] for c in inspect(conn).get_columns("baselines")}:
+        kind = baselines.c.source.type.compile(conn.dialect)
+        conn.execute(text(f"ALTER TABLE baselines ADD COLUMN source {kind}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
@@ -103,6 +112,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v4
     ),
+    Migration(5, "numbered, versioned quotes; where a baseline came from", _v5),
 )
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -296,6 +297,9 @@ baselines = Table(
     Column("price", DecimalText, nullable=False),
     Column("terms", Text, nullable=False),  # JSON: deliverable → its terms
     Column("lines", Text, nullable=False),  # JSON: [deliverable, role, hours, cost, price]
+    # what it was taken from: None, the first sync that saw the scope sold; or the quote
+    # accepted (``Q-2026-0001 v2``)
+    Column("source", text_of(64)),
 )
 revisions = Table(
     "revisions",
@@ -318,6 +322,31 @@ period_locks = Table(
     Column("until", Date, nullable=False),  # rows dated on or before it never change
     Column("locked_by", text_of(200), nullable=False),
     Column("locked_at", DateTime, nullable=False),
+)
+
+# every quote issued (DESIGN §12 "Quotes as first-class objects"): one row per version,
+# with what it priced (the scope's terms and priced lines, as a baseline keeps them)
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", text_of(32), nullable=False, index=True),  # Q-2026-0001
+    Column("version", Integer, nullable=False),
+    Column("engagement", text_of(64), nullable=False, index=True),
+    Column("scope_path", text_of(1024), nullable=False),  # relative to the workspace
+    Column("issued_at", DateTime, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("terms_sha256", text_of(64), nullable=False),
+    Column("currency", text_of(8)),
+    Column("hours", DecimalText, nullable=False),
+    Column("cost", DecimalText, nullable=False),
+    Column("price", DecimalText, nullable=False),
+    Column("terms", Text, nullable=False),  # JSON: deliverable → its terms
+    Column("lines", Text, nullable=False),  # JSON: [deliverable, role, hours, cost, price]
+    Column("status", text_of(16), nullable=False),  # Issued Accepted Declined Superseded
+    Column("answered_by", text_of(200)),
+    Column("answered_at", DateTime),
+    UniqueConstraint("number", "version", name="uq_quotes_number_version"),
 )
 
 # every table holding rows read from workbooks: deleted and re-inserted per workbook

@@ -65,7 +65,7 @@ from psos_xl.sync.engine import AfterStore, Progress, SyncResult, run_sync
 from psos_xl.sync.quick import quick_sync
 from psos_xl.sync.quick import store_url_of as store_url_of
 from psos_xl.sync.scan import sha256_of
-from psos_xl.sync.trust_tables import approval_writes, revision_writes
+from psos_xl.sync.trust_tables import approval_writes, quote_writes, revision_writes
 from psos_xl.sync.writeback import WriteResult, write_table
 from psos_xl.workbook import spec
 from psos_xl.workbook.owned import AMBER, ORANGE, RED, Highlight, OwnedTable
@@ -350,7 +350,12 @@ class WriteBack:
             lines = delivery_rows(priced, scope, snap.hours, base)
             cells = cells_of(spec.DELIVERY, lines)
             self._write(result, store, target, delivery_table(scope), cells, issues)
-        for write in [*revision_writes(store), *approval_writes(store)]:
+        today = self.now().astimezone(UTC).date()
+        for write in [
+            *revision_writes(store),
+            *approval_writes(store),
+            *quote_writes(store, today),
+        ]:
             self._write(result, store, write.target, write.owned, write.rows, issues)
         if issues:
             result.issues = sort_issues([*result.issues, *issues])

@@ -1,5 +1,7 @@
 """The owned tables of trust (DESIGN §11, §12) that sync writes back: a scope's
-``Revisions`` (each change since it was sold) and a timesheet's ``Approval``.
+``Revisions`` (each change since it was sold) and ``Quotes`` (every version of its
+quote, as of the day written: ``psos quote`` writes it too), and a timesheet's
+``Approval``.
 
 Neither is added to a workbook that has nothing to show: a scope gets its Revisions
 table with its first revision, a timesheet its Approval table with its first approval
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from psos_xl.errors import Code
+from psos_xl.pricing.quoting import status_on, version_text
 from psos_xl.store import Store
 from psos_xl.store import queries as q
+from psos_xl.store.quotes import StoredQuote, load_quotes
 from psos_xl.store.schema import rejects, workbooks
 from psos_xl.workbook import spec
 from psos_xl.workbook.owned import OwnedTable
@@ -101,4 +105,50 @@ def approval_writes(store: Store) -> list[OwnedWrite]:
         owned = OwnedTable(spec.APPROVAL, title, table_help(spec.APPROVAL))
         rows: list[list[CellValue]] = [[status, approval.approved_by, approval.approved_at]]
         out.append(OwnedWrite(target, owned, rows))
+    return out
+
+
+def quotes_owned(engagement: str) -> OwnedTable:
+    """A scope's owned ``Quotes`` table (DESIGN §12)."""
+    return OwnedTable(spec.QUOTES, f"Scope {engagement} · Quotes", table_help(spec.QUOTES))
+
+
+def quote_rows(versions: list[StoredQuote], today: date) -> list[list[CellValue]]:
+    """The Quotes table's rows: every version, with the status it shows ``today``."""
+    return [
+        [
+            v.number,
+            version_text(v.version),
+            v.issued_at,
+            v.valid_until,
+            v.price,
+            status_on(v.status, v.valid_until, today).value,
+        ]
+        for v in versions
+    ]
+
+
+def quote_writes(store: Store, today: date) -> list[OwnedWrite]:
+    """Each quoted scope's Quotes table, as of ``today`` (an Issued version past its
+    ValidUntil shows Expired)."""
+    with store.connect() as conn:
+        versions = load_quotes(conn)
+        if not versions:
+            return []
+        targets = q.writeback_targets(conn)
+        where = {
+            r.engagement: r.path
+            for r in conn.execute(
+                workbooks.select().where(workbooks.c.kind == "scope", workbooks.c.status == "ok")
+            )
+        }
+    by: dict[str, list[StoredQuote]] = {}
+    for v in versions:
+        by.setdefault(v.engagement, []).append(v)
+    out = []
+    for engagement, mine in sorted(by.items()):
+        target = targets.get(where.get(engagement, ""))
+        if target is not None:
+            rows = quote_rows(sorted(mine, key=lambda v: (v.number, v.version)), today)
+            out.append(OwnedWrite(target, quotes_owned(engagement), rows))
     return out

@@ -264,6 +264,21 @@ APPROVAL = TableSpec(
     help="Written by psos: whether this week is approved (psos approve), by whom and when.",
 )
 
+QUOTES = TableSpec(
+    "Quotes",
+    (
+        C("Quote", "quote", T.CODE, True, 14),
+        C("Version", "version", T.CODE, True, 9),
+        C("IssuedAt", "issued_at", T.DATETIME, False, 18),
+        C("ValidUntil", "valid_until", T.DATE, False, 12),
+        C("Price", "price", T.DECIMAL, False, 14),
+        C("Status", "status", T.TEXT, False, 12),
+    ),
+    required=False,
+    written_by_sync=True,
+    help="Written by psos quote: every version of the scope's quote, its price and status.",
+)
+
 PRICING_INFO = TableSpec(
     "PricingInfo",
     (

@@ -303,6 +303,10 @@ def test_the_pdf_shows_the_price_and_every_assumption(
     flat = " ".join(text.split())
     assert money_text(files.quote.price, "EUR") in flat  # "46,586.10 EUR", as the cell shows
     assert "Northwind Consulting" in flat and "Valid until 1 March 2026" in flat
+    assert files.issued is not None and files.issued.number.startswith("Q-2026-")
+    assert (
+        f"Quote number {files.issued.number}" in flat and f"Version v{files.issued.version}" in flat
+    )
     for _id, assumption, _owner, impact in ASSUMPTIONS[1:]:
         assert assumption in flat and impact in flat
     assert "Page 1 of" in flat

@@ -120,6 +120,11 @@ def synced_demo(root: Path) -> dict[str, Path]:
     }
 
 
+def _copy(path: Path, folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    return Path(shutil.copyfile(path, folder / path.name))
+
+
 @pytest.fixture(scope="module")
 def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("workbooks")
@@ -142,7 +147,8 @@ def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             ws, "NEW-01", "Example Client Ltd", "Data platform", TODAY, date(2026, 12, 18)
         ),
         "new timesheet": new_timesheet(ws, firm.catalog.people[0].person, TODAY),
-        "quote": build_quote(active, tmp / "quotes", today=TODAY).xlsx,
+        # quoted from a copy: issuing adds a Quotes table to the scope it quotes
+        "quote": build_quote(_copy(active, ws.root / "quoted"), tmp / "quotes", today=TODAY).xlsx,
         "accuracy": write_accuracy_workbook(tmp / "accuracy.xlsx", simulated()),
     }
 
@@ -236,6 +242,7 @@ def test_fractions_print_as_percentages_and_dates_as_dates(printed: dict[str, Pr
     assert "StartDate 2026-09-14" in page(printed, "new scope", "ScopeInfo")
     cover = page(printed, "quote", "Quote")
     assert "Quote date 14 September 2026" in cover
+    assert "Quote number Q-2026-0001" in cover and "Version v1" in cover
     curve = page(printed, "accuracy", "Curve")
     assert "0 3 24.5% 24.5%" in curve and "7 3 24.5% 1.9%" in curve, curve
 

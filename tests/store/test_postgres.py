@@ -87,7 +87,7 @@ def test_migrations_are_applied_once_on_postgres(pg_url: str) -> None:
     assert [(r.version, r.description) for r in rows] == [
         (m.version, m.description) for m in st.MIGRATIONS
     ]
-    assert [r.version for r in rows] == [1, 2, 3, 4]
+    assert [r.version for r in rows] == [1, 2, 3, 4, 5]
     assert names == {t.name for t in st.metadata.sorted_tables}
     store.close()
     again = open_store(pg_url)
@@ -547,3 +547,51 @@ def test_locks_and_approvals_hold_rows_on_postgres(pg_url: str, tmp_path: Path) 
     assert [str(i.location) for i in changed.issues if i.code is Code.CHANGED_AFTER_APPROVAL] == [
         "timesheets/alm.xlsx!Time!E3"
     ]
+
+
+# --- quotes ------------------------------------------------------------------------------
+
+
+def test_quote_numbers_on_postgres_are_sequential_when_two_runs_race(
+    pg_url: str, tmp_path: Path
+) -> None:
+    import copy
+
+    from psos_xl.app.quote import build_quote
+    from psos_xl.app.quotes import answer_quote, list_quotes
+
+    root = tmp_path / "firm"
+    (root / "scopes").mkdir(parents=True)
+    (root / "psos.toml").write_text(f'[workspace]\nstore = "{pg_url}"\n', encoding="utf-8")
+    make_workbook(root / "catalog.xlsx", "catalog", CATALOG_TABLES)
+    for n in range(1, 4):
+        tables = copy.deepcopy(SCOPE_TABLES)
+        for row in tables["ScopeInfo"]:
+            if row[0] == "Engagement":
+                row[1] = f"ENG-0{n}"
+            elif row[0] == "Status":
+                row[1] = "Draft"
+        make_workbook(root / "scopes" / f"s{n}.xlsx", "scope", tables)
+    today = date(2026, 5, 4)
+    first = build_quote(root / "scopes" / "s1.xlsx", tmp_path / "out", today=today)
+    assert first.issued is not None and first.issued.label == "Q-2026-0001 v1"
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            start.wait()
+            build_quote(root / "scopes" / f"s{n}.xlsx", tmp_path / f"out{n}", today=today)
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in (2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert answer_quote(root, "Q-2026-0002", accept=True, by="Dana", today=today).baseline
+    listed = list_quotes(root, today=today)
+    assert sorted(r.number for r in listed.quotes) == ["Q-2026-0001", "Q-2026-0002", "Q-2026-0003"]
+    assert not (root / ".psos" / "store.sqlite").exists()  # everything went to PostgreSQL
