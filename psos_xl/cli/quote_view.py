@@ -80,7 +80,7 @@ def listing(directory: Path, engagement: str | None, store: str | None, as_json:
     from rich.table import Table
 
     from psos_xl.app.quotes import list_quotes
-    from psos_xl.cli.tables import figure, fit, text
+    from psos_xl.cli.tables import figure, fit
 
     result = list_quotes(directory, engagement, store_url=store)
     if as_json:
@@ -93,7 +93,7 @@ def listing(directory: Path, engagement: str | None, store: str | None, as_json:
     table = Table(title="Quotes")
     figure(table, "Quote", justify="left")
     figure(table, "Version", justify="left")
-    text(table, "Engagement")
+    figure(table, "Engagement", justify="left")  # a code: never folded
     for head in ("Issued", "Valid until", "Price"):
         figure(table, head, justify="right" if head == "Price" else "left")
     figure(table, "Status", justify="left")
@@ -109,7 +109,7 @@ def listing(directory: Path, engagement: str | None, store: str | None, as_json:
         )
     screen.print(fit(table))
     both = Table(title="Quoted vs delivered")
-    text(both, "Engagement")
+    figure(both, "Engagement", justify="left")
     figure(both, "Quote", justify="left")
     for head in ("Quoted h", "Quoted price", "Delivered h", "Delivered price"):
         figure(both, head)
