@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psos_xl.errors import PsosError
+from psos_xl.pricing.money import round2
 from psos_xl.pricing.quoting import QuoteStatus, parse_number, status_on, version_text
 from psos_xl.workspace import Workspace, workspace_root
 
@@ -361,9 +362,9 @@ class QuotedDelivered:
         return {
             "engagement": self.engagement,
             "quote": self.quote,
-            "quoted_hours": str(self.quoted_hours),
+            "quoted_hours": str(round2(self.quoted_hours)),
             "quoted_price": str(self.quoted_price),
-            "delivered_hours": str(self.delivered_hours),
+            "delivered_hours": str(round2(self.delivered_hours)),
             "delivered_price": str(self.delivered_price),
         }
 
@@ -383,7 +384,7 @@ class QuoteList:
 def delivered_price(q: StoredQuote, booked: dict[tuple[str, str], Decimal]) -> Decimal:
     """The hours ``booked`` per (deliverable, role) at ``q``'s price per hour."""
     from psos_xl.pricing.baseline import lines_from
-    from psos_xl.pricing.money import ZERO, round2
+    from psos_xl.pricing.money import ZERO
 
     lines = lines_from(q.lines)
     average = q.price / q.hours if q.hours else ZERO

@@ -318,7 +318,7 @@ def test_quote_list_json_through_the_command_line(ws: Path) -> None:
     assert (row["number"], row["version"], row["status"]) == (number, "v1", "Accepted")
     assert row["valid_until"] == (today + timedelta(days=30)).isoformat()
     (eng,) = data["engagements"]
-    assert eng["quoted_price"] == row["price"] and eng["delivered_hours"] == "0"
+    assert eng["quoted_price"] == row["price"] and eng["delivered_hours"] == "0.00"
 
 
 def test_the_list_sets_delivered_hours_beside_the_quote(ws: Path) -> None:
