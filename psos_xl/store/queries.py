@@ -26,6 +26,7 @@ load_baselines        each engagement's baseline (:class:`~psos_xl.pricing.basel
 load_revisions        the stored revision lines (:class:`StoredRevision`)
 locks, locked_until   every period lock (:class:`Lock`); the day time is locked to
 writeback_targets     the workbooks write-back may write: path and the hash sync read
+scope_paths           where each engagement's scope is
 workbook_states       the workbooks of some statuses: path, kind, status, last read
 standing_rejects      every stored reject with its workbook (:class:`Reject`)
 standing_conflicts    every conflicted copy with the workbook counted instead
@@ -108,6 +109,7 @@ __all__ = [
     "locks",
     "orphan_rows",
     "running_runs",
+    "scope_paths",
     "standing_conflicts",
     "standing_rejects",
     "time_frame",
@@ -436,6 +438,13 @@ def writeback_targets(conn: Connection) -> dict[str, Target]:
     wb = workbooks
     rows = conn.execute(select(wb.c.path, wb.c.sha256).where(wb.c.status == "ok"))
     return {r.path: Target(r.path, r.sha256) for r in rows if r.sha256}
+
+
+def scope_paths(conn: Connection) -> dict[str, str]:
+    """Where each engagement's scope is: engagement → path, of the scopes read whole."""
+    wb = workbooks
+    query = select(wb.c.engagement, wb.c.path).where(wb.c.kind == "scope", wb.c.status == "ok")
+    return {engagement: path for engagement, path in conn.execute(query) if engagement}
 
 
 # --- the state of the folder, as the last sync left it --------------------------------------

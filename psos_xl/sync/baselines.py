@@ -15,6 +15,7 @@ Everything is written in one transaction: a sync killed here leaves the step to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,11 +66,15 @@ def _revision_rows(
     ]
 
 
-def record_baselines(store: Store, catalog: m.Catalog) -> BaselineChanges:
-    """Baseline the scopes that have none, record a revision for those that changed."""
+def record_baselines(
+    store: Store, catalog: m.Catalog, scopes: Mapping[str, m.Scope] | None = None
+) -> BaselineChanges:
+    """Baseline the scopes that have none, record a revision for those that changed;
+    ``scopes``: the stored Sold, Active and Completed ones when the caller has read them."""
     out = BaselineChanges()
     with store.begin() as conn:
-        scopes = q.load_scopes(conn, KEPT)
+        if scopes is None:
+            scopes = q.load_scopes(conn, KEPT)
         known = q.load_baselines(conn)
         last: dict[str, tuple[int, str]] = {}
         for r in q.load_revisions(conn):

@@ -130,6 +130,9 @@ class Snapshot:
     scopes: list[tuple[Target, m.Scope]] = field(default_factory=list)
     hours: Hours = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
+    bookable: dict[str, m.Scope] = field(default_factory=dict)  # every one, by engagement
+    targets: dict[str, Target] = field(default_factory=dict)  # every writable workbook
+    scope_paths: dict[str, str] = field(default_factory=dict)  # engagement → its scope
 
 
 def snapshot(store: st.Store) -> Snapshot:
@@ -137,10 +140,13 @@ def snapshot(store: st.Store) -> Snapshot:
     the hours booked on them, and where each may be written."""
     with store.connect() as conn:
         targets = q.writeback_targets(conn)
+        paths = q.scope_paths(conn)
         catalog = q.load_catalog(conn)
         scopes = q.load_scopes(conn, BOOKABLE)
         hours = q.booked_hours(conn, list(scopes))
-    snap = Snapshot(catalog=catalog, hours=hours)
+    snap = Snapshot(
+        catalog=catalog, hours=hours, bookable=scopes, targets=targets, scope_paths=paths
+    )
     if catalog is not None:
         snap.catalog_target = targets.get(catalog.workbook)
         snap.deliveries = delivered(catalog, scopes.values(), hours)
@@ -320,6 +326,9 @@ class WriteBack:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     results: list[WriteResult] = field(default_factory=list)
     pending: bool = False  # a workbook refused as changed since it was read
+    # the hash of each workbook this write-back wrote: a second table written into it
+    # expects the file as it left the first write, not as sync read it
+    written: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, result: SyncResult, store: st.Store) -> None:
         self._count_gaps(result, store)
@@ -332,7 +341,7 @@ class WriteBack:
         if catalog is None:
             result.writeback_pending = False  # a catalog arriving is read, and written
             return
-        baselines = record_baselines(store, catalog).baselines
+        baselines = record_baselines(store, catalog, snap.bookable).baselines
         stamp = timestamp(self.now())
         rows = calibrate(catalog, snap.deliveries, stamp)
         target = snap.catalog_target
@@ -352,9 +361,9 @@ class WriteBack:
             self._write(result, store, target, delivery_table(scope), cells, issues)
         today = self.now().astimezone(UTC).date()
         for write in [
-            *revision_writes(store),
-            *approval_writes(store),
-            *quote_writes(store, today),
+            *revision_writes(store, snap.targets, snap.scope_paths),
+            *approval_writes(store, snap.targets),
+            *quote_writes(store, today, snap.targets, snap.scope_paths),
         ]:
             self._write(result, store, write.target, write.owned, write.rows, issues)
         if issues:
@@ -382,6 +391,7 @@ class WriteBack:
         headers: list[str] | None = None,
     ) -> None:
         path = path_at(self.root, target.rel)
+        target = Target(target.rel, self.written.get(target.rel, target.sha256))
         table = owned.spec
         names = table.headers if headers is None else headers
         done = write_table(
@@ -389,8 +399,10 @@ class WriteBack:
         )
         self.results.append(done)
         if done.status == "written":
+            self.written[target.rel] = done.sha256
             _record_write(store, self.root, target.rel, done.sha256)
-            result.written_back.append(target.rel)
+            if target.rel not in result.written_back:  # two tables, one workbook written
+                result.written_back.append(target.rel)
             return
         if done.status == "unchanged":
             return

@@ -11,6 +11,7 @@ write-back, as the store has it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,17 +39,13 @@ class OwnedWrite:
     rows: list[list[CellValue]]
 
 
-def revision_writes(store: Store) -> list[OwnedWrite]:
-    """Each revised scope's Revisions table, its lines in revision order."""
+def revision_writes(
+    store: Store, targets: Mapping[str, q.Target], where: Mapping[str, str]
+) -> list[OwnedWrite]:
+    """Each revised scope's Revisions table, its lines in revision order (``targets``:
+    the writable workbooks; ``where``: engagement → scope path)."""
     with store.connect() as conn:
-        targets = q.writeback_targets(conn)
         lines = q.load_revisions(conn)
-        where = {
-            r.engagement: r.path
-            for r in conn.execute(
-                workbooks.select().where(workbooks.c.kind == "scope", workbooks.c.status == "ok")
-            )
-        }
     by: dict[str, list[list[CellValue]]] = {}
     for r in lines:
         by.setdefault(r.engagement, []).append(
@@ -72,14 +69,13 @@ def revision_writes(store: Store) -> list[OwnedWrite]:
     return out
 
 
-def approval_writes(store: Store) -> list[OwnedWrite]:
+def approval_writes(store: Store, targets: Mapping[str, q.Target]) -> list[OwnedWrite]:
     """Each approved timesheet's Approval table: Approved, or Changed after approval
     while it has a CHANGED_AFTER_APPROVAL reject."""
     with store.connect() as conn:
         approved = q.approvals_by_week(conn)
         if not approved:
             return []
-        targets = q.writeback_targets(conn)
         sheets: dict[tuple[str, date], str] = {}
         for r in conn.execute(
             workbooks.select().where(workbooks.c.kind == "timesheet", workbooks.c.status == "ok")
@@ -128,20 +124,15 @@ def quote_rows(versions: list[StoredQuote], today: date) -> list[list[CellValue]
     ]
 
 
-def quote_writes(store: Store, today: date) -> list[OwnedWrite]:
+def quote_writes(
+    store: Store, today: date, targets: Mapping[str, q.Target], where: Mapping[str, str]
+) -> list[OwnedWrite]:
     """Each quoted scope's Quotes table, as of ``today`` (an Issued version past its
     ValidUntil shows Expired)."""
     with store.connect() as conn:
         versions = load_quotes(conn)
         if not versions:
             return []
-        targets = q.writeback_targets(conn)
-        where = {
-            r.engagement: r.path
-            for r in conn.execute(
-                workbooks.select().where(workbooks.c.kind == "scope", workbooks.c.status == "ok")
-            )
-        }
     by: dict[str, list[StoredQuote]] = {}
     for v in versions:
         by.setdefault(v.engagement, []).append(v)
