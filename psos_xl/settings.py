@@ -100,6 +100,12 @@ WORKSPACE_SETTINGS: tuple[WorkspaceSettingDef, ...] = (
         "First day (YYYY-MM-DD) timesheets are expected; empty means each person's StartDate, "
         "else the first week any timesheet covers. Weeks before it are never missing.",
     ),
+    WorkspaceSettingDef(
+        "dashboard",
+        "",
+        "Path of the dashboard workbook (psos report dashboard), relative to the workspace; "
+        "when set, psos sync and psos watch refresh it. Empty: no dashboard is kept.",
+    ),
     # what a workbook file must pass before it is parsed (psos_xl.workbook.guard)
     WorkspaceSettingDef(
         "max_file_mb",
