@@ -59,6 +59,8 @@ def render(run: DemoRun) -> None:
     _burn(out, run)
     for path in run.quote_files:
         out.print(f"Client quote: {path}")
+    if run.dashboard is not None:
+        out.print(f"Dashboard: {run.dashboard}", soft_wrap=True, markup=False)
     if run.quote_note:
         out.print(run.quote_note)
     out.print(
