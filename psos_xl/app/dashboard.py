@@ -72,7 +72,7 @@ def completeness_section(root: Path, as_of: date, store: str | None) -> Section:
 
     result = workspace_completeness(root, as_of, store)
     return json_section(
-        "completeness", result.to_json(), f"weeks through {result.last_week.isoformat()}"
+        "completeness", result.to_json(), f"through the week of {result.last_week.isoformat()}"
     )
 
 

@@ -192,6 +192,9 @@ def _summary(wb: Workbook, firm: str, as_of: date, sections: dict[str, Section])
     lines = summary_rows(as_of, sections)
     rows = [{"figure": f, "value": v, "sheet": s} for f, v, _fmt, s in lines]
     placed = dt.write(ws, SUMMARY_SHEET, SUMMARY, rows)
+    texts = [len(v) for _f, v, _fmt, _s in lines if isinstance(v, str)]
+    value = ws.column_dimensions[st.get_column_letter(placed.col + 1)]
+    value.width = max(value.width, max(texts, default=0) + 4)  # a window's dates, whole
     for i, (_figure, value, fmt, _sheet) in enumerate(lines, start=placed.row + 1):
         cell = ws.cell(row=i, column=placed.col + 1)
         if fmt:

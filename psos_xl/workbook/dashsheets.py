@@ -43,8 +43,8 @@ CHART_WIDTH = 17.0  # cm
 CHART_HEIGHT = 9.0  # cm
 CHART_ROWS = 19  # rows of 15 points the chart covers, and a little room
 SIDE_WIDTH = 13  # the side table's column width: five of them hold the chart's width
-# series colours: Office's blue, orange, grey; the target's dark red
-BLUE, ORANGE, GREY, DARK_RED = "4472C4", "ED7D31", "A5A5A5", "C00000"
+# series colours: Office's blue, orange and green; the target's dark red
+BLUE, ORANGE, GREEN, DARK_RED = "4472C4", "ED7D31", "70AD47", "C00000"
 
 
 def _h(key: str, header: str, width: int = 12) -> Col:
@@ -119,9 +119,9 @@ ROLES = (
     _h("gap", "Gap", SIDE_WIDTH),
 )
 COMPLETENESS = (
-    Col("person", "Person", Type.CODE, width=10),
+    Col("person", "Person", Type.CODE, width=12),
     Col("week", "Week", Type.DATE),
-    Col("code", "Code", Type.CODE, width=20),
+    Col("code", "Code", Type.CODE, width=22),
     _h("booked", "Booked"),
     _h("capacity", "Capacity"),
 )
@@ -320,7 +320,7 @@ def _forecast_side(ws: Worksheet, main: Placed, section: Section) -> int:
         chart.add_data(side.ref(header), titles_from_data=True)
     chart.set_categories(side.ref("Role", with_header=False))
     chart.y_axis.scaling.min = 0
-    _fill(chart, [BLUE, ORANGE, GREY])
+    _fill(chart, [BLUE, ORANGE, GREEN])
     return _chart_under(ws, side, chart)
 
 
@@ -374,7 +374,7 @@ SHEETS: tuple[SheetDef, ...] = (
     SheetDef(
         "completeness",
         "Completeness",
-        "Missing timesheets and short weeks",
+        "Missing and short weeks",
         "Hours booked against capacity, per person and week; MISSING_TIMESHEET red, "
         "SHORT_WEEK amber.",
         COMPLETENESS,

@@ -115,5 +115,5 @@ def sections() -> list[Section]:
         Section("margin", MARGIN),
         Section("burn", BURN),
         Section("forecast", FORECAST, "30 days from 2026-11-30"),
-        Section("completeness", COMPLETENESS, "weeks through 2026-11-23"),
+        Section("completeness", COMPLETENESS, "through the week of 2026-11-23"),
     ]
