@@ -44,10 +44,11 @@ class Source:
 
 
 def json_section(report: str, data: dict[str, Any], note: str = "") -> Section:
-    """A report as its ``--json`` prints it (``{"as_of", "rows"}``) for the dashboard."""
+    """A report as its ``--json`` prints it (``{"as_of", "rows"}``, and its ``totals``
+    line when it has one) for the dashboard."""
     from psos_xl.workbook.dashsheets import Section
 
-    return Section(report, list(data["rows"]), note)
+    return Section(report, list(data["rows"]), note, totals=data.get("totals"))
 
 
 def utilization_section(root: Path, as_of: date, store: str | None) -> Section:
@@ -76,9 +77,13 @@ def completeness_section(root: Path, as_of: date, store: str | None) -> Section:
     )
 
 
-# The reports the dashboard shows, in its sheets' order. Margin, Burn and Forecast have
-# their sheets ready (psos_xl.workbook.dashsheets): each joins here as a Source whose
-# read returns json_section("margin" | "burn" | "forecast", <its result>.to_json()).
+# The reports the dashboard shows (the sheets follow psos_xl.workbook.dashsheets.SHEETS'
+# order whatever the order here). Margin, Burn and Forecast have their sheets ready: each
+# joins as a Source whose read returns json_section(<report>, <its result>.to_json()),
+# e.g. Source("margin", margin_section) with
+#     def margin_section(root: Path, as_of: date, store: str | None) -> Section:
+#         from psos_xl.app.margin import workspace_margin
+#         return json_section("margin", workspace_margin(root, as_of, store).to_json())
 SOURCES: tuple[Source, ...] = (
     Source("utilization", utilization_section),
     Source("completeness", completeness_section),

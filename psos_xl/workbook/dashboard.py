@@ -146,10 +146,15 @@ def summary_rows(as_of: date, sections: dict[str, Section]) -> list[tuple[str, A
     margin = sections.get("margin")
     if margin is not None:
         revenue, cost = _sum(margin.rows, "revenue"), _sum(margin.rows, "cost")
+        rate = _ratio(revenue - cost, revenue)
+        if margin.totals is not None:  # the report's own totals, where it gives them
+            totals = margin.totals
+            revenue, cost = _sum([totals], "revenue"), _sum([totals], "cost")
+            rate = dt.number(totals.get("margin"))
         out += [
             ("Revenue recognised to date", revenue, MONEY, "Margin"),
             ("Cost to date", cost, MONEY, "Margin"),
-            ("Margin to date", _ratio(revenue - cost, revenue), PERCENT, "Margin"),
+            ("Margin to date", rate, PERCENT, "Margin"),
             (
                 "Engagements under zero margin",
                 _count(margin.rows, _negative("margin")),

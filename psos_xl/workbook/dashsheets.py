@@ -159,6 +159,7 @@ class Section:
     # utilization only: each person over the window, and the org's line
     people: Sequence[Row] = ()
     org: Row | None = None
+    totals: Row | None = None  # a report's own totals line (margin's), when it has one
 
 
 @dataclass(frozen=True)

@@ -263,3 +263,16 @@ def test_role_totals_add_each_roles_weeks() -> None:
         "pipeline": D("12.00"),
         "gap": D("8.00"),
     }
+
+
+def test_the_summary_takes_a_reports_own_totals(tmp_path: Path) -> None:
+    totals = {"revenue": "9000.00", "cost": "6000.00", "margin": "0.3333"}
+    path = write_dashboard(
+        tmp_path / "t.xlsx", "F", AS_OF, [Section("margin", MARGIN, totals=totals)]
+    )
+    rows = {
+        r["Figure"]: r["Value"]
+        for r in table_rows(openpyxl.load_workbook(path)["Summary"], "Summary")
+    }
+    assert (rows["Revenue recognised to date"], rows["Cost to date"]) == (9000, 6000)
+    assert rows["Margin to date"] == 0.3333
