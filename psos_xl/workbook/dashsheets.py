@@ -260,6 +260,7 @@ def _utilization_side(ws: Worksheet, main: Placed, section: Section) -> int:
     _fill(chart, [BLUE])
     target = LineChart()
     target.add_data(people.ref("Target"), titles_from_data=True)
+    target.set_categories(people.ref("Person", with_header=False))
     line = target.series[0]
     line.smooth = False
     line.marker.symbol = "dash"

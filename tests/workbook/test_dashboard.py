@@ -175,6 +175,7 @@ def test_the_charts_read_the_tables_cells(book: Path) -> None:
         "'Utilization'!$K$4:$K$6",
         "'Utilization'!$N$4:$N$6",
         "'Utilization'!O3",
+        "'Utilization'!$K$4:$K$6",
         "'Utilization'!$O$4:$O$6",
     ]
     margin = refs(drawn["Margin"])
