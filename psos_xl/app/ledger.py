@@ -15,13 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import Connection
 
 from psos_xl import models as m
 from psos_xl.economics.ledger import LEDGER_STATUSES, LedgerLine, ledger
 from psos_xl.pricing.baseline import Baseline
-from psos_xl.pricing.booked import Booking
+from psos_xl.pricing.booked import Booking, ExpenseItem
 from psos_xl.store import queries as q
 from psos_xl.store.ledger_queries import bookings_through
 
@@ -66,3 +67,37 @@ def read_ledger(conn: Connection, catalog: m.Catalog, as_of: date) -> list[Ledge
     """Every ledger line of the Sold, Active and Completed engagements as of ``as_of``
     (time dated after it is not counted), by engagement then line."""
     return read_ledger_data(conn, catalog, as_of).lines
+
+
+@dataclass(frozen=True)
+class WorkspaceLedger:
+    """A workspace's ledger as of a day, with the expenses counted to it."""
+
+    root: Path
+    as_of: date
+    data: LedgerData
+    expenses: list[ExpenseItem]
+
+
+def workspace_ledger(
+    root: Path, as_of: date | None = None, store_url_override: str | None = None
+) -> WorkspaceLedger:
+    """Read the ledger of the workspace at ``root`` as of ``as_of`` (default today) from
+    its store, in one connection (sync must have run)."""
+    from psos_xl.app.accuracy import StoreMissingError, open_existing_store
+    from psos_xl.store.ledger_queries import expenses_through
+    from psos_xl.workspace import Workspace, workspace_root
+
+    ws = Workspace.load(workspace_root(root))
+    day = as_of or date.today()
+    store = open_existing_store(ws, store_url_override)
+    try:
+        with store.connect() as conn:
+            catalog = q.load_catalog(conn)
+            if catalog is None:
+                raise StoreMissingError("the store holds no catalog: run psos sync first")
+            data = read_ledger_data(conn, catalog, day)
+            spent = expenses_through(conn, list(data.scopes), day)
+    finally:
+        store.close()
+    return WorkspaceLedger(ws.root, day, data, spent)

@@ -35,7 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from psos_xl.economics.ledger import LedgerLine
-from psos_xl.pricing.money import ZERO
+from psos_xl.pricing.money import ZERO, round2
 
 FRACTION = Decimal("0.0001")
 # (threshold, alert), highest first: the first one crossed is the Alert
@@ -112,8 +112,10 @@ class BurnLine:
             "cost_pct": _text(self.cost_pct),
             "alert": self.alert,
             "workbook": self.workbook,
-            "baseline_hours": _text(self.baseline_hours),
-            "actual_hours": str(self.actual_hours),
+            "baseline_hours": _text(
+                None if self.baseline_hours is None else round2(self.baseline_hours)
+            ),
+            "actual_hours": str(round2(self.actual_hours)),
             "baseline_cost": _text(self.baseline_cost),
             "cost_to_date": str(self.cost_to_date),
             "eac_cost": str(self.eac_cost),
