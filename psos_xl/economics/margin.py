@@ -49,6 +49,7 @@ from psos_xl.pricing import price
 from psos_xl.pricing.baseline import Baseline
 from psos_xl.pricing.booked import Booking, ExpenseItem
 from psos_xl.pricing.money import ONE, ZERO, round2
+from psos_xl.pricing.quote import Quote
 
 FRACTION = Decimal("0.0001")
 HUNDREDTH = Decimal("0.01")
@@ -123,8 +124,9 @@ class MarginReport:
 def _time_frame(
     catalog: Catalog, scopes: Mapping[str, Scope], bookings: Iterable[Booking]
 ) -> pd.DataFrame:
-    """Per engagement, the time revenue of its billable rows in cents (every engagement
-    recognises it this way on T&M; the other models only use it for nothing)."""
+    """Per billable time row, its engagement and revenue in cents (hours × the BillRate
+    in force on its date × (1 − Discount)); only TimeAndMaterials engagements recognise
+    it, the other models' rows are computed and left unused."""
     records = []
     for b in bookings:
         scope = scopes.get(b.engagement)
@@ -148,8 +150,9 @@ def _expense_frame(expenses: Iterable[ExpenseItem]) -> pd.DataFrame:
 def _ledger_frame(
     catalog: Catalog, scopes: Mapping[str, Scope], lines: Iterable[LedgerLine], as_of: date
 ) -> pd.DataFrame:
-    """Per ledger line: its time cost and EAC cost in cents, its EAC hours in hundredths,
-    and (T&M) its remaining hours at the BillRate of the as-of day after Discount."""
+    """Per ledger line: its time cost and EAC cost in cents, its EAC hours in hundredths
+    (:func:`cents` scales hours the same way), and its remaining hours at the BillRate
+    in force on the as-of day × (1 − Discount) in cents (used on TimeAndMaterials)."""
     records = []
     for x in lines:
         rate = catalog.rate_for(x.role, as_of)
@@ -179,7 +182,7 @@ def _summed(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _earned(
-    scope: Scope, baseline: Baseline | None, now_price: Any, time_cost: Decimal, as_of: date
+    scope: Scope, baseline: Baseline | None, now_price: Quote, time_cost: Decimal, as_of: date
 ) -> tuple[Decimal, Decimal]:
     """(revenue to date, forecast price) of a FixedFee, Milestone or Retainer engagement."""
     model = scope.info.billing_model
