@@ -14,12 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from psos_xl.cli.common import JsonOpt, PsosTyper, console, print_json
+from psos_xl.cli.summary import ReportGroup
 
 if TYPE_CHECKING:
     from psos_xl.app.memory import FromMemory
 
 report_app = PsosTyper(
-    help="Reports over the workspace's store (run psos sync first).", no_args_is_help=True
+    cls=ReportGroup,
+    help="Reports over the workspace's store (run psos sync first). Alone, or with only "
+    "a folder: the one screen (org utilization, money to date, engagements at risk, the "
+    "bench ahead, missing timesheets).",
 )
 
 
