@@ -77,15 +77,28 @@ def completeness_section(root: Path, as_of: date, store: str | None) -> Section:
     )
 
 
-# The reports the dashboard shows (the sheets follow psos_xl.workbook.dashsheets.SHEETS'
-# order whatever the order here). Margin, Burn and Forecast have their sheets ready: each
-# joins as a Source whose read returns json_section(<report>, <its result>.to_json()),
-# e.g. Source("margin", margin_section) with
-#     def margin_section(root: Path, as_of: date, store: str | None) -> Section:
-#         from psos_xl.app.margin import workspace_margin
-#         return json_section("margin", workspace_margin(root, as_of, store).to_json())
+def margin_section(root: Path, as_of: date, store: str | None) -> Section:
+    """``psos report margin``'s engagements, and its totals line."""
+    from psos_xl.app.margin import workspace_margin
+
+    return json_section("margin", workspace_margin(root, as_of, store).to_json())
+
+
+def burn_section(root: Path, as_of: date, store: str | None) -> Section:
+    """``psos report burn``'s engagement and deliverable lines."""
+    from psos_xl.app.margin import workspace_burn
+
+    return json_section("burn", workspace_burn(root, as_of, store).to_json())
+
+
+# The reports the dashboard shows (its sheets follow psos_xl.workbook.dashsheets.SHEETS'
+# order whatever the order here). The Forecast sheet is ready: it joins as
+# Source("forecast", forecast_section), whose read returns
+# json_section("forecast", <psos report forecast's result>.to_json()).
 SOURCES: tuple[Source, ...] = (
     Source("utilization", utilization_section),
+    Source("margin", margin_section),
+    Source("burn", burn_section),
     Source("completeness", completeness_section),
 )
 

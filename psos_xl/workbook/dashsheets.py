@@ -129,13 +129,14 @@ COMPLETENESS = (
 UNDER_TARGET = Alert("Utilization", dt.below("{Utilization}", "{Target}"), dt.AMBER)
 NEGATIVE_GAP = Alert("Gap", dt.below("{Gap}", "0"), dt.RED)
 # a burn's Alert text, coloured as the Delivery sheet's: ≥100% or over budget red, ≥90%
-# orange, ≥80% amber
+# orange, ≥80% and hours on what was not sold (no baseline) amber
 BURN_ALERTS = (
     Alert(
         "Alert", f"OR({dt.contains('{Alert}', '100')},{dt.contains('{Alert}', 'budget')})", dt.RED
     ),
     Alert("Alert", dt.contains("{Alert}", "90"), dt.ORANGE),
     Alert("Alert", dt.contains("{Alert}", "80"), dt.AMBER),
+    Alert("Alert", dt.contains("{Alert}", "no baseline"), dt.AMBER),
 )
 
 

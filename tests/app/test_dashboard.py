@@ -23,6 +23,7 @@ from psos_xl.app.dashboard import (
     refresh_after_sync,
     write_dashboard,
 )
+from psos_xl.app.margin import workspace_burn, workspace_margin
 from psos_xl.app.utilization import workspace_utilization
 from psos_xl.economics.utilization import by_person
 from psos_xl.errors import Code, Severity
@@ -30,6 +31,7 @@ from psos_xl.sync.result import SyncResult
 
 D = Decimal
 LOCK = ".~lock.dashboard.xlsx#"
+SHEETS = ["Summary", "Utilization", "Margin", "Burn", "Completeness"]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def table(path: Path, sheet: str, name: str) -> list[dict[str, object]]:
 
 def test_the_sheets_hold_what_the_reports_give(built: Path, tmp_path: Path) -> None:
     result = write_dashboard(built, tmp_path / "d.xlsx", AS_OF)
-    assert result.sheets == ["Summary", "Utilization", "Completeness"]
+    assert result.sheets == SHEETS
     report = workspace_utilization(built, AS_OF).report
     rows = table(result.path, "Utilization", "Utilization")
     assert [(r["Person"], r["Billable"], r["Utilization"]) for r in rows] == [
@@ -70,15 +72,29 @@ def test_the_sheets_hold_what_the_reports_give(built: Path, tmp_path: Path) -> N
         (x.person, float(x.available), None if x.utilization is None else float(x.utilization))
         for x in by_person(report.lines)
     ]
+    margin = workspace_margin(built, AS_OF).to_json()
+    engagements = table(result.path, "Margin", "Margin")
+    assert [(m["Engagement"], m["Revenue"], m["Cost"]) for m in engagements] == [
+        (m["engagement"], float(m["revenue"]), float(m["cost"])) for m in margin["rows"]
+    ]
+    burn = workspace_burn(built, AS_OF).to_json()["rows"]
+    lines = table(result.path, "Burn", "Burn")
+    assert [(b["Engagement"], b["Deliverable"], b["Alert"]) for b in lines] == [
+        (b["engagement"], b["deliverable"] or None, b["alert"] or None) for b in burn
+    ]
     summary = {r["Figure"]: r["Value"] for r in table(result.path, "Summary", "Summary")}
     assert summary["Utilization (everyone)"] == float(report.org.utilization or 0)
+    totals = margin["totals"]
+    assert summary["Revenue recognised to date"] == float(totals["revenue"])
+    assert summary["Margin to date"] == float(totals["margin"])
+    assert summary["Burn lines with an alert"] == len([b for b in burn if b["alert"]])
     assert summary["Utilization window"] == "weeks 2026-11-02 to 2026-11-29"
 
 
 def test_the_command_prints_the_path_and_its_json(built: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "dash.xlsx"
     data = psos_json("report", "dashboard", built, "--out", out, "--as-of", AS_OF.isoformat())
-    assert data == {"path": str(out), "sheets": ["Summary", "Utilization", "Completeness"]}
+    assert data == {"path": str(out), "sheets": SHEETS}
     assert_json_convention(data)
     run = psos("report", "dashboard", built, "--out", out, "--as-of", AS_OF.isoformat())
     assert run.returncode == 0, run.stderr
@@ -160,7 +176,7 @@ def test_psos_sync_keeps_it_and_never_reads_it(firm: Path) -> None:
     first = psos_json("sync", firm, exit_code=None)
     path = firm / "dashboard.xlsx"
     assert path.is_file()
-    assert openpyxl.load_workbook(path).sheetnames[:3] == ["Summary", "Utilization", "Completeness"]
+    assert openpyxl.load_workbook(path).sheetnames[:5] == SHEETS
     again = psos_json("sync", firm, exit_code=None)
     assert again["read"] == 0 and again["scanned"] == first["scanned"]
     assert again["issues"] == first["issues"]

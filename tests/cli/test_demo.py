@@ -99,6 +99,8 @@ def test_the_json_keeps_the_one_convention(demo_json: tuple[Path, dict[str, obje
 
 
 def test_the_demo_keeps_a_dashboard(demo_json: tuple[Path, dict[str, object]]) -> None:
+    import openpyxl
+
     from psos_xl.workbook.dashboard import is_dashboard
     from psos_xl.workspace import Workspace
 
@@ -106,6 +108,8 @@ def test_the_demo_keeps_a_dashboard(demo_json: tuple[Path, dict[str, object]]) -
     path = root / "dashboard.xlsx"
     assert data["dashboard"] == str(path.resolve())
     assert is_dashboard(path)
+    visible = [ws.title for ws in openpyxl.load_workbook(path) if ws.sheet_state == "visible"]
+    assert visible == ["Summary", "Utilization", "Margin", "Burn", "Completeness"]
     assert Workspace.load(root).dashboard == path.resolve()
 
 

@@ -1,7 +1,7 @@
 """The dashboard as LibreOffice shows it: every chart drawn, no cell an error value.
 
-The synced firm of econfirm.py gives the Utilization and Completeness sheets from its
-store; the Margin, Burn and Forecast sheets take the hand-made rows of
+The synced firm of econfirm.py gives the Utilization, Margin, Burn and Completeness
+sheets from its store; the Forecast sheet takes the hand-made rows of
 workbook/dashboard_rows.py. The workbook is converted to PDF (and each page to a picture
 with ``pdftoppm``) and to xlsx, recalculated. A chart is drawn when its series' colours
 fill its plot, right of the sheet's table; the Completeness sheet, which has no chart,
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from econfirm import AS_OF, build
 from realclient.soffice import ERROR_VALUES, Soffice, error_cells
-from workbook.dashboard_rows import BURN, FORECAST, MARGIN
+from workbook.dashboard_rows import FORECAST
 
 from psos_xl.app.dashboard import SOURCES, Source, write_dashboard
 from psos_xl.workbook.dashsheets import BLUE, DARK_RED, GREEN, ORANGE, Section
@@ -43,12 +43,7 @@ def hand_made(report: str, rows: list[dict[str, object]]) -> Source:
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build(tmp_path_factory.mktemp("firm") / "firm")
-    sources = [
-        *SOURCES,
-        hand_made("margin", MARGIN),
-        hand_made("burn", BURN),
-        hand_made("forecast", FORECAST),
-    ]
+    sources = [*SOURCES, hand_made("forecast", FORECAST)]
     return write_dashboard(root, root / "dashboard.xlsx", AS_OF, sources=sources).path
 
 
