@@ -28,7 +28,7 @@ Decimals at the edges. Pure: no store, no files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,7 +40,8 @@ import pandas as pd
 from psos_xl.economics.capacity import ZERO, capacity_on
 from psos_xl.economics.completeness import monday_of
 from psos_xl.economics.utilization import hours_of, hundredths
-from psos_xl.models import LEAVE, Person
+from psos_xl.models import LEAVE, Catalog, Person, Scope, Status
+from psos_xl.pricing import estimate_hours
 
 HORIZONS = (30, 90)  # --days
 WEEK = timedelta(weeks=1)
@@ -50,6 +51,53 @@ FIRM_COLUMNS = ("engagement", "role", "hours", "start", "end", "workbook")
 # a Draft's estimated hours × role, unweighted, and its Probability (a Decimal or None)
 PIPELINE_COLUMNS = (*FIRM_COLUMNS, "probability")
 SPREAD_COLUMNS = ("engagement", "role", "week", "hours", "overdue")
+FIRM = (Status.SOLD, Status.ACTIVE)
+
+
+def _frame(records: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=list(columns), dtype=object)
+    frame["hours"] = frame["hours"].astype("int64")
+    return frame
+
+
+def firm_frame(
+    remaining: Iterable[tuple[str, str, Decimal]], scopes: Mapping[str, Scope]
+) -> pd.DataFrame:
+    """:data:`FIRM_COLUMNS` of the Sold and Active ``scopes`` (by engagement):
+    ``remaining`` holds (engagement, role, hours still to work) per line of work (an
+    engagement ledger's deliverable × role), added up per engagement × role."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for engagement, role, hours in remaining:
+        scope = scopes.get(engagement)
+        if scope is not None and scope.info.status in FIRM:
+            totals[(engagement, role)] = totals.get((engagement, role), ZERO) + hours
+    records = []
+    for (engagement, role), hours in sorted(totals.items()):
+        info = scopes[engagement].info
+        workbook = scopes[engagement].workbook
+        records.append(
+            (engagement, role, hundredths(hours), info.start_date, info.end_date, workbook)
+        )
+    return _frame(records, FIRM_COLUMNS)
+
+
+def drafts_frame(catalog: Catalog, scopes: Iterable[Scope]) -> pd.DataFrame:
+    """:data:`PIPELINE_COLUMNS` of the Draft ``scopes``: each one's estimated hours per
+    role as pricing gives them (:func:`~psos_xl.pricing.estimate_hours`), unweighted."""
+    records = []
+    for scope in scopes:
+        info = scope.info
+        if info.status is not Status.DRAFT:
+            continue
+        per_role: dict[str, Decimal] = {}
+        for (_deliverable, role), hours in estimate_hours(catalog, scope).items():
+            per_role[role] = per_role.get(role, ZERO) + hours
+        rest = (info.start_date, info.end_date, scope.workbook, info.probability)
+        records += [
+            (info.engagement, role, hundredths(hours), *rest)
+            for role, hours in sorted(per_role.items())
+        ]
+    return _frame(records, PIPELINE_COLUMNS)
 
 
 def horizon(as_of: date, days: int) -> list[date]:

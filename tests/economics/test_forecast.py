@@ -14,12 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
+from psos_xl import models as m
 from psos_xl.economics.forecast import (
     FIRM_COLUMNS,
     PIPELINE_COLUMNS,
     Line,
     Overdue,
     Share,
+    firm_frame,
     forecast,
     horizon,
     spread,
@@ -236,3 +238,31 @@ def test_every_role_has_every_week(days: int) -> None:
     report = forecast(PEOPLE, TIME, FIRM, DRAFTS, AS_OF, days)
     assert len(report.lines) == 3 * len(report.weeks)
     assert sum(x.demand for x in report.lines) == D("59.50")  # 30 + 3 + 16 + 10.5, all ahead
+
+
+def test_remaining_hours_are_added_up_per_engagement_and_role_of_firm_work() -> None:
+    def scope(code: str, status: m.Status) -> m.Scope:
+        info = m.ScopeInfo(
+            engagement=code, status=status, start_date=W1, end_date=date(2026, 12, 18)
+        )
+        return m.Scope(workbook=f"scopes/{code}.xlsx", info=info)
+
+    scopes = {
+        "A": scope("A", m.Status.ACTIVE),
+        "S": scope("S", m.Status.SOLD),
+        "C": scope("C", m.Status.COMPLETED),
+    }
+    remaining = [
+        ("A", "SA", D("1.005")),  # two deliverables of A: 1.005 + 2 = 3.005 → 3.01
+        ("A", "SA", D(2)),
+        ("A", "DE", D(0)),
+        ("S", "DE", D("4.5")),
+        ("C", "DE", D(9)),  # Completed: not demand
+        ("X", "DE", D(9)),  # no such scope
+    ]
+    got = firm_frame(remaining, scopes)
+    assert list(got.itertuples(index=False, name=None)) == [
+        ("A", "DE", 0, W1, date(2026, 12, 18), "scopes/A.xlsx"),
+        ("A", "SA", 301, W1, date(2026, 12, 18), "scopes/A.xlsx"),
+        ("S", "DE", 450, W1, date(2026, 12, 18), "scopes/S.xlsx"),
+    ]
