@@ -279,6 +279,7 @@ class DeliveryRow(Row):
     estimated_hours: Decimal | None = None
     actual_hours: Decimal | None = None
     burn_pct: Decimal | None = None
+    eac_hours: Decimal | None = None  # estimate at completion (§13)
     alert: str = ""
 
 

@@ -8,19 +8,23 @@ Alert column is coloured by :data:`ALERT_HIGHLIGHT`):
 
 - the catalog's **Actuals**: :func:`psos_xl.learning.calibrate` over the deliveries of
   Completed engagements, one row per Services SKU × role (percentages as fractions);
-- each Sold, Active or Completed scope's **Delivery**: per deliverable × role with an
-  estimate or booked hours, EstimatedHours (pricing's :func:`estimate_hours` against the
-  stored catalog, with the Actuals just computed for P50/P80 scopes), ActualHours (valid
-  time rows in the store), BurnPct = Actual ÷ Estimated as a fraction rounded to 4
-  decimals (empty when there is no estimate) and Alert:
+- each Sold, Active or Completed scope's **Delivery**: one row per line of its
+  engagement ledger (:mod:`psos_xl.economics.ledger`, as of today: estimates with the
+  Actuals just computed for P50/P80 scopes, every valid time row), BaselineHours,
+  EstimatedHours, ActualHours, BurnPct = Actual ÷ Estimated as a fraction rounded to 4
+  decimals (empty when there is no estimate), EACHours (estimate at completion) and
+  Alert (:func:`psos_xl.economics.burn.alert`):
 
   ======================  =================================================
   Alert                   when
   ======================  =================================================
-  (empty)                 BurnPct below 0.80
+  (empty)                 BurnPct below 0.80 and EAC cost within the baseline
   ``≥80%``                0.80 ≤ BurnPct < 0.90
   ``≥90%``                0.90 ≤ BurnPct < 1.00
   ``≥100%``               BurnPct ≥ 1.00: the estimate is used up or overrun
+  ``EAC over budget``     the line's EAC cost exceeds its baseline cost and
+                          BurnPct is below 1.00 (it outranks ≥80 %, ≥90 %
+                          and ``no estimate``)
   ``no estimate``         hours booked on a line with no (or zero) estimate
   ======================  =================================================
 
@@ -44,7 +48,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +55,14 @@ from sqlalchemy import select, update
 
 from psos_xl import models as m
 from psos_xl import store as st
+from psos_xl.economics.burn import NO_ESTIMATE as NO_ESTIMATE
+from psos_xl.economics.burn import THRESHOLDS, alert, burn_pct, over_budget
+from psos_xl.economics.ledger import LedgerLine, ledger
 from psos_xl.errors import Issue, PsosError, sort_issues
 from psos_xl.learning import Delivery, calibrate, delivered
-from psos_xl.pricing import estimate_hours
-from psos_xl.pricing.baseline import Baseline
+from psos_xl.pricing.booked import Booking
 from psos_xl.store import queries as q
+from psos_xl.store.ledger_queries import bookings_through
 from psos_xl.store.queries import Hours, Target
 from psos_xl.sync.baselines import record_baselines
 from psos_xl.sync.checks import BOOKABLE
@@ -73,17 +79,8 @@ from psos_xl.workbook.patch import CellValue
 from psos_xl.workbook.styles import table_help
 from psos_xl.workspace import Workspace, path_at
 
-ZERO = Decimal(0)
-FRACTION = Decimal("0.0001")
-# (threshold, alert), highest first: the first one crossed is the Alert
-THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
-    (Decimal("1.00"), "≥100%"),
-    (Decimal("0.90"), "≥90%"),
-    (Decimal("0.80"), "≥80%"),
-)
-NO_ESTIMATE = "no estimate"
-OVER_BUDGET = "over budget"  # the EAC alert ("EAC over budget")
 # the Alert column's colours, the first that matches: red, orange, amber
+OVER_BUDGET = "over budget"  # matched inside the Alert text ("EAC over budget")
 ALERT_HIGHLIGHT = Highlight(
     "Alert",
     (
@@ -92,23 +89,6 @@ ALERT_HIGHLIGHT = Highlight(
         ((THRESHOLDS[2][1],), AMBER),
     ),
 )
-
-
-def alert(burn: Decimal | None, actual: Decimal) -> str:
-    """The Alert text for a line (see the module's table)."""
-    if burn is None:
-        return NO_ESTIMATE if actual > ZERO else ""
-    for threshold, text in THRESHOLDS:
-        if burn >= threshold:
-            return text
-    return ""
-
-
-def burn_pct(actual: Decimal, estimated: Decimal | None) -> Decimal | None:
-    """Actual ÷ Estimated as a fraction half-up to 4 decimals; None with no estimate."""
-    if estimated is None or estimated <= ZERO:
-        return None
-    return (actual / estimated).quantize(FRACTION, rounding=ROUND_HALF_UP)
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -129,6 +109,7 @@ class Snapshot:
     catalog_target: Target | None = None
     scopes: list[tuple[Target, m.Scope]] = field(default_factory=list)
     hours: Hours = field(default_factory=dict)
+    bookings: list[Booking] = field(default_factory=list)  # of the bookable scopes
     deliveries: list[Delivery] = field(default_factory=list)
     bookable: dict[str, m.Scope] = field(default_factory=dict)  # every one, by engagement
     targets: dict[str, Target] = field(default_factory=dict)  # every writable workbook
@@ -144,8 +125,14 @@ def snapshot(store: st.Store) -> Snapshot:
         catalog = q.load_catalog(conn)
         scopes = q.load_scopes(conn, BOOKABLE)
         hours = q.booked_hours(conn, list(scopes))
+        booked = bookings_through(conn, list(scopes))
     snap = Snapshot(
-        catalog=catalog, hours=hours, bookable=scopes, targets=targets, scope_paths=paths
+        catalog=catalog,
+        hours=hours,
+        bookings=booked,
+        bookable=scopes,
+        targets=targets,
+        scope_paths=paths,
     )
     if catalog is not None:
         snap.catalog_target = targets.get(catalog.workbook)
@@ -212,32 +199,27 @@ def _old_actuals(path: Path) -> OldActuals:
         return OldActuals([])
 
 
-def delivery_rows(
-    catalog: m.Catalog, scope: m.Scope, hours: Hours, baseline: Baseline | None = None
-) -> list[m.DeliveryRow]:
-    """The scope's Delivery rows: estimated lines in scope order, then lines sold but no
-    longer estimated, then lines with hours booked but no estimate (sorted). BaselineHours
-    are the hours sold (:mod:`psos_xl.pricing.baseline`), empty before a baseline."""
-    eng = scope.info.engagement
-    estimated = estimate_hours(catalog, scope)
-    booked = {(d, r): h for (e, d, r), h in hours.items() if e == eng}
-    sold = baseline.lines if baseline is not None else {}
-    keys = list(estimated) + [k for k in sold if k not in estimated]
-    keys += sorted(k for k in booked if k not in estimated and k not in sold)
+def delivery_rows(lines: Sequence[LedgerLine]) -> list[m.DeliveryRow]:
+    """A scope's Delivery rows, one per line of its ledger (:mod:`psos_xl.economics.ledger`,
+    in its order): BaselineHours as sold (empty before a baseline), EstimatedHours,
+    ActualHours, BurnPct = Actual ÷ Estimated, EACHours and the Alert
+    (:func:`psos_xl.economics.burn.alert`: ``EAC over budget`` when the line's EAC cost
+    exceeds its baseline cost, unless BurnPct has crossed 100 %)."""
     rows: list[m.DeliveryRow] = []
-    for key in keys:
-        est = estimated.get(key)
-        actual = booked.get(key, ZERO)
-        burn = burn_pct(actual, est)
+    for line in lines:
+        burn = burn_pct(line.actual_hours, line.estimated_hours)
         rows.append(
             m.DeliveryRow(
-                deliverable=key[0],
-                role=key[1],
-                baseline_hours=baseline.hours_of(*key) if baseline is not None else None,
-                estimated_hours=est,
-                actual_hours=actual,
+                deliverable=line.deliverable,
+                role=line.role,
+                baseline_hours=line.baseline_hours,
+                estimated_hours=line.estimated_hours,
+                actual_hours=line.actual_hours,
                 burn_pct=burn,
-                alert=alert(burn, actual),
+                eac_hours=line.eac_hours,
+                alert=alert(
+                    burn, line.actual_hours, over_budget(line.eac_cost, line.baseline_cost)
+                ),
             )
         )
     return rows
@@ -354,12 +336,15 @@ class WriteBack:
             self._write(result, store, target, owned, cells, issues, headers)
         # estimates use the Actuals as they now stand, as pricing will from now on
         priced = catalog.model_copy(update={"actuals": rows})
-        for target, scope in snap.scopes:
-            base = baselines.get(scope.info.engagement)
-            lines = delivery_rows(priced, scope, snap.hours, base)
-            cells = cells_of(spec.DELIVERY, lines)
-            self._write(result, store, target, delivery_table(scope), cells, issues)
         today = self.now().astimezone(UTC).date()
+        scoped = [scope for _, scope in snap.scopes]
+        lines: dict[str, list[LedgerLine]] = {}
+        for line in ledger(priced, scoped, baselines, snap.bookings, today):
+            lines.setdefault(line.engagement, []).append(line)
+        for target, scope in snap.scopes:
+            found = lines.get(scope.info.engagement, [])
+            cells = cells_of(spec.DELIVERY, delivery_rows(found))
+            self._write(result, store, target, delivery_table(scope), cells, issues)
         for write in [
             *revision_writes(store, snap.targets, snap.scope_paths),
             *approval_writes(store, snap.targets),

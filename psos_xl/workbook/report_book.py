@@ -1,15 +1,19 @@
-"""The workbook of ``psos report utilization --xlsx OUT``.
+"""The workbooks of ``psos report utilization|margin|burn --xlsx OUT``.
 
-Three printable sheets, each one Excel Table under a title and a line that says what the
-figures are: ``Utilization`` (a row per person × period), ``Org`` (the org's line) and
-``Bench``. Values only, hours and percentages in psos' number formats, and the hidden
-``_psos`` marker of kind ``report``, so sync and validate pass over the file. It is
-saved next to its path, then moved into place; a file there that is not a psos report
-is never overwritten.
+Printable sheets, each one Excel Table under a title and a line that says what the
+figures are. Utilization: ``Utilization`` (a row per person × period), ``Org`` (the
+org's line) and ``Bench``. Margin: ``Margin`` (a row per engagement, with its scope
+workbook) and ``Totals``. Burn: ``Burn`` (per engagement its line, then its
+deliverables), the Alert column coloured as the Delivery table's (red ≥ 100 % or EAC
+over budget, orange ≥ 90 %, amber ≥ 80 %). Values only, hours, money and percentages in
+psos' number formats, and the hidden ``_psos`` marker of kind ``report``, so sync and
+validate pass over the file. It is saved next to its path, then moved into place; a
+file there that is not a psos report is never overwritten.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +24,11 @@ from psos_xl.workbook.spec import SCHEMA_VERSION, Column, OutputKind, TableSpec,
 if TYPE_CHECKING:
     from datetime import date
 
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from psos_xl.economics.burn import BurnReport
+    from psos_xl.economics.margin import MarginLine, MarginReport
     from psos_xl.economics.utilization import Line, UtilizationReport
 
 
@@ -66,14 +75,9 @@ def _rows(lines: list[Line]) -> list[list[Any]]:
 
 def write_utilization(path: Path, report: UtilizationReport, as_of: date) -> Path:
     """Write ``report`` at ``path`` (refused when a file there is not a psos report)."""
-    import openpyxl
-
     from psos_xl.workbook import styles as st
 
-    if path.exists() and not _is_report(path):
-        raise ReportPathError(f"{path} exists and is not a psos report: not overwritten")
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb = _book(path)
     span = f"{report.start.isoformat()} to {report.end.isoformat()}, as of {as_of.isoformat()}"
     org = replace(report.org, person="All")
     for spec, heading, lines in (
@@ -84,9 +88,27 @@ def write_utilization(path: Path, report: UtilizationReport, as_of: date) -> Pat
         ws = wb.create_sheet(spec.sheet)
         st.title(ws, heading, spec.help)
         st.write_table(ws, spec, _rows(lines))
+    return _save(wb, path, "utilization")
+
+
+def _book(path: Path) -> Workbook:
+    """A new workbook for ``path`` (refused when a file there is not a psos report)."""
+    import openpyxl
+
+    if path.exists() and not _is_report(path):
+        raise ReportPathError(f"{path} exists and is not a psos report: not overwritten")
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def _save(wb: Workbook, path: Path, report: str) -> Path:
+    """Mark ``wb`` as the psos report ``report``, make it printable and move it into place
+    at ``path``."""
+    from psos_xl.workbook import styles as st
+
     st.write_marker(
-        wb,
-        [("kind", OutputKind.REPORT.value), ("schema", SCHEMA_VERSION), ("report", "utilization")],
+        wb, [("kind", OutputKind.REPORT.value), ("schema", SCHEMA_VERSION), ("report", report)]
     )
     wb.active = 0
     st.make_printable(wb)
@@ -117,3 +139,116 @@ def _is_report(path: Path) -> bool:
         return marker.get("kind") == OutputKind.REPORT.value
     finally:
         wb.close()
+
+
+# --- margin and burn --------------------------------------------------------------------
+
+MARGIN_COLUMNS = (
+    Column("Engagement", "engagement", Type.CODE, width=12),
+    Column("BillingModel", "billing_model", Type.CODE, width=16),
+    Column("Revenue", "revenue", Type.DECIMAL, width=13),
+    Column("TimeCost", "time_cost", Type.DECIMAL, width=13),
+    Column("Expenses", "expenses", Type.DECIMAL, width=12),
+    Column("Cost", "cost", Type.DECIMAL, width=13),
+    Column("Margin", "margin", Type.DECIMAL, width=9),
+    Column("EACHours", "eac_hours", Type.DECIMAL, width=11),
+    Column("EACCost", "eac_cost", Type.DECIMAL, width=13),
+    Column("ForecastPrice", "forecast_price", Type.DECIMAL, width=14),
+    Column("ForecastMargin", "forecast_margin", Type.DECIMAL, width=10),
+    Column("BaselinePrice", "baseline_price", Type.DECIMAL, width=14),
+    Column("Price", "price", Type.DECIMAL, width=13),
+    Column("Workbook", "workbook", Type.TEXT, width=24),
+)
+MARGIN = TableSpec(
+    "Margin",
+    MARGIN_COLUMNS,
+    help="Revenue recognised per billing model; Cost = time at the cost rate of its date + "
+    "expenses; Margin = (Revenue − Cost) ÷ Revenue; EAC = estimate at completion; "
+    "ForecastMargin = (ForecastPrice − EACCost) ÷ ForecastPrice.",
+)
+MARGIN_TOTALS = TableSpec(
+    "Totals", MARGIN_COLUMNS, help="Every engagement added up; the margins of the sums."
+)
+BURN = TableSpec(
+    "Burn",
+    (
+        Column("Engagement", "engagement", Type.CODE, width=12),
+        Column("Deliverable", "deliverable", Type.CODE, width=12),
+        Column("BaselineHours", "baseline_hours", Type.DECIMAL, width=14),
+        Column("ActualHours", "actual_hours", Type.DECIMAL, width=12),
+        Column("HoursPct", "hours_pct", Type.DECIMAL, width=10),
+        Column("BaselineCost", "baseline_cost", Type.DECIMAL, width=13),
+        Column("CostToDate", "cost_to_date", Type.DECIMAL, width=13),
+        Column("CostPct", "cost_pct", Type.DECIMAL, width=10),
+        Column("EACCost", "eac_cost", Type.DECIMAL, width=13),
+        Column("Alert", "alert", Type.TEXT, width=16),
+        Column("Workbook", "workbook", Type.TEXT, width=24),
+    ),
+    help="Against what was sold: HoursPct = actual ÷ baseline hours, CostPct = cost to date "
+    "÷ baseline cost; Alert at 80 / 90 / 100 % of the higher, EAC over budget when the "
+    "estimate at completion costs more than the baseline. An engagement's line has no "
+    "deliverable.",
+)
+
+
+def _values(spec: TableSpec, lines: Sequence[Any]) -> list[list[Any]]:
+    return [[getattr(line, c.field) for c in spec.columns] for line in lines]
+
+
+def write_margin(path: Path, report: MarginReport) -> Path:
+    """Write the margin ``report`` at ``path`` (refused when a file there is not a psos
+    report)."""
+    from psos_xl.workbook import styles as st
+
+    wb = _book(path)
+    day = report.as_of.isoformat()
+    totals: MarginLine = replace(report.totals, engagement="All")
+    for spec, heading, lines in (
+        (MARGIN, f"Margin by engagement, as of {day}", report.lines),
+        (MARGIN_TOTALS, f"All engagements, as of {day}", [totals]),
+    ):
+        ws = wb.create_sheet(spec.sheet)
+        st.title(ws, heading, spec.help)
+        st.write_table(ws, spec, _values(spec, lines))
+    return _save(wb, path, "margin")
+
+
+def write_burn(path: Path, report: BurnReport) -> Path:
+    """Write the burn ``report`` at ``path`` (refused when a file there is not a psos
+    report), its Alert column coloured."""
+    from psos_xl.workbook import styles as st
+
+    wb = _book(path)
+    ws = wb.create_sheet(BURN.sheet)
+    st.title(ws, f"Burn against the baseline, as of {report.as_of.isoformat()}", BURN.help)
+    ref = st.write_table(ws, BURN, _values(BURN, report.lines))
+    _colour_alerts(ws, ref, BURN.headers.index("Alert"))
+    return _save(wb, path, "burn")
+
+
+def _colour_alerts(ws: Worksheet, ref: str, index: int) -> None:
+    """The Alert column of the table at ``ref`` (its ``index``-th) coloured as the
+    Delivery table's: red, orange, amber."""
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    from psos_xl.economics.burn import EAC_OVER_BUDGET, THRESHOLDS
+    from psos_xl.workbook.owned import AMBER, ORANGE, RED, search_formula
+
+    c1, r1, _c2, r2 = range_boundaries(ref)
+    letter = get_column_letter(int(c1 or 1) + index)
+    top = f"{letter}{int(r1 or 1) + 1}"
+    area = f"{top}:{letter}{r2}"
+    for texts, fill in (
+        ((THRESHOLDS[0][1], EAC_OVER_BUDGET), RED),
+        ((THRESHOLDS[1][1],), ORANGE),
+        ((THRESHOLDS[2][1],), AMBER),
+    ):
+        look = PatternFill(bgColor=fill.background, fill_type="solid")
+        rule = FormulaRule(
+            formula=[search_formula(texts, top)], fill=look, font=Font(color=fill.text)
+        )
+        rule.stopIfTrue = True
+        ws.conditional_formatting.add(area, rule)

@@ -169,7 +169,7 @@ def test_write_table_copies_the_huge_part_as_stored(firm: Path, tmp_path: Path) 
     before = stored(path, HUGE)
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
-    rows = [["D1", "SA", 16, 16, 8, 0.5, ""], ["D1", "PM", 4, 4, 3, 0.75, ""]]
+    rows = [["D1", "SA", 16, 16, 8, 0.5, 16, ""], ["D1", "PM", 4, 4, 3, 0.75, 4, ""]]
     run = run_child(WRITE_TABLE, str(path), json.dumps([spec.DELIVERY.headers, rows]))
     print(f"write_table: {run.out['seconds']:.3f} s, peak {run.max_rss_mb:.0f} MB")
     assert run.out["status"] == "written", run.out["message"]
@@ -208,7 +208,7 @@ def test_a_large_workbook_is_never_held_in_memory(firm: Path, tmp_path: Path) ->
             z.writestr(name, body)
     with_member(path, "xl/media/video.bin", megabytes, zeros=False)
     before = stored(path, "xl/media/video.bin")
-    rows = [["D1", "SA", 16, 16, 1, 0.0625, ""]]
+    rows = [["D1", "SA", 16, 16, 1, 0.0625, 16, ""]]
     run = run_child(WRITE_TABLE, str(path), json.dumps([spec.DELIVERY.headers, rows]))
     print(f"write_table, {megabytes} MB stored: peak {run.max_rss_mb:.0f} MB")
     assert run.out["status"] == "written", run.out["message"]

@@ -82,7 +82,7 @@ def test_the_added_tables_read_back_after_libreoffice_saves_them(printed: dict[s
         original = printed[key.removesuffix("_again")]
         assert error_cells(printed[key], original=original) == []
     ws = openpyxl.load_workbook(printed["scope_again"])["Delivery"]
-    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["G4:G7"]
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["H4:H7"]
     assert ws["F4"].number_format == number_format(spec.DELIVERY.column("BurnPct"))
 
 
@@ -92,8 +92,10 @@ def test_the_printed_delivery_shows_percentages_hours_and_alerts(
     text = text_of(printed["scope_pdf"])
     assert "Scope ACME-01 · Portal · Delivery" in text
     line = next(x for x in text.splitlines() if re.match(r"\s*D1\s+SA\s", x))
-    # 16.8 h estimated, 18.354 booked: hours to two places, BurnPct as a percentage
-    assert re.search(rf"16\.80\s+18\.35\s+{re.escape(percent('1.0925'))}\s+≥100%", line), line
+    # 16.8 h estimated, 18.354 booked: hours to two places, BurnPct as a percentage,
+    # then EACHours to two places
+    pct = re.escape(percent("1.0925"))
+    assert re.search(rf"16\.80\s+18\.35\s+{pct}\s+18\.35\s+≥100%", line), line
     assert percent("0.2563") in text and "1.0925" not in text and "0.2563" not in text
 
 

@@ -66,13 +66,14 @@ def test_the_scope_gets_a_delivery_sheet_with_formats_and_alert_colours(synced: 
         ("D2", "SA", D(0), ""),
     ]
     ws = openpyxl.load_workbook(synced / "scopes" / "acme.xlsx")["Delivery"]
-    assert ws.tables["Delivery"].ref == "A3:G7"
+    assert ws.tables["Delivery"].ref == "A3:H7"
     for r in range(4, 8):
         assert ws[f"C{r}"].number_format == number_format(spec.DELIVERY.column("BaselineHours"))
         assert ws[f"D{r}"].number_format == number_format(spec.DELIVERY.column("EstimatedHours"))
         assert ws[f"E{r}"].number_format == number_format(spec.DELIVERY.column("ActualHours"))
         assert ws[f"F{r}"].number_format == number_format(spec.DELIVERY.column("BurnPct"))
-    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["G4:G7"]
+        assert ws[f"G{r}"].number_format == number_format(spec.DELIVERY.column("EACHours"))
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["H4:H7"]
 
 
 def test_an_unchanged_actuals_table_keeps_its_stamp_and_bytes(synced: Path) -> None:

@@ -38,10 +38,10 @@ ACTUAL_ROWS: list[list[CellValue]] = [
     ["BUILD", "DEV", D(80), 0, None, None, None, None, D(80), "2026-12-05T23:01:04Z", D(3)],
 ]  # fmt: skip
 DELIVERY_ROWS: list[list[CellValue]] = [
-    ["D1", "SA", D("16.8"), D("16.8"), D("18.354"), D("1.0925"), "≥100%"],
-    ["D1", "PM", D(6), D(6), D("5.5"), D("0.9167"), "≥90%"],
-    ["D2", "DEV", D(144), D(288), D("73.8"), D("0.2563"), ""],
-    ["D2", "SA", None, D("28.8"), D(0), D(0), ""],
+    ["D1", "SA", D("16.8"), D("16.8"), D("18.354"), D("1.0925"), D("18.35"), "≥100%"],
+    ["D1", "PM", D(6), D(6), D("5.5"), D("0.9167"), D(6), "≥90%"],
+    ["D2", "DEV", D(144), D(288), D("73.8"), D("0.2563"), D(288), ""],
+    ["D2", "SA", None, D("28.8"), D(0), D(0), D("28.8"), ""],
 ]
 
 
@@ -134,16 +134,16 @@ def test_a_missing_delivery_table_and_its_alert_colours(tmp_path: Path) -> None:
     after = replace_table_rows(before, "Delivery", spec.DELIVERY.headers, DELIVERY_ROWS, DELIVERY)
     sheet, _ = added_sheet(after, before)
     xml = parts(after)[sheet].decode()
-    assert 'sqref="G4:G7"' in xml and xml.count("<cfRule") == 3
+    assert 'sqref="H4:H7"' in xml and xml.count("<cfRule") == 3
     ws = load(after, tmp_path)["Delivery"]
-    assert ws.page_setup.orientation == "portrait"  # six columns fit a page upright
+    assert ws.page_setup.orientation == "portrait"  # eight columns fit a page upright
     [(ranges, rules)] = [(str(cf.sqref), cf.rules) for cf in ws.conditional_formatting]
-    assert ranges == "G4:G7"
+    assert ranges == "H4:H7"
     formulas = [r.formula[0] for r in rules]
     assert formulas == [
-        'OR(ISNUMBER(SEARCH("≥100%",G4)),ISNUMBER(SEARCH("over budget",G4)))',
-        'ISNUMBER(SEARCH("≥90%",G4))',
-        'ISNUMBER(SEARCH("≥80%",G4))',
+        'OR(ISNUMBER(SEARCH("≥100%",H4)),ISNUMBER(SEARCH("over budget",H4)))',
+        'ISNUMBER(SEARCH("≥90%",H4))',
+        'ISNUMBER(SEARCH("≥80%",H4))',
     ]
     fills = [r.dxf.fill.bgColor.rgb for r in rules]
     assert fills == ["FFFFC7CE", "FFFFCC99", "FFFFEB9C"]  # red, orange, amber
@@ -182,7 +182,7 @@ def test_a_sheet_of_that_name_gets_the_table_where_it_is_empty(tmp_path: Path) -
     wb = openpyxl.load_workbook(scope(tmp_path / "s.xlsx"))
     ws = wb.create_sheet("Delivery")
     ws["A1"] = "My burn notes"
-    ws["H3"] = "beside"
+    ws["I3"] = "beside"
     ws["A12"] = 42
     wb.save(tmp_path / "s.xlsx")
     before = (tmp_path / "s.xlsx").read_bytes()
@@ -190,8 +190,8 @@ def test_a_sheet_of_that_name_gets_the_table_where_it_is_empty(tmp_path: Path) -
     new = check_only_owned_parts_changed(before, after, {"xl/worksheets/sheet6.xml"})
     assert [n for n in new if "tables/" in n] and not [n for n in new if "worksheets/sheet" in n]
     ws = load(after, tmp_path)["Delivery"]
-    assert ws.tables["Delivery"].ref == "A3:G7"
-    assert (ws["A1"].value, ws["H3"].value, ws["A12"].value) == ("My burn notes", "beside", 42)
+    assert ws.tables["Delivery"].ref == "A3:H7"
+    assert (ws["A1"].value, ws["I3"].value, ws["A12"].value) == ("My burn notes", "beside", 42)
     assert ws["F4"].number_format == number_format(spec.DELIVERY.column("BurnPct"))
 
 
@@ -403,14 +403,15 @@ def test_an_older_table_gains_the_missing_column_at_its_right(tmp_path: Path) ->
     after = replace_table_rows(before, "Delivery", spec.DELIVERY.headers, DELIVERY_ROWS, DELIVERY)
     ws = load(after, tmp_path)["Delivery"]
     table = ws.tables["Delivery"]
-    assert [c.name for c in table.tableColumns] == [*OLD_DELIVERY, "BaselineHours"]
-    assert [c.id for c in table.tableColumns] == list(range(1, 8))
+    assert [c.name for c in table.tableColumns] == [*OLD_DELIVERY, "BaselineHours", "EACHours"]
+    assert [c.id for c in table.tableColumns] == list(range(1, 9))
     header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "Deliverable")
-    assert list(header[:7]) == [*OLD_DELIVERY, "BaselineHours"]
+    assert list(header[:8]) == [*OLD_DELIVERY, "BaselineHours", "EACHours"]
     first_row = table.ref.split(":")[0]
     top = int(first_row[1:])
-    assert table.ref == f"A{top}:G{top + 4}" and table.autoFilter.ref == table.ref
+    assert table.ref == f"A{top}:H{top + 4}" and table.autoFilter.ref == table.ref
     assert [ws.cell(top + 1 + i, 7).value for i in range(4)] == [16.8, 6, 144, None]
+    assert [ws.cell(top + 1 + i, 8).value for i in range(4)] == [18.35, 6, 288, 28.8]
     assert [ws.cell(top + 1 + i, 3).value for i in range(4)] == [16.8, 6, 288, 28.8]
     assert ws["I1"].value == "note beside"
     again = replace_table_rows(after, "Delivery", spec.DELIVERY.headers, DELIVERY_ROWS, DELIVERY)
