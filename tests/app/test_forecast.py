@@ -43,6 +43,7 @@ from psos_xl import models as m
 from psos_xl import store as st
 from psos_xl.app.forecast import HorizonError, workspace_forecast
 from psos_xl.cli.main import app
+from psos_xl.demo.sample import init_workspace
 from psos_xl.economics.forecast import Overdue
 from psos_xl.store import queries as q
 from psos_xl.sync import sync_workspace
@@ -202,3 +203,17 @@ def test_cli_xlsx(firm: Path, tmp_path: Path) -> None:
     assert first[2:] == [60, 15.33, 44.67, 0, "Y"]
     overdue = [[c.value for c in row] for row in wb["Overdue"]["A4:E4"]]
     assert overdue[0][:3] == ["MS-01", "DE", 6] and overdue[0][4] == "scopes/MS-01.xlsx"
+
+
+def test_cli_refuses_a_folder_that_is_no_workspace_and_a_workspace_never_synced(
+    tmp_path: Path,
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = CliRunner().invoke(app, ["report", "forecast", str(empty)])
+    assert out.exit_code == 2 and "not a psos workspace" in out.output
+    assert list(empty.iterdir()) == []
+    fresh = tmp_path / "fresh"
+    init_workspace(fresh, name="Fresh")
+    never = CliRunner().invoke(app, ["report", "forecast", str(fresh), "--json"])
+    assert never.exit_code == 2 and "run psos sync first" in never.output
