@@ -220,7 +220,9 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.UNKNOWN_COMPLEXITY: CodeInfo(_E, "A complexity level the catalog does not define."),
     Code.UNKNOWN_RISK: CodeInfo(_E, "A risk code the catalog does not define."),
     Code.QUANTITY_NOT_POSITIVE: CodeInfo(_E, "A deliverable's Quantity is zero or negative."),
-    Code.PERCENT_OUT_OF_RANGE: CodeInfo(_E, "A deliverable's PercentComplete lies outside [0, 1]."),
+    Code.PERCENT_OUT_OF_RANGE: CodeInfo(
+        _E, "A deliverable's PercentComplete or a scope's Probability lies outside [0, 1]."
+    ),
     Code.PROGRESS_CONFLICT: CodeInfo(
         _W, "A deliverable has a CompletedOn date but a PercentComplete under 100 %."
     ),

@@ -233,6 +233,7 @@ class ScopeInfo(BaseModel):
     estimate_basis: EstimateBasis = EstimateBasis.CATALOG
     risks: list[str] = []
     currency: str = ""
+    probability: Decimal | None = None  # 0–1, the chance a Draft is sold (§13 forecast)
     # where each field's value cell is, by field name ("Engagement" → "scope.xlsx!ScopeInfo!B2")
     cells: SkipJsonSchema[dict[str, Loc]] = Field(default_factory=dict, exclude=True, repr=False)
 

@@ -190,6 +190,7 @@ scopes = _fact(
     Column("estimate_basis", text_of(16)),
     Column("risks", Text),  # comma-separated codes
     Column("currency", text_of(8)),
+    Column("probability", DecimalText),  # a Draft's chance of being sold, 0–1
 )
 deliverables = _fact(
     "deliverables",

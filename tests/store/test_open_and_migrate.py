@@ -30,7 +30,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path: Path) -> None:
     assert [(r.version, r.description) for r in rows] == [
         (m.version, m.description) for m in st.MIGRATIONS
     ]
-    assert [r.version for r in rows] == [1, 2, 3, 4, 5]
+    assert [r.version for r in rows] == [1, 2, 3, 4, 5, 6]
     assert rows[0].applied_at is not None
     store.close()
     again = open_store(url(tmp_path))
@@ -211,7 +211,7 @@ def test_a_store_of_the_third_schema_gets_baselines_approvals_and_locks(tmp_path
         conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version >= 4))
     store.close()
     again = open_store(url(tmp_path))
-    assert again.version() == 5
+    assert again.version() == 6
     with again.connect() as conn:
         names = set(conn.dialect.get_table_names(conn))
         indexes = {i["name"] for i in conn.dialect.get_indexes(conn, "approvals")}
@@ -227,12 +227,36 @@ def test_a_store_of_the_fourth_schema_gets_quotes_and_baseline_sources(tmp_path:
     with store.begin() as conn:  # as a store made by the fourth schema left it
         conn.execute(text("DROP TABLE quotes"))
         conn.execute(text("ALTER TABLE baselines DROP COLUMN source"))
-        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 5))
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version >= 5))
     store.close()
     again = open_store(url(tmp_path))
-    assert again.version() == 5
+    assert again.version() == 6
     with again.connect() as conn:
         names = set(conn.dialect.get_table_names(conn))
         columns = {c["name"] for c in conn.dialect.get_columns(conn, "baselines")}
     again.close()
     assert "quotes" in names and "source" in columns
+
+
+def test_a_store_of_the_fifth_schema_gets_probability_and_reads_scopes_again(
+    tmp_path: Path,
+) -> None:
+    store = open_store(url(tmp_path))
+    with store.begin() as conn:  # as a store made by the fifth schema left it
+        conn.execute(text("ALTER TABLE scopes DROP COLUMN probability"))
+        for kind in ("scope", "timesheet"):
+            conn.execute(
+                insert(st.workbooks).values(
+                    path=f"{kind}.xlsx", kind=kind, status="ok", dirty=False
+                )
+            )
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 6))
+    store.close()
+    again = open_store(url(tmp_path))
+    assert again.version() == 6
+    with again.connect() as conn:
+        columns = {c["name"] for c in conn.dialect.get_columns(conn, "scopes")}
+        dirty = dict(conn.execute(select(st.workbooks.c.kind, st.workbooks.c.dirty)).all())
+    again.close()
+    assert "probability" in columns
+    assert dirty == {"scope": True, "timesheet": False}
