@@ -13,7 +13,7 @@ function; this module only assembles them.
 
 from __future__ import annotations
 
-from psos_xl.cli import basic, doctor, learn, pricing, reports, sync
+from psos_xl.cli import basic, doctor, invoice, learn, pricing, reports, sync
 from psos_xl.cli.common import app, new_app
 
 basic.register(app, new_app)
@@ -23,6 +23,7 @@ reports.register(learn.report_app)
 reports.register_trust(app)
 sync.register(app)
 doctor.register(app)
+invoice.register(app)
 
 
 def main() -> None:

@@ -36,6 +36,9 @@ from psos_xl.store.schema import (
     approvals,
     baselines,
     deliverables,
+    invoice_lines,
+    invoiced_entries,
+    invoices,
     metadata,
     now,
     period_locks,
@@ -105,6 +108,11 @@ def _v5(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE baselines ADD COLUMN source {kind}"))
 
 
+def _v6(conn: Connection) -> None:
+    for table in (invoices, invoice_lines, invoiced_entries):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
@@ -113,6 +121,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         4, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v4
     ),
     Migration(5, "numbered, versioned quotes; where a baseline came from", _v5),
+    Migration(6, "invoices, their lines and the time and expense rows they bill", _v6),
 )
 
 
