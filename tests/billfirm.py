@@ -20,8 +20,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import econfirm
+
 from psos_xl import models as m
-from tests import econfirm
 
 D = Decimal
 THROUGH = date(2026, 11, 30)

@@ -26,7 +26,7 @@ def changed_entries(invoiced: Sequence[Invoiced], rows: Sequence[Row]) -> list[I
         issues.append(
             Issue.make(
                 Code.INVOICED_ENTRY_CHANGED,
-                Location(inv.path, inv.sheet, str(inv.row)),
+                Location(inv.path, inv.sheet, f"A{inv.row}"),  # the row's first cell
                 f"{said} and {what}; the next invoice of {engagement} credits the difference",
             )
         )

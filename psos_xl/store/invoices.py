@@ -358,9 +358,8 @@ def replace_flags(conn: Connection, issues: Iterable[Issue], run: int | None = N
         return  # unchanged: a second sync changes nothing
     conn.execute(delete(rejects).where(rejects.c.code == code))
     paths = {i.location.workbook for i in found}
-    ids = dict(
-        conn.execute(select(workbooks.c.path, workbooks.c.id).where(workbooks.c.path.in_(paths)))
-    )
+    query = select(workbooks.c.path, workbooks.c.id).where(workbooks.c.path.in_(paths))
+    ids = {path: wid for path, wid in conn.execute(query)}
     for issue in found:
         wid = ids.get(issue.location.workbook)
         if wid is None:
