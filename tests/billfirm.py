@@ -60,3 +60,17 @@ def build(root: Path, config: dict[str, str] | None = None) -> Path:
 
 def timesheet_path(root: Path, person: str, week: date) -> Path:
     return root / "timesheets" / f"{person}-{week.isoformat()}.xlsx"
+
+
+def edit_cy_week3(root: Path, hours: str) -> None:
+    """CY's TM-01 row of the week of 11-16 (row 6 of its Time sheet) now says ``hours``."""
+    from psos_xl.workbook.writers import Lists, write_timesheet
+
+    lists = Lists.from_catalog(catalog())
+    for t in econfirm.timesheets():
+        if (t.person, t.week) == ("CY", econfirm.W3):
+            t.entries = [
+                e.model_copy(update={"hours": D(hours)}) if e.engagement == "TM-01" else e
+                for e in t.entries
+            ]
+            write_timesheet(timesheet_path(root, "CY", econfirm.W3), t, lists)

@@ -80,6 +80,7 @@ def _row(inv: StoredInvoice) -> dict[str, Any]:
         "status": inv.status,
         "credits": inv.credits,
         "credited_by": inv.credited_by,
+        "issued_by": inv.issued_by,
         "path": inv.path,
     }
 

@@ -7,6 +7,7 @@ import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import billfirm
 import econfirm
@@ -19,7 +20,6 @@ from psos_xl.errors import Code
 from psos_xl.store import open_store
 from psos_xl.sync import sync_workspace
 from psos_xl.workbook.reader import open_book
-from psos_xl.workbook.writers import Lists, write_timesheet
 
 D = Decimal
 THROUGH, ISSUED = billfirm.THROUGH, billfirm.ISSUED
@@ -111,18 +111,6 @@ def test_invoicing_again_bills_nothing_and_writes_nothing(firm: Path) -> None:
     ]
 
 
-def edit_cy_week3(root: Path, hours: str) -> None:
-    """CY's TM-01 row of the week of 11-16 (row 6 of its Time sheet) now says ``hours``."""
-    lists = Lists.from_catalog(billfirm.catalog())
-    for t in econfirm.timesheets():
-        if (t.person, t.week) == ("CY", econfirm.W3):
-            t.entries = [
-                e.model_copy(update={"hours": D(hours)}) if e.engagement == "TM-01" else e
-                for e in t.entries
-            ]
-            write_timesheet(billfirm.timesheet_path(root, "CY", econfirm.W3), t, lists)
-
-
 def changed(result: object) -> list[str]:
     return [
         str(i.location)
@@ -133,7 +121,7 @@ def changed(result: object) -> list[str]:
 
 def test_an_edited_invoiced_entry_is_reported_then_credited_by_the_difference(firm: Path) -> None:
     invoice(firm, "TM-01")
-    edit_cy_week3(firm, "7")
+    billfirm.edit_cy_week3(firm, "7")
     where = ["timesheets/CY-2026-11-16.xlsx!Time!A6"]
     assert changed(sync_workspace(firm)) == where
     assert changed(sync_workspace(firm)) == where  # every sync, the no-change answer too
@@ -149,7 +137,7 @@ def test_an_edited_invoiced_entry_is_reported_then_credited_by_the_difference(fi
     assert changed(sync_workspace(firm)) == []
     assert invoice(firm, "TM-01").number is None
     # a row removed after it was invoiced is credited whole
-    edit_cy_week3(firm, "0")  # hours 0 is a row nobody bills; 7 h × 72 credited
+    billfirm.edit_cy_week3(firm, "0")  # hours 0 is a row nobody bills; 7 h × 72 credited
     sync_workspace(firm)
     assert invoice(firm, "TM-01").net == D("-504.00")
 
@@ -183,7 +171,7 @@ def test_a_credit_note_reverses_an_invoice_and_its_work_is_due_again(firm: Path)
 
 def test_crediting_time_frees_its_rows_and_a_corrected_invoice_waits(firm: Path) -> None:
     invoice(firm, "TM-01")
-    edit_cy_week3(firm, "7")
+    billfirm.edit_cy_week3(firm, "7")
     sync_workspace(firm)
     invoice(firm, "TM-01")  # INV-2026-0002 corrects a row of INV-2026-0001
     with pytest.raises(InvoiceError, match="corrected on INV-2026-0002"):
@@ -301,3 +289,26 @@ def test_what_cannot_be_invoiced_says_why(firm: Path) -> None:
         invoice(firm, "XX-99")
     with pytest.raises(InvoiceError, match="not an invoice number"):
         credit_invoice(firm, "Q-2026-0001")
+
+
+def _invoice_in_process(root: str, engagement: str, start: Any, out: Any) -> None:
+    start.wait()
+    out.put((engagement, invoice(Path(root), engagement).number))
+
+
+def test_two_processes_invoicing_at_once_never_share_a_number(firm: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Barrier(2), ctx.Queue()
+    procs = [
+        ctx.Process(target=_invoice_in_process, args=(str(firm), e, start, out))
+        for e in ("TM-01", "FF-01")
+    ]
+    for p in procs:
+        p.start()
+    got = dict(out.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert sorted(got.values()) == ["INV-2026-0001", "INV-2026-0002"]

@@ -63,6 +63,7 @@ def test_credit_list_and_export(firm: Path) -> None:
     )
     listed = psos_json("invoice", "list", firm)
     mine = {i["number"]: i["status"] for i in listed["invoices"]}
+    assert [i["issued_by"] for i in listed["invoices"] if i["number"] == note["number"]] == ["Mia"]
     assert mine[issued["number"]] == "Credited" and mine[note["number"]] == "Credit note"
     exported = psos("invoice", "export", firm, "--format", "csv")
     assert exported.returncode == 0, exported.stderr
@@ -89,3 +90,19 @@ def test_what_cannot_run_exits_2(firm: Path, tmp_path: Path) -> None:
         psos("invoice", tmp_path, "--engagement", "TM-01", "--through", "2026-11-30").returncode
         == 2
     )
+
+
+def test_sync_reports_an_edited_invoiced_row_at_its_cell(tmp_path: Path) -> None:
+    root = billfirm.build(tmp_path / "firm")
+    psos_json("invoice", root, "--engagement", "TM-01", "--through", "2026-11-30")
+    billfirm.edit_cy_week3(root, "7")
+    synced = psos_json("sync", root, exit_code=1)
+    found = [i for i in synced["issues"] if i["code"] == "INVOICED_ENTRY_CHANGED"]
+    assert [(i["location"], i["severity"]) for i in found] == [
+        ("timesheets/CY-2026-11-16.xlsx!Time!A6", "warning")
+    ]
+    assert_json_convention(found)
+    fixed = psos_json("invoice", root, "--engagement", "TM-01", "--through", "2026-11-30")
+    assert [(x["kind"], x["amount"]) for x in fixed["lines"]] == [("credit", "-216.00")]
+    again = psos_json("sync", root, exit_code=None)
+    assert not [i for i in again["issues"] if i["code"] == "INVOICED_ENTRY_CHANGED"]
