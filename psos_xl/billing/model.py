@@ -154,7 +154,12 @@ class Invoiced:
         return f"{self.path}!{self.sheet}!{self.row}"
 
     def describe(self) -> str:
-        return " ".join(v for v in self.content if v)
+        """As :meth:`Row.describe` says the row it was: ``2026-11-18 CY DE 10 h``."""
+        day, _engagement, what, *rest = (*self.content, "", "", "", "")[:6]
+        if self.table == TIME:
+            return f"{day} {self.person} {rest[0]} {rest[1]} h"
+        amount = Decimal(rest[0]) if rest[0] else ZERO
+        return f"{day} {self.person} {what} {amount:,.2f}"
 
 
 @dataclass(frozen=True)

@@ -286,9 +286,10 @@ def stored_rows(
     conn: Connection,
     engagement: str | None = None,
     people: Collection[str] | None = None,
+    engagements: Collection[str] | None = None,
 ) -> list[Row]:
-    """The stored time and expense rows (of one engagement; of some people), time
-    first, each by workbook and row."""
+    """The stored time and expense rows (of one engagement, or some; of some people),
+    time first, each by workbook and row."""
     out: list[Row] = []
     t, x = time_entries, expenses
     tq = select(t).order_by(t.c.path, t.c.row_num, t.c.id)
@@ -297,6 +298,9 @@ def stored_rows(
         tq, xq = tq.where(t.c.engagement == engagement), xq.where(x.c.engagement == engagement)
     if people is not None:
         tq, xq = tq.where(t.c.person.in_(list(people))), xq.where(x.c.person.in_(list(people)))
+    if engagements is not None:
+        wanted = list(engagements)
+        tq, xq = tq.where(t.c.engagement.in_(wanted)), xq.where(x.c.engagement.in_(wanted))
     for r in conn.execute(tq):
         out.append(
             Row(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from psos_xl.billing.changes import changed_entries
+from psos_xl.billing.model import Row
 
 
 def flag_invoiced_changes(conn: Connection, run: int | None = None) -> None:
@@ -14,5 +15,9 @@ def flag_invoiced_changes(conn: Connection, run: int | None = None) -> None:
     from psos_xl.store import invoices as si
 
     invoiced = si.invoiced_rows(conn)
-    rows = si.stored_rows(conn, people={i.person for i in invoiced}) if invoiced else []
+    rows: list[Row] = []
+    if invoiced:  # a row pairs only with a row of its person and engagement
+        people = {i.person for i in invoiced}
+        engagements = {i.content[1] for i in invoiced if len(i.content) > 1}
+        rows = si.stored_rows(conn, people=people, engagements=engagements)
     si.replace_flags(conn, changed_entries(invoiced, rows), run)
