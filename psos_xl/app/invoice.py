@@ -142,7 +142,9 @@ def _terms(conn: Connection, catalog: Catalog, engagement: str) -> tuple[Terms, 
         model,
         info.discount,
         info.currency or catalog.settings.currency,
-        quote.price,
+        # a fixed fee earns what was sold (the price now before a baseline), as the
+        # revenue recognised by psos report margin does
+        baseline.price if baseline is not None else quote.price,
         baseline.cost if baseline is not None else quote.cost,
         quote.milestones,
         quote.months,

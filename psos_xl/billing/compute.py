@@ -12,9 +12,11 @@ billed, and returns the lines due:
   BillRate in force on each row's date × (1 − Discount), each row's cents as the
   revenue rule gives them (:func:`psos_xl.economics.revenue.time_revenue`), so the
   invoice and the recognised revenue agree to the cent;
-- **expenses**: each billable expense not yet invoiced, at cost (every billing model);
-- **fixed** (FixedFee): the revenue recognised to the day
-  (:func:`~psos_xl.economics.revenue.fixed_fee_revenue`) less what was invoiced;
+- **expenses** (TimeAndMaterials): each billable expense not yet invoiced, at cost (a
+  fixed price covers its expenses, as the revenue recognised says);
+- **fixed** (FixedFee): the revenue recognised to the day, the sold price × min(1, time
+  cost to date ÷ the baseline cost)
+  (:func:`~psos_xl.economics.revenue.fixed_fee_revenue`), less what was invoiced;
 - **milestone**: the share of each milestone completed by the day, once;
 - **retainer**: the amount of each schedule month started by the day, once.
 
@@ -62,8 +64,8 @@ _MONTHS = (
 @dataclass(frozen=True)
 class Terms:
     """What an engagement is billed under: its scope's billing model, discount and
-    currency, and from its price (DESIGN §4) the price, milestone shares and months;
-    ``baseline_cost`` is the cost it was sold at (FixedFee progress)."""
+    currency; ``price`` and ``baseline_cost`` what a fixed fee was sold at (its
+    baseline); from pricing the scope now (DESIGN §4) the milestone shares and months."""
 
     engagement: str
     model: BillingModel
@@ -155,11 +157,11 @@ class _Pricer:
     def amount(self, r: Row) -> Decimal | None:
         if not (r.billable and self.counts(r)):
             return None
+        if self.terms.model is not BillingModel.TIME_AND_MATERIALS:
+            return None
         if r.table != TIME:
             same = not r.currency or not self.terms.currency or r.currency == self.terms.currency
             return round2(r.amount) if same else None
-        if self.terms.model is not BillingModel.TIME_AND_MATERIALS:
-            return None
         rate = self.bill_rate(r)
         return time_revenue(r.hours, rate, self.terms.discount) if rate is not None else None
 
@@ -283,7 +285,9 @@ def _time_lines(fresh: Sequence[Row], pricer: _Pricer) -> list[Line]:
 
 
 def _expense_lines(fresh: Sequence[Row], pricer: _Pricer) -> list[Line]:
-    lines = []
+    lines: list[Line] = []
+    if pricer.terms.model is not BillingModel.TIME_AND_MATERIALS:
+        return lines
     for r in fresh:
         if r.table == TIME or not (r.billable and pricer.counts(r)):
             continue

@@ -312,3 +312,15 @@ def test_two_processes_invoicing_at_once_never_share_a_number(firm: Path) -> Non
         p.join(timeout=60)
         assert p.exitcode == 0
     assert sorted(got.values()) == ["INV-2026-0001", "INV-2026-0002"]
+
+
+def test_a_fixed_fee_earns_its_sold_price_after_the_scope_grew(firm: Path) -> None:
+    from psos_xl.workbook.writers import write_scope
+
+    scope = next(s for s in econfirm.scopes() if s.info.engagement == "FF-01")
+    (d1,) = scope.deliverables
+    scope.deliverables = [d1.model_copy(update={"quantity": D(3), "change_order": "CO-1"})]
+    write_scope(firm / "scopes" / "FF-01.xlsx", scope, billfirm.catalog())
+    sync_workspace(firm)
+    # the baseline (price 3,520, cost 1,600) still decides, as in psos report margin
+    assert invoice(firm, "FF-01").net == D("2464.00")

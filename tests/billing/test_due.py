@@ -186,10 +186,10 @@ def test_milestones_once_when_completed_and_retainer_months_once_when_started() 
     assert [(x.description, x.amount) for x in got.lines] == [("Retainer: December 2026", D(1000))]
 
 
-def test_time_on_a_fixed_price_engagement_is_not_billed_by_the_hour() -> None:
+def test_time_and_expenses_of_a_fixed_price_engagement_are_not_billed_by_the_row() -> None:
     rt = Terms("TM-01", BillingModel.RETAINER)
     draft = due(rt, econfirm.catalog(), ROWS, Billing(), THROUGH)
-    assert [x.kind for x in draft.lines] == [LineKind.EXPENSE]
+    assert draft.lines == ()  # nor its expenses: the fixed price covers them
 
 
 def test_a_credit_note_reverses_every_line() -> None:
