@@ -130,6 +130,8 @@ class Code(StrEnum):
     # approvals and period locks
     CHANGED_AFTER_APPROVAL = "CHANGED_AFTER_APPROVAL"
     PERIOD_LOCKED = "PERIOD_LOCKED"
+    # billing
+    INVOICED_ENTRY_CHANGED = "INVOICED_ENTRY_CHANGED"
 
 
 @dataclass(frozen=True)
@@ -341,6 +343,10 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.PERIOD_LOCKED: CodeInfo(
         _E, "A row dated in a locked period was added, changed or removed; it is kept as stored."
+    ),
+    Code.INVOICED_ENTRY_CHANGED: CodeInfo(
+        _W,
+        "A time or expense row already invoiced changed or was removed; the next invoice of its engagement carries the difference as a credit line.",
     ),
 }
 

@@ -169,6 +169,7 @@ class CatalogSettings(BaseModel):
     calibration_prior: Decimal | None = None  # None: k is learned from the firm's history
     calibration_min_deliveries: int = 3
     accuracy_min_history: int = 5
+    tax_rate: Decimal = Decimal(0)  # on an invoice's net (0.20 = 20 %)
 
 
 class Catalog(BaseModel):

@@ -18,6 +18,7 @@ from psos_xl.cli import (
     doctor,
     economics,
     forecast,
+    invoice,
     learn,
     pricing,
     reports,
@@ -36,6 +37,7 @@ summary.register(learn.report_app)
 reports.register_trust(app)
 sync.register(app)
 doctor.register(app)
+invoice.register(app)
 
 
 def main() -> None:

@@ -36,6 +36,9 @@ from psos_xl.store.schema import (
     approvals,
     baselines,
     deliverables,
+    invoice_lines,
+    invoiced_entries,
+    invoices,
     metadata,
     now,
     period_locks,
@@ -119,6 +122,11 @@ def _v6(conn: Connection) -> None:
     )
 
 
+def _v7(conn: Connection) -> None:
+    for table in (invoices, invoice_lines, invoiced_entries):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
@@ -128,6 +136,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "numbered, versioned quotes; where a baseline came from", _v5),
     Migration(6, "a Draft scope's Probability; scopes read again to store it", _v6),
+    Migration(7, "invoices, their lines and the time and expense rows they bill", _v7),
 )
 
 
