@@ -5,8 +5,8 @@ for accounting (DESIGN §14); and what the margin report needs of them.
 - :func:`export_invoices`: one row per invoice line with its references (the invoice,
   the engagement, the rows it bills as ``workbook!sheet!row``), as CSV or JSON, for an
   accounting import; ``--from``/``--to`` select by invoice date;
-- :func:`invoiced_amounts`: the net invoiced per engagement, so a report shows the
-  work not invoiced yet (:func:`psos_xl.billing.uninvoiced`).
+- :func:`invoiced_amounts`: the net invoiced per engagement, so ``psos report margin``
+  shows the work recognised and not invoiced yet (:func:`psos_xl.economics.margin.margin`).
 """
 
 from __future__ import annotations
@@ -170,9 +170,9 @@ def export_invoices(
     return out.getvalue()
 
 
-def invoiced_amounts(conn: Connection) -> dict[str, Decimal]:
+def invoiced_amounts(conn: Connection, through: date | None = None) -> dict[str, Decimal]:
     """The net invoiced per engagement, credit notes included: what a report subtracts
     from the revenue recognised to show work in progress not yet invoiced."""
     from psos_xl.store import invoices as si
 
-    return si.invoiced_amounts(conn)
+    return si.invoiced_amounts(conn, through)

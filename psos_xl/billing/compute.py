@@ -28,7 +28,7 @@ differently, bills nothing again. Pure: no store, no files.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -388,14 +388,3 @@ def credit_of(
         )
         for text, quantity, rate, amount, entries in lines
     ]
-
-
-def uninvoiced(
-    recognised: Mapping[str, Decimal], invoiced: Mapping[str, Decimal]
-) -> dict[str, Decimal]:
-    """Work in progress not yet invoiced, per engagement: revenue recognised less the
-    net invoiced (credit notes included), for every engagement in either."""
-    return {
-        eng: recognised.get(eng, ZERO) - invoiced.get(eng, ZERO)
-        for eng in sorted(set(recognised) | set(invoiced))
-    }

@@ -269,12 +269,15 @@ def billing_of(conn: Connection, engagement: str) -> Billing:
     return Billing(tuple(invoiced_rows(conn, engagement)), frozenset(keys), fixed)
 
 
-def invoiced_amounts(conn: Connection) -> dict[str, Decimal]:
-    """The net invoiced per engagement, credit notes included (negative), by engagement."""
+def invoiced_amounts(conn: Connection, through: date | None = None) -> dict[str, Decimal]:
+    """The net invoiced per engagement, credit notes included (negative), by engagement;
+    with ``through``, only the invoices of work up to that day (their Through on or
+    before it)."""
     out: dict[str, Decimal] = {}
-    for engagement, net in conn.execute(
-        select(invoices.c.engagement, invoices.c.net).order_by(invoices.c.engagement)
-    ):
+    query = select(invoices.c.engagement, invoices.c.net).order_by(invoices.c.engagement)
+    if through is not None:
+        query = query.where(invoices.c.through <= through)
+    for engagement, net in conn.execute(query):
         out[engagement] = out.get(engagement, Decimal(0)) + net
     return out
 

@@ -160,6 +160,8 @@ MARGIN_COLUMNS = (
     Column("ForecastMargin", "forecast_margin", Type.DECIMAL, width=10),
     Column("BaselinePrice", "baseline_price", Type.DECIMAL, width=14),
     Column("Price", "price", Type.DECIMAL, width=13),
+    Column("Invoiced", "invoiced", Type.DECIMAL, width=13),
+    Column("NotInvoiced", "uninvoiced", Type.DECIMAL, width=13),
     Column("Workbook", "workbook", Type.TEXT, width=24),
 )
 MARGIN = TableSpec(
@@ -167,7 +169,8 @@ MARGIN = TableSpec(
     MARGIN_COLUMNS,
     help="Revenue recognised per billing model; Cost = time at the cost rate of its date + "
     "expenses; Margin = (Revenue − Cost) ÷ Revenue; EAC = estimate at completion; "
-    "ForecastMargin = (ForecastPrice − EACCost) ÷ ForecastPrice.",
+    "ForecastMargin = (ForecastPrice − EACCost) ÷ ForecastPrice; NotInvoiced = Revenue − "
+    "Invoiced (credit notes included).",
 )
 MARGIN_TOTALS = TableSpec(
     "Totals", MARGIN_COLUMNS, help="Every engagement added up; the margins of the sums."

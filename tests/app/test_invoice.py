@@ -324,3 +324,25 @@ def test_a_fixed_fee_earns_its_sold_price_after_the_scope_grew(firm: Path) -> No
     sync_workspace(firm)
     # the baseline (price 3,520, cost 1,600) still decides, as in psos report margin
     assert invoice(firm, "FF-01").net == D("2464.00")
+
+
+def test_the_margin_report_shows_the_work_recognised_and_not_invoiced_yet(firm: Path) -> None:
+    from psos_xl.app.margin import workspace_margin
+
+    invoice(firm, "TM-01")
+    invoice(firm, "FF-01")
+    rows = {r["engagement"]: r for r in workspace_margin(firm, THROUGH).to_json()["rows"]}
+    # TM-01 billed all it recognised (4,512.00); FF-01 its progress (2,464.00); MS-01's
+    # M1 share (1,100.00) and RT-01's November (1,000.00) are not invoiced yet
+    got = {k: (r["revenue"], r["invoiced"], r["uninvoiced"]) for k, r in rows.items()}
+    assert got == {
+        "FF-01": ("2464.00", "2464.00", "0.00"),
+        "MS-01": ("1100.00", "0.00", "1100.00"),
+        "RT-01": ("1000.00", "0.00", "1000.00"),
+        "TM-01": ("4512.00", "4512.00", "0.00"),
+    }
+    totals = workspace_margin(firm, THROUGH).to_json()["totals"]
+    assert (totals["invoiced"], totals["uninvoiced"]) == ("6976.00", "2100.00")
+    # as of a day before the invoices' Through, they do not count yet
+    early = workspace_margin(firm, date(2026, 11, 15)).to_json()["totals"]
+    assert early["invoiced"] == "0.00"

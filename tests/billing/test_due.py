@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import econfirm
 
-from psos_xl.billing import Billing, Invoiced, LineKind, Row, Terms, due, uninvoiced
+from psos_xl.billing import Billing, Invoiced, LineKind, Row, Terms, due
 from psos_xl.billing.changes import changed_entries
 from psos_xl.billing.compute import credit_of
 from psos_xl.billing.model import EXPENSES, TIME, number_text, parse_number
@@ -210,12 +210,7 @@ def test_changed_invoiced_rows_are_reported_at_their_row() -> None:
     assert "INV-2026-0001" in issue.message and "is now 2026-11-18 CY DE 7 h" in issue.message
 
 
-def test_numbers_and_work_not_invoiced() -> None:
+def test_invoice_numbers_read_and_written() -> None:
     assert number_text(2026, 7) == "INV-2026-0007"
     assert parse_number(" inv-2026-0012 ") == (2026, 12)
     assert parse_number("Q-2026-0001") is None
-    assert uninvoiced({"A": D(100), "B": D(50)}, {"A": D(60), "C": D(10)}) == {
-        "A": D(40),
-        "B": D(50),
-        "C": D(-10),
-    }
