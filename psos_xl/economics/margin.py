@@ -47,7 +47,7 @@ from psos_xl.economics.revenue import (
 from psos_xl.models import BillingModel, Catalog, Scope
 from psos_xl.pricing import price
 from psos_xl.pricing.baseline import Baseline
-from psos_xl.pricing.booked import Booking, ExpenseItem
+from psos_xl.pricing.booked import Booking, ExpenseItem, Rates
 from psos_xl.pricing.money import ONE, ZERO, round2
 from psos_xl.pricing.quote import Quote
 
@@ -133,11 +133,12 @@ def _time_frame(
     in force on its date × (1 − Discount)); only TimeAndMaterials engagements recognise
     it, the other models' rows are computed and left unused."""
     records = []
+    rates = Rates(catalog)
     for b in bookings:
         scope = scopes.get(b.engagement)
         if scope is None or not b.billable:
             continue
-        rate = catalog.rate_for(b.role, b.date)
+        rate = rates.rate_for(b.role, b.date)
         if rate is None:
             continue
         earned = time_revenue(b.hours, rate.bill_rate, scope.info.discount) * b.rows
