@@ -130,6 +130,8 @@ class Code(StrEnum):
     # approvals and period locks
     CHANGED_AFTER_APPROVAL = "CHANGED_AFTER_APPROVAL"
     PERIOD_LOCKED = "PERIOD_LOCKED"
+    # billing
+    INVOICED_ENTRY_CHANGED = "INVOICED_ENTRY_CHANGED"
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,9 @@ CODE_INFO: dict[Code, CodeInfo] = {
     Code.UNKNOWN_COMPLEXITY: CodeInfo(_E, "A complexity level the catalog does not define."),
     Code.UNKNOWN_RISK: CodeInfo(_E, "A risk code the catalog does not define."),
     Code.QUANTITY_NOT_POSITIVE: CodeInfo(_E, "A deliverable's Quantity is zero or negative."),
-    Code.PERCENT_OUT_OF_RANGE: CodeInfo(_E, "A deliverable's PercentComplete lies outside [0, 1]."),
+    Code.PERCENT_OUT_OF_RANGE: CodeInfo(
+        _E, "A deliverable's PercentComplete or a scope's Probability lies outside [0, 1]."
+    ),
     Code.PROGRESS_CONFLICT: CodeInfo(
         _W, "A deliverable has a CompletedOn date but a PercentComplete under 100 %."
     ),
@@ -339,6 +343,10 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.PERIOD_LOCKED: CodeInfo(
         _E, "A row dated in a locked period was added, changed or removed; it is kept as stored."
+    ),
+    Code.INVOICED_ENTRY_CHANGED: CodeInfo(
+        _W,
+        "A time or expense row already invoiced changed or was removed; the next invoice of its engagement carries the difference as a credit line.",
     ),
 }
 

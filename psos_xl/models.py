@@ -169,6 +169,7 @@ class CatalogSettings(BaseModel):
     calibration_prior: Decimal | None = None  # None: k is learned from the firm's history
     calibration_min_deliveries: int = 3
     accuracy_min_history: int = 5
+    tax_rate: Decimal = Decimal(0)  # on an invoice's net (0.20 = 20 %)
 
 
 class Catalog(BaseModel):
@@ -233,6 +234,7 @@ class ScopeInfo(BaseModel):
     estimate_basis: EstimateBasis = EstimateBasis.CATALOG
     risks: list[str] = []
     currency: str = ""
+    probability: Decimal | None = None  # 0–1, the chance a Draft is sold (§13 forecast)
     # where each field's value cell is, by field name ("Engagement" → "scope.xlsx!ScopeInfo!B2")
     cells: SkipJsonSchema[dict[str, Loc]] = Field(default_factory=dict, exclude=True, repr=False)
 

@@ -64,6 +64,14 @@ CATALOG_SETTINGS: tuple[SettingDef, ...] = (
         "earlier deliveries of the same SKU × role.",
         optional=True,
     ),
+    SettingDef(
+        "TaxRate",
+        "tax_rate",
+        Decimal,
+        Decimal(0),
+        "Tax charged on an invoice's net (0.20 = 20 %); 0 invoices without tax.",
+        optional=True,
+    ),
 )
 
 CATALOG_SETTINGS_BY_KEY = {s.key.casefold(): s for s in CATALOG_SETTINGS}
@@ -105,6 +113,17 @@ WORKSPACE_SETTINGS: tuple[WorkspaceSettingDef, ...] = (
         "",
         "Path of the dashboard workbook (psos report dashboard), relative to the workspace; "
         "when set, psos sync and psos watch refresh it. Empty: no dashboard is kept.",
+    ),
+    WorkspaceSettingDef(
+        "require_approval",
+        "false",
+        "true: invoices bill only the time and expense rows of approved weeks (psos approve); "
+        "false: every valid row.",
+    ),
+    WorkspaceSettingDef(
+        "payment_terms_days",
+        "30",
+        "Days an invoice gives the client to pay; its due date is the invoice date plus these.",
     ),
     # what a workbook file must pass before it is parsed (psos_xl.workbook.guard)
     WorkspaceSettingDef(

@@ -149,6 +149,7 @@ class Workspace:
             try:
                 Limits.of(config)
                 _track_from(config)
+                _billing(config)
             except ValueError as err:
                 raise WorkspaceError(f"{toml_path}: {err}") from err
         return cls(root, config)
@@ -205,6 +206,16 @@ class Workspace:
         return self.root / text if text else None
 
     @property
+    def require_approval(self) -> bool:
+        """Whether invoices bill only the rows of approved weeks (``require_approval``)."""
+        return _billing(self.config)[0]
+
+    @property
+    def payment_terms_days(self) -> int:
+        """The days an invoice gives the client to pay (``payment_terms_days``)."""
+        return _billing(self.config)[1]
+
+    @property
     def limits(self) -> Limits:
         """What a workbook of this workspace may weigh (the ``max_*`` settings)."""
         return Limits.of(self.config)
@@ -245,6 +256,21 @@ def own_outputs(root: Path) -> frozenset[str]:
         return frozenset({name_of(ws.root, located(ws.dashboard))})
     except ValueError:  # outside the folder: no scan meets it
         return frozenset()
+
+
+_TRUE = ("true", "yes", "1")
+_FALSE = ("false", "no", "0", "")
+
+
+def _billing(config: dict[str, str]) -> tuple[bool, int]:
+    """``require_approval`` and ``payment_terms_days``, checked."""
+    flag = config.get("require_approval", "false").strip().lower()
+    if flag not in _TRUE + _FALSE:
+        raise ValueError(f"require_approval must be true or false, got {flag!r}")
+    days = config.get("payment_terms_days", "30").strip()
+    if not days.isdigit():
+        raise ValueError(f"payment_terms_days must be a whole number of days, got {days!r}")
+    return flag in _TRUE, int(days)
 
 
 def limits_of(root: Path) -> Limits:

@@ -124,6 +124,7 @@ def _scope(
     deliverables: list[m.Deliverable],
     start: date = W1,
     discount: Decimal = NO_DISCOUNT,
+    probability: Decimal | None = None,
 ) -> m.Scope:
     return m.Scope(
         info=m.ScopeInfo(
@@ -136,6 +137,7 @@ def _scope(
             discount=discount,
             status=status,
             currency="EUR",
+            probability=probability,
         ),
         deliverables=deliverables,
     )
@@ -184,6 +186,7 @@ def scopes() -> list[m.Scope]:
             date(2027, 1, 29),
             [Dv(deliverable="D1", sku="BUILD")],
             start=date(2026, 12, 7),
+            probability=PROBABILITY,
         ),
     ]
 

@@ -71,12 +71,14 @@ def read_ledger(conn: Connection, catalog: m.Catalog, as_of: date) -> list[Ledge
 
 @dataclass(frozen=True)
 class WorkspaceLedger:
-    """A workspace's ledger as of a day, with the expenses counted to it."""
+    """A workspace's ledger as of a day, with the expenses counted to it and the net
+    invoiced per engagement for work up to it."""
 
     root: Path
     as_of: date
     data: LedgerData
     expenses: list[ExpenseItem]
+    invoiced: dict[str, Decimal]
 
 
 def workspace_ledger(
@@ -85,6 +87,7 @@ def workspace_ledger(
     """Read the ledger of the workspace at ``root`` as of ``as_of`` (default today) from
     its store, in one connection (sync must have run)."""
     from psos_xl.app.accuracy import StoreMissingError, open_existing_store
+    from psos_xl.store.invoices import invoiced_amounts
     from psos_xl.store.ledger_queries import expenses_through
     from psos_xl.workspace import Workspace, workspace_root
 
@@ -98,6 +101,7 @@ def workspace_ledger(
                 raise StoreMissingError("the store holds no catalog: run psos sync first")
             data = read_ledger_data(conn, catalog, day)
             spent = expenses_through(conn, list(data.scopes), day)
+            invoiced = invoiced_amounts(conn, day)
     finally:
         store.close()
-    return WorkspaceLedger(ws.root, day, data, spent)
+    return WorkspaceLedger(ws.root, day, data, spent, invoiced)

@@ -62,7 +62,14 @@ def workspace_margin(
     read = workspace_ledger(root, as_of, store_url_override)
     d = read.data
     report = margin(
-        d.catalog, d.scopes, d.baselines, d.lines, d.bookings, read.expenses, read.as_of
+        d.catalog,
+        d.scopes,
+        d.baselines,
+        d.lines,
+        d.bookings,
+        read.expenses,
+        read.as_of,
+        read.invoiced,
     )
     if xlsx is not None:
         from psos_xl.workbook.report_book import write_margin

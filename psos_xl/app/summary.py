@@ -137,7 +137,9 @@ def workspace_summary(
     read = workspace_ledger(root, as_of, store_url_override)
     day = read.as_of
     d = read.data
-    money = margin(d.catalog, d.scopes, d.baselines, d.lines, d.bookings, read.expenses, day)
+    money = margin(
+        d.catalog, d.scopes, d.baselines, d.lines, d.bookings, read.expenses, day, read.invoiced
+    )
     paths = {code: scope.workbook for code, scope in d.scopes.items()}
     burnt = burn(d.lines, paths, day)
     utilization = workspace_utilization(root, day, store_url_override=store_url_override)

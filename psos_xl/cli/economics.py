@@ -92,6 +92,7 @@ def render_margin(result: MarginResult) -> None:
         figure(table, head)
     figure(table, "Sold at")
     figure(table, "Price now")
+    figure(table, "Not invoiced")
     text(table, "Scope")
     for x in report.lines:
         low = x.margin is not None and x.margin < 0
@@ -106,6 +107,7 @@ def render_margin(result: MarginResult) -> None:
             _pct(x.forecast_margin),
             _money(x.baseline_price),
             _money(x.price),
+            _money(x.uninvoiced),
             x.workbook,
         )
     out = console()
@@ -118,7 +120,8 @@ def render_margin(result: MarginResult) -> None:
         f"All: revenue {_money(t.revenue)}, cost {_money(t.cost)} "
         f"({_money(t.time_cost)} time, {_money(t.expenses)} expenses), margin {_pct(t.margin)}; "
         f"at completion {_money(t.eac_cost)} cost for {_money(t.forecast_price)}: "
-        f"forecast margin {_pct(t.forecast_margin)}."
+        f"forecast margin {_pct(t.forecast_margin)}; invoiced {_money(t.invoiced)}, "
+        f"not invoiced yet {_money(t.uninvoiced)}."
     )
 
 

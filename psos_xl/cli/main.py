@@ -13,7 +13,18 @@ function; this module only assembles them.
 
 from __future__ import annotations
 
-from psos_xl.cli import basic, doctor, economics, learn, pricing, reports, summary, sync
+from psos_xl.cli import (
+    basic,
+    doctor,
+    economics,
+    forecast,
+    invoice,
+    learn,
+    pricing,
+    reports,
+    summary,
+    sync,
+)
 from psos_xl.cli.common import app, new_app
 
 basic.register(app, new_app)
@@ -21,10 +32,12 @@ pricing.register(app)
 learn.register(app, new_app)
 reports.register(learn.report_app)
 economics.register(learn.report_app)
+forecast.register(learn.report_app)
 summary.register(learn.report_app)
 reports.register_trust(app)
 sync.register(app)
 doctor.register(app)
+invoice.register(app)
 
 
 def main() -> None:

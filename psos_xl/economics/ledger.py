@@ -32,7 +32,7 @@ from psos_xl.economics.eac import estimate_at_completion
 from psos_xl.models import Catalog, Deliverable, Scope, Status
 from psos_xl.pricing import estimate_hours
 from psos_xl.pricing.baseline import Baseline
-from psos_xl.pricing.booked import Booking
+from psos_xl.pricing.booked import Booking, Rates
 from psos_xl.pricing.money import ZERO
 
 # the engagements a ledger covers: sold, in delivery, or delivered
@@ -71,11 +71,12 @@ class _Booked:
 def _booked(catalog: Catalog, bookings: Iterable[Booking]) -> dict[tuple[str, str, str], _Booked]:
     """Hours and cost per (engagement, deliverable, role)."""
     out: dict[tuple[str, str, str], _Booked] = {}
+    rates = Rates(catalog)
     for b in bookings:
         key = (b.engagement, b.deliverable, b.role)
         line = out.get(key) or out.setdefault(key, _Booked())
         line.hours += b.total
-        line.cost += b.cost(catalog) or ZERO
+        line.cost += b.cost(rates) or ZERO
     return out
 
 

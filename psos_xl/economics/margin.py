@@ -47,12 +47,13 @@ from psos_xl.economics.revenue import (
 from psos_xl.models import BillingModel, Catalog, Scope
 from psos_xl.pricing import price
 from psos_xl.pricing.baseline import Baseline
-from psos_xl.pricing.booked import Booking, ExpenseItem
+from psos_xl.pricing.booked import Booking, ExpenseItem, Rates
 from psos_xl.pricing.money import ONE, ZERO, round2
 from psos_xl.pricing.quote import Quote
 
 FRACTION = Decimal("0.0001")
 HUNDREDTH = Decimal("0.01")
+NONE_INVOICED = Decimal("0.00")
 MONEY = ("time_revenue", "billable_expenses", "time_cost", "expenses", "eac_labour", "tail")
 
 
@@ -89,6 +90,8 @@ class MarginLine:
     forecast_margin: Decimal | None
     baseline_price: Decimal | None
     price: Decimal
+    invoiced: Decimal = ZERO  # net invoiced, credit notes included (DESIGN §14)
+    uninvoiced: Decimal = ZERO  # work in progress: revenue recognised − invoiced
 
     def to_json(self) -> dict[str, Any]:
         """DESIGN §13's keys, then the figures they come from."""
@@ -107,6 +110,8 @@ class MarginLine:
             "time_cost": str(self.time_cost),
             "expenses": str(self.expenses),
             "forecast_price": str(self.forecast_price),
+            "invoiced": str(self.invoiced),
+            "uninvoiced": str(self.uninvoiced),
         }
 
 
@@ -128,11 +133,12 @@ def _time_frame(
     in force on its date × (1 − Discount)); only TimeAndMaterials engagements recognise
     it, the other models' rows are computed and left unused."""
     records = []
+    rates = Rates(catalog)
     for b in bookings:
         scope = scopes.get(b.engagement)
         if scope is None or not b.billable:
             continue
-        rate = catalog.rate_for(b.role, b.date)
+        rate = rates.rate_for(b.role, b.date)
         if rate is None:
             continue
         earned = time_revenue(b.hours, rate.bill_rate, scope.info.discount) * b.rows
@@ -204,9 +210,13 @@ def margin(
     bookings: Iterable[Booking],
     expenses: Iterable[ExpenseItem],
     as_of: date,
+    invoiced: Mapping[str, Decimal] | None = None,
 ) -> MarginReport:
     """The report over ``scopes`` (by engagement, in their order): ``lines`` their ledger,
-    ``bookings`` and ``expenses`` what is counted (dated on or before ``as_of``)."""
+    ``bookings`` and ``expenses`` what is counted (dated on or before ``as_of``);
+    ``invoiced`` the net invoiced per engagement, so each line shows the work recognised
+    and not invoiced yet."""
+    billed = invoiced or {}
     line_list = [x for x in lines if x.engagement in scopes]
     frame = _summed(
         [
@@ -245,6 +255,8 @@ def margin(
                 forecast_margin=ratio(forecast - eac_cost, forecast),
                 baseline_price=base.price if base is not None else None,
                 price=quoted.price,
+                invoiced=billed.get(eng, NONE_INVOICED),
+                uninvoiced=revenue - billed.get(eng, NONE_INVOICED),
             )
         )
     return MarginReport(as_of, out, totals(out))
@@ -274,4 +286,6 @@ def totals(lines: list[MarginLine]) -> MarginLine:
         forecast_margin=ratio(forecast - eac_cost, forecast),
         baseline_price=sum(sold, ZERO) if sold else None,
         price=total("price"),
+        invoiced=total("invoiced"),
+        uninvoiced=total("uninvoiced"),
     )

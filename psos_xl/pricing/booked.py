@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from psos_xl.models import Catalog
+from psos_xl.models import Catalog, RoleRate
 from psos_xl.pricing.money import ZERO, round2
 
 
@@ -45,13 +45,30 @@ class Booking:
     def total(self) -> Decimal:
         return self.hours * self.rows
 
-    def cost(self, catalog: Catalog | None) -> Decimal | None:
+    def cost(self, catalog: Catalog | Rates | None) -> Decimal | None:
         """The rows' cost at the CostRate in force on their date, each row rounded half-up
         to cents; None when no rate is in force (or there is no catalog)."""
-        rate = catalog.rate_for(self.role, self.date) if catalog is not None else None
+        if catalog is None:
+            return None
+        rate = catalog.rate_for(self.role, self.date)
         if rate is None:
             return None
         return round2(self.hours * rate.cost_rate) * self.rows
+
+
+class Rates:
+    """A catalog's rates in force, each role × day looked up once: what a report pricing
+    many rows of few days asks (:meth:`Catalog.rate_for`)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._seen: dict[tuple[str, date], RoleRate | None] = {}
+
+    def rate_for(self, role: str, on: date) -> RoleRate | None:
+        key = (role, on)
+        if key not in self._seen:
+            self._seen[key] = self.catalog.rate_for(role, on)
+        return self._seen[key]
 
 
 @dataclass(frozen=True, slots=True)

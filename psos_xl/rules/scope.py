@@ -107,6 +107,21 @@ def discount_in_range(scope: Scope, ctx: RuleContext) -> list[Issue]:
     ]
 
 
+def probability_in_range(scope: Scope, ctx: RuleContext) -> list[Issue]:
+    """Probability, when given, is a fraction from 0 to 1 (0.5 = 50 %)."""
+    p = scope.info.probability
+    if p is None or ZERO <= p <= ONE:
+        return []
+    hint = f": enter a fraction ({fmt(p / 100)} for {fmt(p)} %)" if 1 < p <= 100 else ""
+    return [
+        Issue.make(
+            Code.PERCENT_OUT_OF_RANGE,
+            scope.info.at("Probability", _table(scope, "ScopeInfo")),
+            f"Probability lies between 0 and 1 (0 % and 100 %), got {fmt(p)}{hint}",
+        )
+    ]
+
+
 def unique_deliverables(scope: Scope, ctx: RuleContext) -> list[Issue]:
     """Each Deliverable code appears once."""
     return [
@@ -394,6 +409,7 @@ RULES = (
     placeholders_replaced,
     dates_in_order,
     discount_in_range,
+    probability_in_range,
     unique_deliverables,
     unique_assumptions,
     quantities_positive,

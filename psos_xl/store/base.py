@@ -14,7 +14,7 @@ from pathlib import Path
 STATE_DIR = ".psos"  # the workspace's own folder: the store, the lock, psos' state
 STORE_FILE = "store.sqlite"
 # the newest migration (psos_xl.store.db.MIGRATIONS[-1].version; it checks itself)
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 # statuses whose recorded stat means "read": the file is skipped while it is unchanged
 STABLE = ("ok", "invalid", "conflict", "ignored")
 # statuses whose stored rows count

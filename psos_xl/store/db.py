@@ -36,12 +36,16 @@ from psos_xl.store.schema import (
     approvals,
     baselines,
     deliverables,
+    invoice_lines,
+    invoiced_entries,
+    invoices,
     metadata,
     now,
     period_locks,
     quotes,
     revisions,
     schema_migrations,
+    scopes,
     workbooks,
 )
 from psos_xl.store.writer import Writer, open_writer
@@ -105,6 +109,24 @@ def _v5(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE baselines ADD COLUMN source {kind}"))
 
 
+def _v6(conn: Connection) -> None:
+    # a Draft's ScopeInfo Probability (the forecast's pipeline, DESIGN §13)
+    if "probability" not in {c["name"] for c in inspect(conn).get_columns("scopes")}:
+        kind = scopes.c.probability.type.compile(conn.dialect)
+        conn.execute(text(f"ALTER TABLE scopes ADD COLUMN probability {kind}"))
+    # what an older psos_xl stored of a scope lacks it: the next sync reads them again
+    conn.execute(
+        update(workbooks)
+        .where(workbooks.c.kind == "scope", workbooks.c.status == "ok")
+        .values(dirty=True)
+    )
+
+
+def _v7(conn: Connection) -> None:
+    for table in (invoices, invoice_lines, invoiced_entries):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1),
     Migration(2, "workbooks indexed by identity; time entries not by engagement", _v2),
@@ -113,6 +135,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         4, "baselines and revisions, timesheet approvals, period locks, deliverables' progress", _v4
     ),
     Migration(5, "numbered, versioned quotes; where a baseline came from", _v5),
+    Migration(6, "a Draft scope's Probability; scopes read again to store it", _v6),
+    Migration(7, "invoices, their lines and the time and expense rows they bill", _v7),
 )
 
 

@@ -7,8 +7,8 @@ the records the pure domain computes with:
 function           what it gives
 =================  ==================================================================
 bookings_through   the time booked on some engagements up to a day, as
-                   :class:`~psos_xl.pricing.booked.Booking` (rows that agree in every
-                   column psos computes with collapsed, with their count)
+                   :class:`~psos_xl.pricing.booked.Booking` (rows of any person that
+                   agree in every other column collapsed, with their count)
 expenses_through   the expenses of some engagements up to a day
                    (:class:`~psos_xl.pricing.booked.ExpenseItem`)
 =================  ==================================================================
@@ -29,12 +29,13 @@ def bookings_through(
     conn: Connection, engagements: Collection[str], through: date | None = None
 ) -> list[Booking]:
     """The time rows of ``engagements`` dated on or before ``through`` (every date when
-    None), collapsed as :func:`psos_xl.store.queries.bookings` collapses them and in its
-    order."""
+    None). An engagement's figures do not depend on who booked a row: rows of any
+    person that agree in date, engagement, deliverable, role, billable and hours are one
+    :class:`Booking` (its ``person`` empty) with their count, by those columns."""
     if not engagements:
         return []
     t = time_entries
-    keys = (t.c.person, t.c.date, t.c.engagement, t.c.deliverable, t.c.role, t.c.billable)
+    keys = (t.c.date, t.c.engagement, t.c.deliverable, t.c.role, t.c.billable)
     query = (
         select(*keys, t.c.hours, func.count())
         .where(t.c.engagement.in_(list(engagements)))
@@ -43,7 +44,7 @@ def bookings_through(
     )
     if through is not None:
         query = query.where(t.c.date <= through)
-    return [Booking(*row) for row in conn.execute(query)]
+    return [Booking("", *row) for row in conn.execute(query)]
 
 
 def expenses_through(

@@ -190,6 +190,7 @@ scopes = _fact(
     Column("estimate_basis", text_of(16)),
     Column("risks", Text),  # comma-separated codes
     Column("currency", text_of(8)),
+    Column("probability", DecimalText),  # a Draft's chance of being sold, 0–1
 )
 deliverables = _fact(
     "deliverables",
@@ -347,6 +348,65 @@ quotes = Table(
     Column("answered_by", text_of(200)),
     Column("answered_at", DateTime),
     UniqueConstraint("number", "version", name="uq_quotes_number_version"),
+)
+
+# invoices and credit notes (DESIGN §14): one row each, numbered INV-YYYY-NNNN
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", text_of(32), nullable=False, unique=True),
+    Column("engagement", text_of(64), nullable=False, index=True),
+    Column("client", text_of(200)),
+    Column("currency", text_of(8)),
+    Column("issued_on", Date, nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    Column("through", Date, nullable=False),  # what is due up to and with this day
+    Column("due_on", Date, nullable=False),
+    Column("net", DecimalText, nullable=False),
+    Column("tax_rate", DecimalText, nullable=False),
+    Column("tax", DecimalText, nullable=False),
+    Column("gross", DecimalText, nullable=False),
+    Column("status", text_of(16), nullable=False),  # Issued | Credited | Credit note
+    Column("credits", text_of(32)),  # a credit note: the invoice it reverses
+    Column("credited_by", text_of(32)),  # a credited invoice: its credit note
+    Column("issued_by", text_of(200)),
+    Column("path", text_of(1024)),  # its workbook, relative to the workspace
+)
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", text_of(32), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("kind", text_of(16), nullable=False),  # time expense fixed milestone retainer credit
+    Column("description", Text, nullable=False),
+    Column("quantity", DecimalText, nullable=False),
+    Column("rate", DecimalText, nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("key", text_of(200)),  # fixed, milestone:m1, month:2026-11, correction
+    Column("entries", Text, nullable=False),  # JSON: ["workbook!sheet!row", …]
+    UniqueConstraint("number", "line_no", name="uq_invoice_lines_number_line"),
+)
+# every time or expense row an invoice line billed, as it said then: a row is billed
+# once; one that changes afterwards is credited by the next invoice
+invoiced_entries = Table(
+    "invoiced_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", text_of(32), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("engagement", text_of(64), nullable=False, index=True),
+    Column("tbl", text_of(32), nullable=False),  # time_entries | expenses
+    Column("person", text_of(64), nullable=False),
+    Column("path", text_of(1024), nullable=False),
+    Column("sheet", text_of(64), nullable=False),
+    Column("row_num", Integer, nullable=False),
+    Column("content", Text, nullable=False),  # JSON: what the row said when billed
+    Column("amount", DecimalText, nullable=False),
+    # billed (counts) | corrected (a later line replaced it) | credited (a credit note)
+    Column("state", text_of(16), nullable=False),
+    Column("corrected_by", text_of(32)),  # the invoice whose line corrected it
 )
 
 # every table holding rows read from workbooks: deleted and re-inserted per workbook

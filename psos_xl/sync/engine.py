@@ -54,6 +54,7 @@ from psos_xl.rules import RuleContext
 from psos_xl.store.writer import Writer
 from psos_xl.sync.batch import Batch
 from psos_xl.sync.checks import load_context
+from psos_xl.sync.invoiced import flag_invoiced_changes
 from psos_xl.sync.lock import SyncLock
 from psos_xl.sync.pooled import Checked, Task
 from psos_xl.sync.reading import Reader
@@ -323,5 +324,6 @@ class _Run:
 
     def _report(self) -> None:
         with self._tx():
+            flag_invoiced_changes(self.writer.conn, self.result.run_id)
             rejects, conflicts = self.writer.standing()
         report(self.result, rejects, conflicts, self.run_issues)

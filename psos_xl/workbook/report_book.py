@@ -1,11 +1,13 @@
-"""The workbooks of ``psos report utilization|margin|burn --xlsx OUT``.
+"""The workbooks of ``psos report utilization|margin|burn|forecast --xlsx OUT``.
 
 Printable sheets, each one Excel Table under a title and a line that says what the
 figures are. Utilization: ``Utilization`` (a row per person × period), ``Org`` (the
 org's line) and ``Bench``. Margin: ``Margin`` (a row per engagement, with its scope
 workbook) and ``Totals``. Burn: ``Burn`` (per engagement its line, then its
 deliverables), the Alert column coloured as the Delivery table's (red ≥ 100 % or EAC
-over budget, orange ≥ 90 %, amber ≥ 80 %). Values only, hours, money and percentages in
+over budget, orange ≥ 90 %, amber ≥ 80 %). Forecast: ``Forecast`` (a row per role ×
+week), ``Demand`` (the engagements and Drafts each row's hours come from) and
+``Overdue``. Values only, hours, money and percentages in
 psos' number formats, and the hidden ``_psos`` marker of kind ``report``, so sync and
 validate pass over the file. It is saved next to its path, then moved into place; a
 file there that is not a psos report is never overwritten.
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from psos_xl.economics.burn import BurnReport
+    from psos_xl.economics.forecast import ForecastReport
     from psos_xl.economics.margin import MarginLine, MarginReport
     from psos_xl.economics.utilization import Line, UtilizationReport
 
@@ -157,6 +160,8 @@ MARGIN_COLUMNS = (
     Column("ForecastMargin", "forecast_margin", Type.DECIMAL, width=10),
     Column("BaselinePrice", "baseline_price", Type.DECIMAL, width=14),
     Column("Price", "price", Type.DECIMAL, width=13),
+    Column("Invoiced", "invoiced", Type.DECIMAL, width=13),
+    Column("NotInvoiced", "uninvoiced", Type.DECIMAL, width=13),
     Column("Workbook", "workbook", Type.TEXT, width=24),
 )
 MARGIN = TableSpec(
@@ -164,7 +169,8 @@ MARGIN = TableSpec(
     MARGIN_COLUMNS,
     help="Revenue recognised per billing model; Cost = time at the cost rate of its date + "
     "expenses; Margin = (Revenue − Cost) ÷ Revenue; EAC = estimate at completion; "
-    "ForecastMargin = (ForecastPrice − EACCost) ÷ ForecastPrice.",
+    "ForecastMargin = (ForecastPrice − EACCost) ÷ ForecastPrice; NotInvoiced = Revenue − "
+    "Invoiced (credit notes included).",
 )
 MARGIN_TOTALS = TableSpec(
     "Totals", MARGIN_COLUMNS, help="Every engagement added up; the margins of the sums."
@@ -252,3 +258,78 @@ def _colour_alerts(ws: Worksheet, ref: str, index: int) -> None:
         )
         rule.stopIfTrue = True
         ws.conditional_formatting.add(area, rule)
+
+
+# --- forecast -----------------------------------------------------------------------------
+
+FORECAST = TableSpec(
+    "Forecast",
+    (
+        Column("Role", "role", Type.CODE, width=10),
+        Column("Week", "week", Type.DATE),
+        Column("Supply", "supply", Type.DECIMAL, width=11),
+        Column("Demand", "demand", Type.DECIMAL, width=11),
+        Column("Gap", "gap", Type.DECIMAL, width=11),
+        Column("Pipeline", "pipeline", Type.DECIMAL, width=11),
+        Column("Overdue", "overdue", Type.BOOL, width=10),
+    ),
+    help="Hours. Supply = capacity (CapacityHoursPerWeek ÷ 5 a weekday while employed) − "
+    "LEAVE booked; Demand = remaining hours (EAC − actual) of Sold and Active engagements "
+    "spread over their working days; Gap = Supply − Demand; Pipeline = Drafts' hours × "
+    "Probability, not in the gap. Overdue: work past its EndDate, all in the first week.",
+)
+DEMAND = TableSpec(
+    "Demand",
+    (
+        Column("Role", "role", Type.CODE, width=10),
+        Column("Week", "week", Type.DATE),
+        Column("Engagement", "engagement", Type.CODE, width=14),
+        Column("Kind", "kind", Type.CODE, width=10),
+        Column("Hours", "hours", Type.DECIMAL, width=11),
+        Column("Overdue", "overdue", Type.BOOL, width=10),
+    ),
+    help="Where each week's hours come from: Firm (a Sold or Active engagement's "
+    "remaining hours) or Pipeline (a Draft's hours × Probability).",
+)
+OVERDUE = TableSpec(
+    "Overdue",
+    (
+        Column("Engagement", "engagement", Type.CODE, width=14),
+        Column("Role", "role", Type.CODE, width=10),
+        Column("Hours", "hours", Type.DECIMAL, width=11),
+        Column("EndDate", "end", Type.DATE),
+        Column("Workbook", "workbook", Type.TEXT, width=24),
+    ),
+    help="Sold and Active engagements with hours left past their EndDate.",
+)
+
+
+def _demand_rows(report: ForecastReport) -> list[list[Any]]:
+    rows = []
+    for line in report.lines:
+        for kind, shares in (("Firm", line.engagements), ("Pipeline", line.drafts)):
+            rows += [[line.role, line.week, s.engagement, kind, s.hours, s.overdue] for s in shares]
+    return rows
+
+
+def write_forecast(path: Path, report: ForecastReport) -> Path:
+    """Write the forecast ``report`` at ``path`` (refused when a file there is not a psos
+    report)."""
+    from psos_xl.workbook import styles as st
+
+    wb = _book(path)
+    weeks = f"weeks {report.weeks[0].isoformat()} to {report.weeks[-1].isoformat()}"
+    span = f"{report.days} days from {report.as_of.isoformat()} ({weeks})"
+    for spec, heading, rows in (
+        (FORECAST, f"Forecast by role and week, {span}", _values(FORECAST, report.lines)),
+        (DEMAND, f"Demand by engagement, {span}", _demand_rows(report)),
+        (
+            OVERDUE,
+            f"Overdue work as of {report.as_of.isoformat()}",
+            _values(OVERDUE, report.overdue),
+        ),
+    ):
+        ws = wb.create_sheet(spec.sheet)
+        st.title(ws, heading, spec.help)
+        st.write_table(ws, spec, rows)
+    return _save(wb, path, "forecast")

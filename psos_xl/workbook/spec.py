@@ -356,6 +356,7 @@ SCOPE_FIELDS: tuple[tuple[str, str, Type, bool], ...] = (
     ("EstimateBasis", "estimate_basis", T.CODE, False),
     ("Risks", "risks", T.CODES, False),
     ("Currency", "currency", T.CODE, False),
+    ("Probability", "probability", T.DECIMAL, False),
 )
 
 EXPENSE_CATEGORIES = ("Travel", "Lodging", "Meals", "Software", "Other")

@@ -79,6 +79,7 @@ _DECIMAL_FORMATS: dict[str, str] = {
     "FixedFeeContingency": PERCENT_FORMAT,
     "TargetMargin": PERCENT_FORMAT,
     "PercentComplete": PERCENT_FORMAT,
+    "Probability": PERCENT_FORMAT,
     "Quantity": "General",
     "CalibrationPrior": "General",
 }

@@ -73,6 +73,7 @@ def template_scope() -> m.Scope:
             estimate_basis=m.EstimateBasis.CATALOG,
             risks=["NEWTECH"],
             currency=m.CatalogSettings().currency,
+            probability=Decimal("0.5"),
         ),
         deliverables=[
             m.Deliverable(

@@ -286,6 +286,8 @@ _FIELD_NOTES: dict[str, str] = {
     "EstimateBasis": "Catalog, P50 or P80 (hours calibrated from delivery history).",
     "Risks": "Comma-separated risk codes that apply to every deliverable.",
     "Currency": "ISO currency code; empty means the catalog's Currency.",
+    "Probability": "For a Draft: the chance it is sold, 0% to 100%; "
+    "the forecast counts its hours × this as pipeline.",
 }
 # ScopeInfo fields with a dropdown on their Value cell: list key and how firmly it holds
 _FIELD_LISTS: dict[str, tuple[str, st.Check]] = {
@@ -399,6 +401,10 @@ def _scope_info_sheet(wb: Any, info: m.ScopeInfo, heading: str) -> None:
         if name == "Discount":
             st.number_check(
                 ws, f"B{r}", "decimal", "0", "0.9999", "Discount is a fraction from 0 to <1."
+            )
+        if name == "Probability":
+            st.number_check(
+                ws, f"B{r}", "decimal", "0", "1", "Probability is a fraction from 0 to 1."
             )
 
 

@@ -253,7 +253,7 @@ def test_psos_report_margin_and_burn_write_printable_workbooks(firm: Path, tmp_p
     assert rows[0][:3] == ("Engagement", "BillingModel", "Revenue")
     assert rows[1][:5] == ("FF-01", "FixedFee", 2464, 1120, 80)  # revenue, time, expenses
     assert rows[2][6] == pytest.approx(-0.0545)
-    assert ws["G5"].number_format.endswith("%") and table.ref == "A3:N7"
+    assert ws["G5"].number_format.endswith("%") and table.ref == "A3:P7"
     assert rows[4][-1] == "scopes/TM-01.xlsx"
     totals = openpyxl.load_workbook(out)["Totals"]
     assert [c.value for c in totals[4]][:3] == ["All", None, 9076]

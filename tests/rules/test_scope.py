@@ -134,6 +134,35 @@ def test_discount_in_range(tmp_path: Path, catalog: Catalog, discount: float) ->
     assert check(scope, catalog) == []
 
 
+def with_probability(value: object) -> Tables:
+    """The tables of a Draft with a Probability row (row 13, its value in B13)."""
+    tabs = with_info(SCOPE_TABLES, Status="Draft")
+    tabs["ScopeInfo"].append(["Probability", value])
+    return tabs
+
+
+@pytest.mark.parametrize(("probability", "hint"), [(-0.1, None), (150, None), (50, "0.5 for 50")])
+def test_probability_out_of_range_names_its_cell(
+    tmp_path: Path, catalog: Catalog, probability: float, hint: str | None
+) -> None:
+    scope, _ = read(tmp_path, with_probability(probability))
+    [issue] = check(scope, catalog)
+    assert (issue.code, str(issue.location)) == (
+        Code.PERCENT_OUT_OF_RANGE,
+        "scope.xlsx!ScopeInfo!B13",
+    )
+    assert "Probability lies between 0 and 1" in issue.message
+    assert (hint in issue.message) if hint else ("fraction" not in issue.message)
+
+
+@pytest.mark.parametrize("probability", [0, 0.5, 1, None])
+def test_probability_in_range(tmp_path: Path, catalog: Catalog, probability: float | None) -> None:
+    scope, _ = read(tmp_path, with_probability(probability))
+    assert check(scope, catalog) == []
+    expected = None if probability is None else Decimal(str(probability))
+    assert scope.info.probability == expected
+
+
 def test_deliverables_are_checked_against_the_catalog(tmp_path: Path, catalog: Catalog) -> None:
     tabs = copy(SCOPE_TABLES)
     tabs["Deliverables"] += [

@@ -30,7 +30,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path: Path) -> None:
     assert [(r.version, r.description) for r in rows] == [
         (m.version, m.description) for m in st.MIGRATIONS
     ]
-    assert [r.version for r in rows] == [1, 2, 3, 4, 5]
+    assert [r.version for r in rows] == [1, 2, 3, 4, 5, 6, 7]
     assert rows[0].applied_at is not None
     store.close()
     again = open_store(url(tmp_path))
@@ -204,14 +204,23 @@ def test_a_store_of_the_first_schema_gets_the_second_indexes(tmp_path: Path) -> 
 def test_a_store_of_the_third_schema_gets_baselines_approvals_and_locks(tmp_path: Path) -> None:
     store = open_store(url(tmp_path))
     with store.begin() as conn:  # as a store made by the third schema left it
-        for table in ("approvals", "period_locks", "baselines", "revisions", "quotes"):
+        for table in (
+            "approvals",
+            "period_locks",
+            "baselines",
+            "revisions",
+            "quotes",
+            "invoices",
+            "invoice_lines",
+            "invoiced_entries",
+        ):
             conn.execute(text(f"DROP TABLE {table}"))
         for column in ("change_order", "percent_complete", "completed_on"):
             conn.execute(text(f"ALTER TABLE deliverables DROP COLUMN {column}"))
         conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version >= 4))
     store.close()
     again = open_store(url(tmp_path))
-    assert again.version() == 5
+    assert again.version() == st.MIGRATIONS[-1].version
     with again.connect() as conn:
         names = set(conn.dialect.get_table_names(conn))
         indexes = {i["name"] for i in conn.dialect.get_indexes(conn, "approvals")}
@@ -225,14 +234,54 @@ def test_a_store_of_the_third_schema_gets_baselines_approvals_and_locks(tmp_path
 def test_a_store_of_the_fourth_schema_gets_quotes_and_baseline_sources(tmp_path: Path) -> None:
     store = open_store(url(tmp_path))
     with store.begin() as conn:  # as a store made by the fourth schema left it
-        conn.execute(text("DROP TABLE quotes"))
+        for table in ("quotes", "invoices", "invoice_lines", "invoiced_entries"):
+            conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE baselines DROP COLUMN source"))
-        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version == 5))
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version >= 5))
     store.close()
     again = open_store(url(tmp_path))
-    assert again.version() == 5
+    assert again.version() == st.MIGRATIONS[-1].version
     with again.connect() as conn:
         names = set(conn.dialect.get_table_names(conn))
         columns = {c["name"] for c in conn.dialect.get_columns(conn, "baselines")}
     again.close()
     assert "quotes" in names and "source" in columns
+
+
+def test_a_store_of_the_fifth_schema_gets_probability_and_reads_scopes_again(
+    tmp_path: Path,
+) -> None:
+    store = open_store(url(tmp_path))
+    with store.begin() as conn:  # as a store made by the fifth schema left it
+        conn.execute(text("ALTER TABLE scopes DROP COLUMN probability"))
+        for kind in ("scope", "timesheet"):
+            conn.execute(
+                insert(st.workbooks).values(
+                    path=f"{kind}.xlsx", kind=kind, status="ok", dirty=False
+                )
+            )
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version >= 6))
+    store.close()
+    again = open_store(url(tmp_path))
+    assert again.version() == st.MIGRATIONS[-1].version
+    with again.connect() as conn:
+        columns = {c["name"] for c in conn.dialect.get_columns(conn, "scopes")}
+        dirty = dict(conn.execute(select(st.workbooks.c.kind, st.workbooks.c.dirty)).all())
+    again.close()
+    assert "probability" in columns
+    assert dirty == {"scope": True, "timesheet": False}
+
+
+def test_a_store_of_the_sixth_schema_gets_invoices(tmp_path: Path) -> None:
+    store = open_store(url(tmp_path))
+    with store.begin() as conn:  # as a store made by the sixth schema left it
+        for table in ("invoices", "invoice_lines", "invoiced_entries"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(st.schema_migrations.delete().where(st.schema_migrations.c.version >= 7))
+    store.close()
+    again = open_store(url(tmp_path))
+    assert again.version() == st.MIGRATIONS[-1].version
+    with again.connect() as conn:
+        names = set(conn.dialect.get_table_names(conn))
+    again.close()
+    assert {"invoices", "invoice_lines", "invoiced_entries"} <= names

@@ -52,7 +52,7 @@ def test_scope_template_fills_every_field_as_a_draft(generated: dict[str, Path])
     assert scope.info.status is m.Status.DRAFT
     content = workbook_content(generated["scope.xlsx"])
     info = next(s for s in content["sheets"] if s["name"] == "ScopeInfo")["cells"]
-    fields = {info[f"A{r}"]["value"]: info.get(f"B{r}") for r in range(4, 4 + 11)}
+    fields = {info[f"A{r}"]["value"]: info.get(f"B{r}") for r in range(4, 4 + 12)}
     assert list(fields) == [name for name, *_rest in spec.SCOPE_FIELDS]
     assert all(cell is not None for cell in fields.values())
 
