@@ -91,14 +91,22 @@ def burn_section(root: Path, as_of: date, store: str | None) -> Section:
     return json_section("burn", workspace_burn(root, as_of, store).to_json())
 
 
-# The reports the dashboard shows (its sheets follow psos_xl.workbook.dashsheets.SHEETS'
-# order whatever the order here). The Forecast sheet is ready: it joins as
-# Source("forecast", forecast_section), whose read returns
-# json_section("forecast", <psos report forecast's result>.to_json()).
+def forecast_section(root: Path, as_of: date, store: str | None) -> Section:
+    """``psos report forecast``'s roles and weeks over its default horizon."""
+    from psos_xl.app.forecast import workspace_forecast
+
+    result = workspace_forecast(root, as_of, store_url_override=store)
+    note = f"{result.report.days} days from {result.as_of.isoformat()}"
+    return json_section("forecast", result.to_json(), note)
+
+
+# The reports the dashboard shows; its sheets follow psos_xl.workbook.dashsheets.SHEETS'
+# order whatever the order here.
 SOURCES: tuple[Source, ...] = (
     Source("utilization", utilization_section),
     Source("margin", margin_section),
     Source("burn", burn_section),
+    Source("forecast", forecast_section),
     Source("completeness", completeness_section),
 )
 

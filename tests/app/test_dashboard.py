@@ -23,6 +23,7 @@ from psos_xl.app.dashboard import (
     refresh_after_sync,
     write_dashboard,
 )
+from psos_xl.app.forecast import workspace_forecast
 from psos_xl.app.margin import workspace_burn, workspace_margin
 from psos_xl.app.utilization import workspace_utilization
 from psos_xl.economics.utilization import by_person
@@ -31,7 +32,7 @@ from psos_xl.sync.result import SyncResult
 
 D = Decimal
 LOCK = ".~lock.dashboard.xlsx#"
-SHEETS = ["Summary", "Utilization", "Margin", "Burn", "Completeness"]
+SHEETS = ["Summary", "Utilization", "Margin", "Burn", "Forecast", "Completeness"]
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +82,11 @@ def test_the_sheets_hold_what_the_reports_give(built: Path, tmp_path: Path) -> N
     lines = table(result.path, "Burn", "Burn")
     assert [(b["Engagement"], b["Deliverable"], b["Alert"]) for b in lines] == [
         (b["engagement"], b["deliverable"] or None, b["alert"] or None) for b in burn
+    ]
+    forecast = workspace_forecast(built, AS_OF).to_json()["rows"]
+    weeks = table(result.path, "Forecast", "Forecast")
+    assert [(w["Role"], w["Week"].date().isoformat(), w["Gap"], w["Overdue"]) for w in weeks] == [
+        (f["role"], f["week"], float(f["gap"]), "Y" if f["overdue"] else "N") for f in forecast
     ]
     summary = {r["Figure"]: r["Value"] for r in table(result.path, "Summary", "Summary")}
     assert summary["Utilization (everyone)"] == float(report.org.utilization or 0)
@@ -176,7 +182,7 @@ def test_psos_sync_keeps_it_and_never_reads_it(firm: Path) -> None:
     first = psos_json("sync", firm, exit_code=None)
     path = firm / "dashboard.xlsx"
     assert path.is_file()
-    assert openpyxl.load_workbook(path).sheetnames[:5] == SHEETS
+    assert openpyxl.load_workbook(path).sheetnames[:6] == SHEETS
     again = psos_json("sync", firm, exit_code=None)
     assert again["read"] == 0 and again["scanned"] == first["scanned"]
     assert again["issues"] == first["issues"]

@@ -109,7 +109,7 @@ def test_the_demo_keeps_a_dashboard(demo_json: tuple[Path, dict[str, object]]) -
     assert data["dashboard"] == str(path.resolve())
     assert is_dashboard(path)
     visible = [ws.title for ws in openpyxl.load_workbook(path) if ws.sheet_state == "visible"]
-    assert visible == ["Summary", "Utilization", "Margin", "Burn", "Completeness"]
+    assert visible == ["Summary", "Utilization", "Margin", "Burn", "Forecast", "Completeness"]
     assert Workspace.load(root).dashboard == path.resolve()
 
 
