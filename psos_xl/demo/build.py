@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from psos_xl.app.dashboard import DEFAULT_NAME
 from psos_xl.demo.firm import DemoFirm, PlantTarget, demo_firm, running, total_hours
 from psos_xl.demo.sample import init_workspace
 from psos_xl.errors import Code
@@ -16,7 +17,7 @@ from psos_xl.models import INTERNAL, LEAVE, Status
 from psos_xl.workbook import spec
 from psos_xl.workbook.writers import Lists, write_catalog, write_scope, write_timesheet
 
-DASHBOARD = "dashboard.xlsx"  # the demo's psos.toml has sync keep its dashboard here
+DASHBOARD = DEFAULT_NAME  # the demo's psos.toml has sync keep its dashboard here
 
 
 @dataclass(frozen=True)
