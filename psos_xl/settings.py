@@ -109,6 +109,12 @@ WORKSPACE_SETTINGS: tuple[WorkspaceSettingDef, ...] = (
         "else the first week any timesheet covers. Weeks before it are never missing.",
     ),
     WorkspaceSettingDef(
+        "dashboard",
+        "",
+        "Path of the dashboard workbook (psos report dashboard), relative to the workspace; "
+        "when set, psos sync and psos watch refresh it. Empty: no dashboard is kept.",
+    ),
+    WorkspaceSettingDef(
         "require_approval",
         "false",
         "true: invoices bill only the time and expense rows of approved weeks (psos approve); "

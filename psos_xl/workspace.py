@@ -200,6 +200,12 @@ class Workspace:
         return _track_from(self.config)
 
     @property
+    def dashboard(self) -> Path | None:
+        """The dashboard sync keeps (``dashboard``), None when not set."""
+        text = self.config.get("dashboard", "").strip()
+        return self.root / text if text else None
+
+    @property
     def require_approval(self) -> bool:
         """Whether invoices bill only the rows of approved weeks (``require_approval``)."""
         return _billing(self.config)[0]
@@ -234,6 +240,22 @@ def _track_from(config: dict[str, str]) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"track_from must be a date (YYYY-MM-DD), got {text!r}") from None
+
+
+def own_outputs(root: Path) -> frozenset[str]:
+    """The names (:func:`name_of`) of the workbooks psos.toml has psos keep in the folder,
+    its ``dashboard``: psos' own output, never read as an input (none when psos.toml is
+    broken: the command that loads it says why)."""
+    try:
+        ws = Workspace.load(root)
+    except PsosError:
+        return frozenset()
+    if ws.dashboard is None:
+        return frozenset()
+    try:
+        return frozenset({name_of(ws.root, located(ws.dashboard))})
+    except ValueError:  # outside the folder: no scan meets it
+        return frozenset()
 
 
 _TRUE = ("true", "yes", "1")

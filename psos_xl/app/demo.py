@@ -48,6 +48,7 @@ class DemoRun:
     resync: Any = None  # SyncResult of a second sync with nothing changed
     quote_files: list[Path] = field(default_factory=list)
     quote_note: str = ""
+    dashboard: Path | None = None  # the dashboard the sync refreshed
     actuals: list[ActualRow] = field(default_factory=list)
     burn_engagement: str = ""
     burn: list[DeliveryRow] = field(default_factory=list)
@@ -73,6 +74,7 @@ class DemoRun:
             "resync": self.resync.to_json() if self.resync is not None else None,
             "quote": [str(p) for p in self.quote_files],
             "quote_note": self.quote_note,
+            "dashboard": None if self.dashboard is None else str(self.dashboard),
         }
 
 
@@ -85,6 +87,7 @@ def run_demo(root: Path, force: bool = False, step: Step | None = None) -> DemoR
     run.priced = _price_scopes(root, run.summary.scopes)
     say("Syncing the folder into the store")
     run.sync = _sync(root)
+    run.dashboard = _dashboard(root, run.sync)
     say("Syncing again: nothing should change")
     run.resync = _sync(root)
     say("Writing a client quote")
@@ -97,6 +100,15 @@ def _sync(root: Path) -> Any:
     from psos_xl.sync.outputs import sync_workspace
 
     return sync_workspace(root)
+
+
+def _dashboard(root: Path, synced: Any) -> Path | None:
+    """The dashboard the sync refreshes, as of the demo firm's last working day (its
+    history ends there, whatever today is)."""
+    from psos_xl.app.dashboard import refresh_after_sync
+    from psos_xl.demo.staffing import AS_OF
+
+    return refresh_after_sync(root, synced, today=AS_OF)
 
 
 def _price_scopes(root: Path, scopes: list[str]) -> list[PricedScope]:

@@ -59,12 +59,25 @@ def render(run: DemoRun) -> None:
     _burn(out, run)
     for path in run.quote_files:
         out.print(f"Client quote: {path}")
+    if run.dashboard is not None:
+        out.print(f"Dashboard: {run.dashboard}", soft_wrap=True, markup=False)
+    for issue in _dashboard_issues(run):
+        out.print(f"Dashboard not written: {issue}", soft_wrap=True, markup=False)
     if run.quote_note:
         out.print(run.quote_note)
     out.print(
         f"Next: open {run.summary.root / 'catalog.xlsx'} (sheet Actuals) and a scope's Delivery "
         f"sheet; then try  psos validate {run.summary.root}  and  psos sync {run.summary.root}"
     )
+
+
+def _dashboard_issues(run: DemoRun) -> list[Any]:
+    """What kept the sync from writing the dashboard, when it did not."""
+    from psos_xl.demo.build import DASHBOARD
+
+    if run.dashboard is not None or run.sync is None:
+        return []
+    return [i for i in run.sync.issues if i.location.workbook == DASHBOARD]
 
 
 def _sync_lines(out: Any, run: DemoRun) -> None:

@@ -163,6 +163,8 @@ def sync_command(directory: Path, store: str | None, workers: int | None, as_jso
 
     A sync with nothing to do is answered without starting the engine (whose imports
     cost more than the answer); a progress bar shows on a terminal unless ``as_json``.
+    The dashboard psos.toml names is refreshed after it, when due
+    (:func:`psos_xl.app.dashboard.refresh_after_sync`).
     Raises PsosError when the sync cannot run (:func:`print_error` reports it), the
     folder not being a workspace among the reasons: then nothing is created in it.
     """
@@ -180,5 +182,8 @@ def sync_command(directory: Path, store: str | None, workers: int | None, as_jso
                 result = sync_workspace(directory, store, workers, tick, quick=False)
         else:
             result = sync_workspace(directory, store, workers, quick=False)
+    from psos_xl.app.dashboard import refresh_after_sync
+
+    refresh_after_sync(directory, result, store)
     print_result(result, as_json)
     return result.exit_code

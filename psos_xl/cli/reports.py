@@ -1,5 +1,5 @@
-"""Reports over the store that are not the learning loop's: ``psos report completeness``
-and ``psos report utilization``.
+"""Reports over the store that are not the learning loop's: ``psos report completeness``,
+``psos report utilization`` and ``psos report dashboard``.
 
 They register on :data:`psos_xl.cli.learn.report_app`, beside ``psos report accuracy``.
 """
@@ -38,8 +38,10 @@ PeriodOpt = Annotated[str, typer.Option("--by", help="Per week or month.")]
 
 
 def register(report_app: PsosTyper) -> None:
-    """Add ``psos report completeness`` and ``psos report utilization`` to ``report_app``."""
+    """Add ``psos report completeness``, ``utilization`` and ``dashboard`` to
+    ``report_app``."""
     register_utilization(report_app)
+    register_dashboard(report_app)
 
     @report_app.command("completeness")
     def report_completeness(
@@ -98,6 +100,35 @@ def register_utilization(report_app: PsosTyper) -> None:
         render_utilization(result)
         if result.xlsx is not None:
             console().print(f"Wrote {result.xlsx}")
+
+
+def register_dashboard(report_app: PsosTyper) -> None:
+    """Add ``psos report dashboard`` to ``report_app``."""
+
+    @report_app.command("dashboard")
+    def report_dashboard(
+        directory: Annotated[Path, typer.Argument(help="The workspace folder.")] = Path(),
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                help="Where to write it (default: psos.toml's dashboard, else dashboard.xlsx "
+                "in the workspace).",
+            ),
+        ] = None,
+        as_of: AsOfOpt = "",
+        store: StoreOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write the dashboard workbook: a summary, then a sheet per report with its
+        chart (utilization by person against target, margin, burn, forecast)."""
+        from psos_xl.app.dashboard import write_dashboard
+
+        result = write_dashboard(directory, out, parse_date(as_of, "--as-of"), store)
+        if as_json:
+            print_json(result.to_json())
+            return
+        console().print(str(result.path), markup=False, soft_wrap=True)
 
 
 def _pct(value: Decimal | None) -> str:

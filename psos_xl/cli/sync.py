@@ -57,6 +57,9 @@ def register(app: typer.Typer) -> None:
         workspace_root(directory)
 
         def report(result: SyncResult) -> None:
+            from psos_xl.app.dashboard import refresh_after_sync
+
+            refresh_after_sync(directory, result, store)
             out.print(one_line(result), markup=False)
             for issue in result.issues[:SHOWN]:
                 if issue.severity is not Severity.INFO:

@@ -9,12 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from psos_xl.app.dashboard import DEFAULT_NAME
 from psos_xl.demo.firm import DemoFirm, PlantTarget, demo_firm, running, total_hours
 from psos_xl.demo.sample import init_workspace
 from psos_xl.errors import Code
 from psos_xl.models import INTERNAL, LEAVE, Status
 from psos_xl.workbook import spec
 from psos_xl.workbook.writers import Lists, write_catalog, write_scope, write_timesheet
+
+DASHBOARD = DEFAULT_NAME  # the demo's psos.toml has sync keep its dashboard here
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def write_demo(root: Path, firm: DemoFirm, force: bool = False) -> DemoSummary:
     # the firm has kept its time in psos since its first timesheet week
     weeks = [ts.week for ts in firm.timesheets.values() if ts.week is not None]
     settings = {"track_from": min(weeks).isoformat()} if weeks else {}
+    settings["dashboard"] = DASHBOARD  # kept by every sync
     workspace = init_workspace(root, name=firm.name, force=force, settings=settings)
     write_catalog(workspace.catalog_path, firm.catalog)
     for rel, scope in firm.scopes.items():

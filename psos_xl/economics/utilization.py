@@ -246,3 +246,25 @@ def _org(per_person: pd.DataFrame, targets: dict[str, Decimal | None]) -> Line:
             weighted += target * hours_of(available)
             weight += hours_of(available)
     return replace(_line("", None, totals, None), target=_ratio(weighted, weight))
+
+
+def by_person(lines: Iterable[Line]) -> list[Line]:
+    """Each person's lines added up over the window (``period`` empty), by person: the
+    figures of a chart of utilization by person against target."""
+    totals: dict[str, dict[str, Decimal]] = {}
+    targets: dict[str, Decimal | None] = {}
+    for line in lines:
+        sums = totals.setdefault(line.person, dict.fromkeys(FIGURES, ZERO))
+        for name in FIGURES:
+            sums[name] += getattr(line, name)
+        targets[line.person] = line.target
+    return [
+        Line(
+            person=person,
+            period=None,
+            **sums,
+            utilization=_ratio(sums["billable"], sums["available"]),
+            target=targets[person],
+        )
+        for person, sums in sorted(totals.items())
+    ]

@@ -3,12 +3,13 @@ before it opens anything. Standard library only, so a sync with nothing to do st
 fast (:mod:`psos_xl.sync.quick`).
 
 :func:`scan` lists every ``.xlsx``/``.xlsm`` below the root with its stat, skipping the
-``.psos`` state folder (and every other hidden folder) and Excel/LibreOffice temp and
-lock files (``~$a.xlsx``, ``.~lock.a.xlsx#``). An entry that is not a regular file (a
-pipe, a device, a link in a loop or out of the folder) is listed too, with the stat of
-the entry itself when it leads nowhere: reading it reports it, and it is read (refused)
-again on every sync, never opened. Nothing here opens anything but a regular file, so
-a sync never waits on a FIFO while it holds the workspace's lock.
+``.psos`` state folder (and every other hidden folder), Excel/LibreOffice temp and
+lock files (``~$a.xlsx``, ``.~lock.a.xlsx#``) and the dashboard psos.toml names. An
+entry that is not a regular file (a pipe, a device, a link in a loop or out of the
+folder) is listed too, with the stat of the entry itself when it leads nowhere: reading
+it reports it, and it is read (refused) again on every sync, never opened. Nothing here
+opens anything but a regular file, so a sync never waits on a FIFO while it holds the
+workspace's lock.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from psos_xl.workbook.guard import open_file
-from psos_xl.workspace import name_of, workbooks_below
+from psos_xl.workspace import name_of, own_outputs, workbooks_below
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +48,11 @@ def stat_of(root: Path, path: Path) -> FileStat | None:
 
 
 def scan(root: Path) -> list[FileStat]:
+    """Every workbook below ``root`` with its stat, by name; the dashboard psos keeps
+    there (psos.toml's ``dashboard``) left out: psos writes it, nobody types into it."""
+    own = own_outputs(root)
     found = (stat_of(root, p) for p in workbooks_below(root))
-    return sorted((f for f in found if f is not None), key=lambda f: f.rel)
+    return sorted((f for f in found if f is not None and f.rel not in own), key=lambda f: f.rel)
 
 
 def sha256_of(path: Path) -> str | None:

@@ -96,3 +96,55 @@ def test_the_json_keeps_the_one_convention(demo_json: tuple[Path, dict[str, obje
         dates=("first_week", "last_week"),
         locations=("location",),
     )
+
+
+def test_the_demo_keeps_a_dashboard(demo_json: tuple[Path, dict[str, object]]) -> None:
+    import openpyxl
+
+    from psos_xl.workbook.dashboard import is_dashboard
+    from psos_xl.workspace import Workspace
+
+    root, data = demo_json
+    path = root / "dashboard.xlsx"
+    assert data["dashboard"] == str(path.resolve())
+    assert is_dashboard(path)
+    visible = [ws.title for ws in openpyxl.load_workbook(path) if ws.sheet_state == "visible"]
+    assert visible == ["Summary", "Utilization", "Margin", "Burn", "Forecast", "Completeness"]
+    assert Workspace.load(root).dashboard == path.resolve()
+
+
+def test_the_demo_prints_where_its_dashboard_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from psos_xl.app.demo import DemoRun
+    from psos_xl.cli.demo_view import render
+    from psos_xl.demo.build import DemoSummary
+
+    week = date(2026, 7, 6)
+    summary = DemoSummary(tmp_path, "F", {}, 0, 0, week, week, 0, 0, Decimal(0), Decimal(0), 0)
+    render(DemoRun(summary, dashboard=tmp_path / "dashboard.xlsx"))
+    assert f"Dashboard: {tmp_path / 'dashboard.xlsx'}\n" in capsys.readouterr().out
+
+
+def test_the_demo_says_why_its_dashboard_was_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from psos_xl.app.demo import DemoRun
+    from psos_xl.cli.demo_view import render
+    from psos_xl.demo.build import DemoSummary
+    from psos_xl.errors import Code, Issue
+    from psos_xl.sync.result import SyncResult
+
+    week = date(2026, 7, 6)
+    summary = DemoSummary(tmp_path, "F", {}, 0, 0, week, week, 0, 0, Decimal(0), Decimal(0), 0)
+    opened = Issue.make(Code.WORKBOOK_OPEN, "dashboard.xlsx", "the dashboard is open")
+    render(DemoRun(summary, sync=SyncResult(issues=[opened])))
+    out = capsys.readouterr().out
+    assert "Dashboard not written: dashboard.xlsx: WORKBOOK_OPEN the dashboard is open" in out
+    assert "Dashboard: " not in out

@@ -13,6 +13,7 @@ from psos_xl.economics.utilization import (
     TIME_COLUMNS,
     Line,
     Period,
+    by_person,
     engagements_ahead,
     hours_of,
     hundredths,
@@ -214,3 +215,19 @@ def test_periods_hours_and_json() -> None:
         "utilization": "0.7500",
         "target": "0.8",
     }
+
+
+def test_each_person_over_the_window_adds_their_weeks_up() -> None:
+    report = utilization(PEOPLE, frame(ROWS), W1, day(W2, 6), Period.WEEK, AS_OF)
+    people = {line.person: line for line in by_person(report.lines)}
+    assert list(people) == sorted(people)
+    for person, line in people.items():
+        weeks = [x for x in report.lines if x.person == person]
+        assert line.period is None
+        assert line.billable == sum(x.billable for x in weeks)
+        assert line.available == sum(x.available for x in weeks)
+        assert line.target == weeks[0].target
+    lm = people["LM"]
+    assert (lm.billable, lm.available) == (D("50.00"), D("64.00"))
+    assert lm.utilization == D("0.7813")  # 0.78125, half-up
+    assert by_person([]) == []
