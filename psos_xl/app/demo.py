@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,16 +79,24 @@ class DemoRun:
         }
 
 
-def run_demo(root: Path, force: bool = False, step: Step | None = None) -> DemoRun:
-    """Build the demo firm in ``root`` and run the loop on it."""
+def run_demo(
+    root: Path, force: bool = False, step: Step | None = None, today: date | None = None
+) -> DemoRun:
+    """Build the demo firm in ``root`` and run the loop on it. With ``today``, the firm
+    is moved by whole weeks so its last week of time is the last complete week before
+    ``today`` (:func:`~psos_xl.demo.shift.weeks_until`): the reports, as of today by
+    default, then show it at work. Without, the firm as built, whatever today is."""
+    from psos_xl.demo.shift import weeks_until
+
     say = step or (lambda _text: None)
     say("Building the demo firm")
-    run = DemoRun(build_demo(root, force=force))
+    weeks = weeks_until(today) if today is not None else 0
+    run = DemoRun(build_demo(root, force=force, weeks_later=weeks))
     say("Pricing every scope")
     run.priced = _price_scopes(root, run.summary.scopes)
     say("Syncing the folder into the store")
     run.sync = _sync(root)
-    run.dashboard = _dashboard(root, run.sync)
+    run.dashboard = _dashboard(root, run.sync, weeks)
     say("Syncing again: nothing should change")
     run.resync = _sync(root)
     say("Writing a client quote")
@@ -102,13 +111,13 @@ def _sync(root: Path) -> Any:
     return sync_workspace(root)
 
 
-def _dashboard(root: Path, synced: Any) -> Path | None:
+def _dashboard(root: Path, synced: Any, weeks: int) -> Path | None:
     """The dashboard the sync refreshes, as of the demo firm's last working day (its
-    history ends there, whatever today is)."""
+    history ends there), moved as the firm was."""
     from psos_xl.app.dashboard import refresh_after_sync
     from psos_xl.demo.staffing import AS_OF
 
-    return refresh_after_sync(root, synced, today=AS_OF)
+    return refresh_after_sync(root, synced, today=AS_OF + timedelta(weeks=weeks))
 
 
 def _price_scopes(root: Path, scopes: list[str]) -> list[PricedScope]:

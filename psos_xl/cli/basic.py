@@ -54,6 +54,14 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
                 "showing how calibrated estimates beat the catalog (writes accuracy.xlsx).",
             ),
         ] = False,
+        as_of: Annotated[
+            str,
+            typer.Option(
+                "--as-of",
+                help="The day the demo firm is built for (YYYY-MM-DD; default today): its "
+                "time ends with the last complete week before it.",
+            ),
+        ] = "",
         as_json: JsonOpt = False,
     ) -> None:
         """Build a demo firm, then run the loop on it: price, sync, quote; show the result."""
@@ -62,10 +70,13 @@ def register(app: typer.Typer, new_app: typer.Typer) -> None:
         if simulate:
             _simulate(directory, force, as_json)
             return
+        from datetime import date
+
         from psos_xl.app.demo import run_demo
 
+        day = parse_date(as_of, "--as-of") or date.today()
         with progress() as step:
-            run = run_demo(directory, force=force, step=step)
+            run = run_demo(directory, force=force, step=step, today=day)
         if as_json:
             print_json(run.to_json())
             return

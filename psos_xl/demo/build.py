@@ -101,13 +101,16 @@ class DemoSummary:
         }
 
 
-def build_demo(root: Path, force: bool = False, seed: int = 7) -> DemoSummary:
+def build_demo(root: Path, force: bool = False, seed: int = 7, weeks_later: int = 0) -> DemoSummary:
     """Create a workspace in ``root`` holding the demo firm of ``seed`` (see
-    :func:`~psos_xl.demo.firm.demo_firm`) and describe what was built.
+    :func:`~psos_xl.demo.firm.demo_firm`), every date ``weeks_later`` weeks later
+    (:func:`~psos_xl.demo.shift.shifted`), and describe what was built.
 
     Refuses, like ``psos init``, when ``root`` already holds a workspace, unless ``force``.
     """
-    return write_demo(root, demo_firm(seed), force)
+    from psos_xl.demo.shift import shifted
+
+    return write_demo(root, shifted(demo_firm(seed), weeks_later), force)
 
 
 def write_demo(root: Path, firm: DemoFirm, force: bool = False) -> DemoSummary:

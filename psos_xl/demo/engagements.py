@@ -3,6 +3,7 @@
 Each engagement is a block of ``|``-separated lines, as a partner would jot it down:
 
     code | client | title | start | end | billing model | status | discount | risks
+        [| probability, for a Draft]
     D1 | SKU | description | quantity | complexity | risks | milestone | burn
     A | assumption | owner | impact if false
     O | deliverable | role | hours            (an override)
@@ -151,7 +152,7 @@ A | Source systems can be read through the existing ODBC gateway | Client
     | Extraction tooling added, about 60 h
 
 MER-01 | Meridian Foods | ERP and e-commerce integration | 2027-01-11 | 2027-04-30 | FixedFee
-    | Draft | 0.05 | VENDORS
+    | Draft | 0.05 | VENDORS | 0.6
 D1 | DISC | Order-to-cash discovery | 1 | Medium | |
 D2 | DESIGN | Integration design | 1 | Medium | |
 D3 | INTEG | Orders, stock, prices and invoices interfaces | 4 | Medium | |
@@ -187,7 +188,7 @@ def _codes(text: str) -> list[str]:
 
 
 def _header(fields: list[str]) -> ScopeInfo:
-    code, client, title, start, end, model, status, discount, risks = fields
+    code, client, title, start, end, model, status, discount, risks, *chance = fields
     return ScopeInfo(
         engagement=code,
         client=client,
@@ -199,6 +200,7 @@ def _header(fields: list[str]) -> ScopeInfo:
         status=Status(status),
         risks=_codes(risks),
         currency="EUR",
+        probability=Decimal(chance[0]) if chance else None,
     )
 
 

@@ -16,7 +16,8 @@ from cli.run import assert_json_convention
 def demo_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
     root = tmp_path_factory.mktemp("demo") / "firm"
     done = subprocess.run(
-        [sys.executable, "-m", "psos_xl", "demo", str(root), "--json"],
+        # as the firm stands on 2026-11-02: its time ends with the week of 2026-10-26
+        [sys.executable, "-m", "psos_xl", "demo", str(root), "--as-of", "2026-11-02", "--json"],
         capture_output=True,
         text=True,
         timeout=300,
