@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: venv
 	$(BIN)/psos demo $(DEMO_DIR) --force
+	$(BIN)/psos report $(DEMO_DIR)
 
 test: lint unit
 

@@ -8,7 +8,7 @@ As of a day, from the store (sync must have run):
 - **money to date**: revenue recognised, cost and margin of every Sold, Active and
   Completed engagement added up, and the forecast margin at completion
   (:func:`~psos_xl.economics.margin.margin`);
-- **engagements at risk**: each engagement whose burn line has an alert
+- **engagements at risk**: each Sold or Active engagement whose burn line has an alert
   (:func:`~psos_xl.economics.burn.burn`: ≥80/90/100 % of what was sold, EAC over
   budget) or whose EndDate has passed while it is still Sold or Active (overdue);
 - **bench ahead**: the people under target with no Sold or Active work ahead;
@@ -107,17 +107,19 @@ class Summary:
 
 
 def _at_risk(burn: list[BurnLine], scopes: dict[str, Any], as_of: date) -> list[AtRisk]:
-    """Engagement lines with an alert, and Sold or Active engagements past EndDate."""
+    """The Sold and Active engagements whose line has an alert or whose EndDate has
+    passed."""
     flagged: dict[str, AtRisk] = {}
     lines = {b.engagement: b for b in burn if not b.deliverable}
     for code, scope in sorted(scopes.items()):
         info = scope.info
+        if (info.status.value if info.status else "") not in ACTIVE:
+            continue  # a Completed engagement is history, no longer a risk
         reasons: list[str] = []
         line = lines.get(code)
         if line is not None and line.alert and line.alert != "no baseline":
             reasons.append(line.alert)
-        status = info.status.value if info.status else ""
-        if status in ACTIVE and info.end_date is not None and info.end_date < as_of:
+        if info.end_date is not None and info.end_date < as_of:
             reasons.append(f"overdue since {info.end_date.isoformat()}")
         if reasons:
             flagged[code] = AtRisk(code, scope.workbook, tuple(reasons), line, info.end_date)

@@ -82,3 +82,26 @@ def test_psos_report_alone_prints_the_one_screen_and_the_reports_still_answer(
     helped = psos("report", "--help")
     assert helped.returncode == 0
     assert "margin" in helped.stdout and "utilization" in helped.stdout
+
+
+def test_a_completed_engagement_is_history_not_a_risk() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from psos_xl import models as m
+    from psos_xl.app.summary import _at_risk
+    from psos_xl.economics.burn import BurnLine
+
+    def scope(code: str, status: m.Status) -> m.Scope:
+        info = m.ScopeInfo(engagement=code, status=status, end_date=date(2026, 11, 1))
+        return m.Scope(workbook=f"scopes/{code}.xlsx", info=info)
+
+    def line(code: str) -> BurnLine:
+        one = Decimal("1.1")
+        return BurnLine(code, "", "", one, one, one, one, one, one, one, "≥100%")
+
+    scopes = {"A": scope("A", m.Status.COMPLETED), "B": scope("B", m.Status.ACTIVE)}
+    risky = _at_risk([line("A"), line("B")], scopes, date(2026, 11, 30))
+    assert [(r.engagement, r.reasons) for r in risky] == [
+        ("B", ("≥100%", "overdue since 2026-11-01"))
+    ]
