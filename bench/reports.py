@@ -19,7 +19,11 @@ groupby straight from the store (``pd.read_sql`` + ``groupby``, floats, no rules
 - utilization by week and by month over the whole year (every time row read);
 - completeness (every person × week since the first);
 - forecast, 90 days;
-- margin and burn, when this psos_xl has them (``psos_xl.app.margin``).
+- margin and burn;
+- the one screen (``psos report``) against the ledger, four weeks of utilization and
+  completeness scripts;
+- the dashboard workbook against those scripts' frames written to one workbook with
+  ``DataFrame.to_excel``.
 
 Each measurement runs in an interpreter of its own (imports done before the clock
 starts), so none inherits another's heap: the best of ``--repeat`` runs (noise on a
@@ -278,13 +282,39 @@ def reports(
             lambda: pandas_forecast(db, as_of),
         ),
     }
-    try:
-        from psos_xl.app.margin import workspace_burn, workspace_margin
-    except ImportError:  # a psos_xl without margin and burn
-        return out
+    from psos_xl.app.dashboard import write_dashboard
+    from psos_xl.app.margin import workspace_burn, workspace_margin
+    from psos_xl.app.summary import workspace_summary
+
     out["margin"] = (lambda: workspace_margin(root, as_of), lambda: pandas_ledger(db, as_of))
     out["burn"] = (lambda: workspace_burn(root, as_of), lambda: pandas_ledger(db, as_of))
+    four = last - timedelta(days=27)  # the one screen's window: the last four weeks
+    out["one screen"] = (
+        lambda: workspace_summary(root, as_of),
+        lambda: (
+            pandas_ledger(db, as_of),
+            pandas_utilization(db, four, last, "W"),
+            pandas_completeness(db, last),
+        ),
+    )
+    out["dashboard"] = (
+        lambda: write_dashboard(root, root / "dashboard.xlsx", as_of),
+        lambda: _analyst_dashboard(db, root / "analyst.xlsx", four, last, as_of),
+    )
     return out
+
+
+def _analyst_dashboard(db: Path, path: Path, first: date, last: date, as_of: date) -> None:
+    """The analyst's dashboard: each script's frame to a sheet of one workbook."""
+    frames = {
+        "Utilization": pandas_utilization(db, first, last, "W"),
+        "Ledger": pandas_ledger(db, as_of),
+        "Forecast": pandas_forecast(db, as_of).to_frame("hours"),
+        "Completeness": pandas_completeness(db, last),
+    }
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in frames.items():
+            frame.to_excel(writer, sheet_name=name)
 
 
 def _memory_mib(field: str) -> float:
@@ -327,6 +357,10 @@ _WARM = (
     "psos_xl.app.forecast",
     "psos_xl.app.ledger",
     "psos_xl.app.margin",
+    "psos_xl.app.summary",
+    "psos_xl.app.dashboard",
+    "psos_xl.workbook.dashboard",
+    "openpyxl",
     "psos_xl.app.utilization",
     "psos_xl.economics.forecast",
     "psos_xl.economics.utilization",

@@ -44,7 +44,7 @@ def bookings_through(
     )
     if through is not None:
         query = query.where(t.c.date <= through)
-    return [Booking("", *row) for row in conn.execute(query)]
+    return [Booking("", *row) for row in conn.execute(query).all()]
 
 
 def expenses_through(
