@@ -23,6 +23,7 @@ class CompletenessResult:
     last_week: date
     people: int
     gaps: list[Gap]
+    xlsx: Path | None = None
 
     def count(self, code: Code) -> int:
         return Counter(g.code for g in self.gaps)[code]
@@ -32,10 +33,14 @@ class CompletenessResult:
 
 
 def workspace_completeness(
-    root: Path, as_of: date | None = None, store_url_override: str | None = None
+    root: Path,
+    as_of: date | None = None,
+    store_url_override: str | None = None,
+    xlsx: Path | None = None,
 ) -> CompletenessResult:
     """Missing and short weeks of the workspace at ``root`` up to the last complete week
-    before ``as_of`` (default today)."""
+    before ``as_of`` (default today); written as a workbook at ``xlsx`` too when given
+    (:func:`psos_xl.workbook.report_book.write_completeness`)."""
     from psos_xl.app.accuracy import StoreMissingError, open_existing_store
     from psos_xl.sync.completeness import NoCatalogError, store_gaps
     from psos_xl.workspace import Workspace, workspace_root
@@ -49,4 +54,9 @@ def workspace_completeness(
         raise StoreMissingError(str(err)) from err
     finally:
         store.close()
-    return CompletenessResult(ws.root, day, last_complete_week(day), people, gaps)
+    last = last_complete_week(day)
+    if xlsx is not None:
+        from psos_xl.workbook.report_book import write_completeness
+
+        write_completeness(xlsx, gaps, last, day)
+    return CompletenessResult(ws.root, day, last, people, gaps, xlsx)

@@ -49,16 +49,21 @@ def register(report_app: PsosTyper) -> None:
         as_of: AsOfOpt = "",
         store: StoreOpt = None,
         as_json: JsonOpt = False,
+        xlsx: Annotated[
+            Path | None, typer.Option("--xlsx", help="Also write the report as a workbook.")
+        ] = None,
     ) -> None:
         """Missing timesheets and short weeks per person × week, up to the last complete
         week. Exit 1 when there is one."""
         from psos_xl.app.completeness import workspace_completeness
 
-        result = workspace_completeness(directory, parse_date(as_of, "--as-of"), store)
+        result = workspace_completeness(directory, parse_date(as_of, "--as-of"), store, xlsx)
         if as_json:
             print_json(result.to_json())
         else:
             render_completeness(result)
+            if result.xlsx is not None:
+                console().print(f"Wrote {result.xlsx}")
         if result.gaps:
             raise typer.Exit(1)
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from psos_xl.economics.burn import BurnReport
+    from psos_xl.economics.completeness import Gap
     from psos_xl.economics.forecast import ForecastReport
     from psos_xl.economics.margin import MarginLine, MarginReport
     from psos_xl.economics.utilization import Line, UtilizationReport
@@ -92,6 +93,34 @@ def write_utilization(path: Path, report: UtilizationReport, as_of: date) -> Pat
         st.title(ws, heading, spec.help)
         st.write_table(ws, spec, _rows(lines))
     return _save(wb, path, "utilization")
+
+
+COMPLETENESS = TableSpec(
+    "Completeness",
+    (
+        Column("Person", "person", Type.CODE, width=10),
+        Column("Week", "week", Type.DATE, width=12),
+        Column("Code", "code", Type.CODE, width=20),
+        Column("Booked", "booked", Type.DECIMAL, width=10),
+        Column("Capacity", "capacity", Type.DECIMAL, width=10),
+    ),
+    help="MISSING_TIMESHEET: no timesheet for the week; SHORT_WEEK: fewer hours booked than "
+    "the person's capacity (LEAVE and INTERNAL count).",
+)
+
+
+def write_completeness(path: Path, gaps: Sequence[Gap], last_week: date, as_of: date) -> Path:
+    """Write the missing and short weeks at ``path`` (refused when a file there is not a
+    psos report)."""
+    from psos_xl.workbook import styles as st
+
+    wb = _book(path)
+    ws = wb.create_sheet(COMPLETENESS.sheet)
+    through = f"weeks through {last_week.isoformat()}, as of {as_of.isoformat()}"
+    st.title(ws, f"Missing and short weeks, {through}", COMPLETENESS.help)
+    rows = [[g.person, g.week, g.code.value, g.booked, g.capacity] for g in gaps]
+    st.write_table(ws, COMPLETENESS, rows)
+    return _save(wb, path, "completeness")
 
 
 def _book(path: Path) -> Workbook:

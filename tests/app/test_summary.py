@@ -105,3 +105,19 @@ def test_a_completed_engagement_is_history_not_a_risk() -> None:
     assert [(r.engagement, r.reasons) for r in risky] == [
         ("B", ("≥100%", "overdue since 2026-11-01"))
     ]
+
+
+def test_psos_report_completeness_writes_its_workbook(firm: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "completeness.xlsx"
+    run = psos("report", "completeness", firm, "--as-of", "2026-11-30", "--xlsx", out)
+    assert run.returncode == 1  # short weeks
+    assert f"Wrote {out}" in run.stdout
+    ws = openpyxl.load_workbook(out)["Completeness"]
+    (table,) = ws.tables.values()
+    rows = [[c.value for c in row] for row in ws[table.ref]]
+    assert rows[0] == ["Person", "Week", "Code", "Booked", "Capacity"]
+    # twelve short weeks: three people × four weeks, none at capacity
+    assert len(rows) == 13 and {r[2] for r in rows[1:]} == {"SHORT_WEEK"}
+    assert rows[1][:3] == ["AN", rows[1][1], "SHORT_WEEK"] and rows[1][3] == 16
