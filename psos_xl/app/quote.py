@@ -33,6 +33,7 @@ from psos_xl.errors import Issue, PsosError, WorkbookError, has_errors
 from psos_xl.models import BillingModel, Catalog, Scope
 from psos_xl.pricing import Quote, price
 from psos_xl.pricing.money import percent
+from psos_xl.pricing.quote import month_text
 
 SOFFICE_CANDIDATES = (
     "/usr/lib/libreoffice/program/soffice",
@@ -49,20 +50,6 @@ _BILLING_TEXT = {
     BillingModel.MILESTONE: "Fixed fee, invoiced by milestone",
     BillingModel.RETAINER: "Monthly retainer",
 }
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -408,12 +395,6 @@ def _assumptions_sheet(wb: Any, scope: Scope, firm: str) -> None:
 
 def billing_text(model: BillingModel | None) -> str:
     return _BILLING_TEXT.get(model, "Time and materials") if model else "Time and materials"
-
-
-def month_text(month: str) -> str:
-    """``2026-02`` → ``February 2026``."""
-    year, number = month.split("-")
-    return f"{_MONTHS[int(number) - 1]} {year}"
 
 
 def discount_note(quote: Quote) -> str:

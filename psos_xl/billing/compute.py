@@ -42,23 +42,9 @@ from psos_xl.economics.revenue import (
 )
 from psos_xl.models import BillingModel, Catalog, Deliverable
 from psos_xl.pricing.money import ONE, ZERO, percent, round2
-from psos_xl.pricing.quote import MilestoneShare, MonthShare
+from psos_xl.pricing.quote import MilestoneShare, MonthShare, month_text
 
 FIXED_KEY = "fixed"
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -86,12 +72,6 @@ class Billing:
     invoiced: tuple[Invoiced, ...] = ()
     keys: frozenset[str] = frozenset()
     fixed: Decimal = ZERO
-
-
-def month_text(month: str) -> str:
-    """``2026-02`` → ``February 2026``."""
-    year, number = month.split("-")
-    return f"{_MONTHS[int(number) - 1]} {year}"
 
 
 def milestone_key(name: str) -> str:
@@ -234,7 +214,9 @@ def _corrections(changed: Sequence[Invoiced], fresh: Sequence[Row], pricer: _Pri
 
 
 def _day(d: date) -> str:
-    return f"{d.day} {_MONTHS[d.month - 1][:3]} {d.year}"
+    from calendar import month_abbr
+
+    return f"{d.day} {month_abbr[d.month]} {d.year}"
 
 
 def _span(days: Sequence[date]) -> str:

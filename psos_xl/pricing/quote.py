@@ -157,3 +157,11 @@ class Quote:
 
 def _opt(value: Decimal | None) -> str | None:
     return dec_str(value) if value is not None else None
+
+
+def month_text(month: str) -> str:
+    """A schedule month as people write it: ``2026-02`` → ``February 2026``."""
+    from calendar import month_name
+
+    year, number = month.split("-")
+    return f"{month_name[int(number)]} {year}"

@@ -136,22 +136,15 @@ def _book(path: Path) -> Workbook:
 
 def _save(wb: Workbook, path: Path, report: str) -> Path:
     """Mark ``wb`` as the psos report ``report``, make it printable and move it into place
-    at ``path``."""
+    at ``path`` (:func:`~psos_xl.workbook.writers.save_workbook`)."""
     from psos_xl.workbook import styles as st
+    from psos_xl.workbook.writers import save_workbook
 
     st.write_marker(
         wb, [("kind", OutputKind.REPORT.value), ("schema", SCHEMA_VERSION), ("report", report)]
     )
     wb.active = 0
-    st.make_printable(wb)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return save_workbook(wb, path)
 
 
 def _is_report(path: Path) -> bool:

@@ -135,7 +135,7 @@ _XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 _XLSM_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
 
-def _save(wb: Any, path: Path) -> Path:
+def save_workbook(wb: Any, path: Path) -> Path:
     """Save next to the target, then replace it, so nobody reads a half-written file.
 
     A ``.xlsm`` path gets a macro-enabled workbook (Excel refuses an .xlsm whose package
@@ -249,7 +249,7 @@ def write_catalog(path: Path, catalog: m.Catalog) -> Path:
     _pick(services, spec.SERVICES, "Role", "lst_Roles", _check_for(lists.roles, st.Check.STOP))
     _pick(people, spec.PEOPLE, "Role", "lst_Roles", _check_for(lists.roles, st.Check.STOP))
     _finish(wb, lists, m.Kind.CATALOG)
-    return _save(wb, path)
+    return save_workbook(wb, path)
 
 
 def _settings_sheet(wb: Any, catalog: m.Catalog, heading: str) -> None:
@@ -381,7 +381,7 @@ def write_scope(path: Path, scope: m.Scope, catalog: m.Catalog | None = None) ->
     from psos_xl.workbook.pricing_sheet import build_pricing_sheet
 
     build_pricing_sheet(wb, scope)
-    return _save(wb, path)
+    return save_workbook(wb, path)
 
 
 def _scope_info_sheet(wb: Any, info: m.ScopeInfo, heading: str) -> None:
@@ -445,7 +445,7 @@ def write_timesheet(
     _finish(
         wb, lists, m.Kind.TIMESHEET, ("person", timesheet.person), ("week", week_text(timesheet))
     )
-    return _save(wb, path)
+    return save_workbook(wb, path)
 
 
 def week_text(timesheet: m.Timesheet) -> str:
