@@ -137,6 +137,7 @@ def write_dashboard(
     """Write the dashboard of the workspace at ``root`` as of ``as_of`` (default today)
     at ``out`` (:func:`dashboard_path`). DashboardOpenError when it is open in a
     spreadsheet program; DashboardPathError when a file there is not a psos dashboard."""
+    from psos_xl.app.ledger import one_read
     from psos_xl.sync.writeback import lock_files
     from psos_xl.workbook import dashboard as book
     from psos_xl.workspace import Workspace, workspace_root
@@ -149,7 +150,8 @@ def write_dashboard(
         raise DashboardOpenError(
             f"{path} is open ({locks[0].name} beside it): close it and run again"
         )
-    sections = [source.read(ws.root, day, store_url_override) for source in sources]
+    with one_read():  # margin, burn and forecast compute with one ledger
+        sections = [source.read(ws.root, day, store_url_override) for source in sources]
     try:
         book.write_dashboard(path, ws.name, day, sections)
     except PermissionError as err:  # Windows: a file open in Excel cannot be replaced

@@ -11,7 +11,9 @@ Delivery table's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,14 +55,39 @@ def learned_catalog(
     return catalog.model_copy(update={"actuals": rows})
 
 
+@contextmanager
+def one_read() -> Iterator[None]:
+    """Within it, the ledger of one store as of one day is read once however many
+    reports ask for it (the dashboard's margin, burn and forecast)."""
+    token = _READ.set({})
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+# the ledgers read inside :func:`one_read`, by store URL and as-of day
+_READ: ContextVar[dict[tuple[str, date], LedgerData] | None] = ContextVar(
+    "ledger_read", default=None
+)
+
+
 def read_ledger_data(conn: Connection, catalog: m.Catalog, as_of: date) -> LedgerData:
-    """The ledger as of ``as_of`` and what it was computed from."""
+    """The ledger as of ``as_of`` and what it was computed from (read once per store and
+    day inside :func:`one_read`)."""
+    read = _READ.get()
+    key = (str(conn.engine.url), as_of)
+    if read is not None and key in read:
+        return read[key]
     scopes = q.load_scopes(conn, LEDGER_STATUSES)
     baselines: Mapping[str, Baseline] = q.load_baselines(conn)
     booked = bookings_through(conn, list(scopes), as_of)
     priced = learned_catalog(catalog, scopes.values(), booked)
     lines = ledger(priced, scopes.values(), baselines, booked, as_of)
-    return LedgerData(priced, scopes, dict(baselines), booked, lines)
+    data = LedgerData(priced, scopes, dict(baselines), booked, lines)
+    if read is not None:
+        read[key] = data
+    return data
 
 
 def read_ledger(conn: Connection, catalog: m.Catalog, as_of: date) -> list[LedgerLine]:
