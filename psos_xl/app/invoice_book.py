@@ -10,12 +10,12 @@ no formulas, so every spreadsheet shows the same.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psos_xl.billing import InvoiceStatus, Line
 from psos_xl.pricing.money import percent
+from psos_xl.workbook.styles import band_header, put_value
 
 if TYPE_CHECKING:
     from psos_xl.store.invoices import StoredInvoice
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 _TITLE = 18
 _RATE_FORMAT = "#,##0.00##"
 _QTY_FORMAT = "#,##0.00"
+FIGURES = ("Quantity", "Unit price", "Amount")  # headers over figures: aligned right
 
 
 def write_invoice(
@@ -73,34 +74,6 @@ def money_format(currency: str) -> str:
     return f'#,##0.00 "{currency}"' if currency else "#,##0.00"
 
 
-def _put(ws: Any, row: int, col: int, value: Any) -> Any:
-    """A value written as a value: text that starts like a formula stays text."""
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, Decimal):
-        cell.value = float(value)
-    elif isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        cell.value = value
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    else:
-        cell.value = value if value != "" else None
-    return cell
-
-
-def _header(ws: Any, row: int, headers: list[str]) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    line = Border(bottom=Side(style="thin", color="5B9BD5"))
-    for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=text)
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.border = line
-        right = col > 1 and text not in ("Entry", "Kind")
-        cell.alignment = Alignment(horizontal="right" if right else "left", vertical="bottom")
-
-
 def _print_layout(ws: Any, firm: str, title_row: int | None) -> None:
     """Printed like every psos workbook: one page wide, rows sized to their wrapped
     text; A4, the firm's name in the page header, no gridlines."""
@@ -133,8 +106,8 @@ def _invoice_sheet(
     ws = wb.create_sheet(title)
     for letter, width in zip("ABCD", (62, 12, 16, 18), strict=True):
         ws.column_dimensions[letter].width = width
-    _put(ws, 1, 1, firm or title).font = Font(bold=True, size=_TITLE)
-    _put(ws, 2, 1, f"{title} {inv.number}").font = Font(bold=True, size=13)
+    put_value(ws, 1, 1, firm or title).font = Font(bold=True, size=_TITLE)
+    put_value(ws, 2, 1, f"{title} {inv.number}").font = Font(bold=True, size=13)
     head: list[tuple[str, Any]] = [
         (f"{title} number", inv.number),
         (f"{title} date", inv.issued_on),
@@ -148,8 +121,8 @@ def _invoice_sheet(
         head.append(("Credits invoice", inv.credits))
     r = 4
     for label, value in head:
-        _put(ws, r, 1, label).font = Font(bold=True)
-        cell = _put(ws, r, 2, value)
+        put_value(ws, r, 1, label).font = Font(bold=True)
+        cell = put_value(ws, r, 2, value)
         if isinstance(value, date):
             cell.number_format = "d mmmm yyyy"
         cell.alignment = Alignment(horizontal="left")
@@ -157,16 +130,16 @@ def _invoice_sheet(
         r += 1
     r += 1
     top = r
-    _header(ws, r, ["Description", "Quantity", "Unit price", "Amount"])
+    band_header(ws, r, ["Description", "Quantity", "Unit price", "Amount"], FIGURES)
     for line in lines:
         r += 1
-        _put(ws, r, 1, line.description).alignment = Alignment(wrap_text=True, vertical="top")
+        put_value(ws, r, 1, line.description).alignment = Alignment(wrap_text=True, vertical="top")
         for col, value, number_format in (
             (2, line.quantity, _QTY_FORMAT),
             (3, line.rate, _RATE_FORMAT),
             (4, line.amount, fmt),
         ):
-            cell = _put(ws, r, col, value)
+            cell = put_value(ws, r, col, value)
             cell.number_format = number_format
             cell.alignment = Alignment(vertical="top")
     rule = Border(top=Side(style="thin", color="808080"))
@@ -178,10 +151,10 @@ def _invoice_sheet(
         ("Total due" if not credit_note else "Total credited", inv.gross, True),
     ):
         r += 1
-        label_cell = _put(ws, r, 3, label)
+        label_cell = put_value(ws, r, 3, label)
         label_cell.font = Font(bold=bold)
         label_cell.alignment = Alignment(horizontal="right")
-        cell = _put(ws, r, 4, value)
+        cell = put_value(ws, r, 4, value)
         cell.number_format = fmt
         cell.font = Font(bold=bold)
         if bold:
@@ -194,7 +167,7 @@ def _invoice_sheet(
         else f"Payment terms: {terms_days} days net. Please pay {inv.gross:,.2f} "
         f"{inv.currency} by {_long_date(inv.due_on)}, quoting {inv.number}."
     )
-    _put(ws, r, 1, terms.strip()).alignment = Alignment(wrap_text=True, vertical="top")
+    put_value(ws, r, 1, terms.strip()).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
     ws.freeze_panes = None
     _print_layout(ws, firm, top)
@@ -206,13 +179,13 @@ def _entries_sheet(wb: Any, lines: list[Line], firm: str) -> None:
     ws = wb.create_sheet("Entries")
     for letter, width in zip("ABC", (8, 12, 70), strict=True):
         ws.column_dimensions[letter].width = width
-    _header(ws, 1, ["Line", "Kind", "Entry"])
+    band_header(ws, 1, ["Line", "Kind", "Entry"])
     r = 1
     for no, line in enumerate(lines, start=1):
         for ref in line.entries or [""]:
             r += 1
-            _put(ws, r, 1, no).alignment = Alignment(horizontal="left")
-            _put(ws, r, 2, line.kind.value)
-            _put(ws, r, 3, ref or "(no time entries: billed by the terms of the engagement)")
+            put_value(ws, r, 1, no).alignment = Alignment(horizontal="left")
+            put_value(ws, r, 2, line.kind.value)
+            put_value(ws, r, 3, ref or "(no time entries: billed by the terms of the engagement)")
     ws.freeze_panes = "A2"
     _print_layout(ws, firm, 1)

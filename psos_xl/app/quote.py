@@ -34,6 +34,7 @@ from psos_xl.models import BillingModel, Catalog, Scope
 from psos_xl.pricing import Quote, price
 from psos_xl.pricing.money import percent
 from psos_xl.pricing.quote import month_text
+from psos_xl.workbook.styles import band_header, put_value
 
 SOFFICE_CANDIDATES = (
     "/usr/lib/libreoffice/program/soffice",
@@ -221,31 +222,6 @@ def _print_layout(ws: Any, firm: str, title_row: int | None) -> None:
     ws.sheet_view.showGridLines = False
 
 
-def _header(ws: Any, row: int, headers: list[str]) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    line = Border(bottom=Side(style="thin", color="5B9BD5"))
-    for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=text)
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.border = line
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-
-
-def _text(ws: Any, row: int, col: int, value: Any) -> Any:
-    """A value written as a value: text that starts like a formula stays text."""
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        cell.value = value
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    else:
-        cell.value = value if value != "" else None
-    return cell
-
-
 def _cover_sheet(
     wb: Any, quote: Quote, firm: str, issued: date, valid_until: date, fmt: str, number: str
 ) -> None:
@@ -254,8 +230,10 @@ def _cover_sheet(
     ws = wb.create_sheet("Quote")
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 56
-    _text(ws, 1, 1, firm or "Quote").font = Font(bold=True, size=_TITLE)
-    _text(ws, 2, 1, f"Quote {number or quote.engagement}".strip()).font = Font(bold=True, size=13)
+    put_value(ws, 1, 1, firm or "Quote").font = Font(bold=True, size=_TITLE)
+    put_value(ws, 2, 1, f"Quote {number or quote.engagement}".strip()).font = Font(
+        bold=True, size=13
+    )
     start = quote.rates_on
     numbered: list[tuple[str, Any]] = []
     if number:
@@ -274,29 +252,29 @@ def _cover_sheet(
     ]
     r = 4
     for label, value in rows:
-        _text(ws, r, 1, label).font = Font(bold=True)
-        cell = _text(ws, r, 2, value)
+        put_value(ws, r, 1, label).font = Font(bold=True)
+        cell = put_value(ws, r, 2, value)
         if isinstance(value, date):
             cell.number_format = "d mmmm yyyy"
             cell.alignment = Alignment(horizontal="left")
         r += 1
     r += 1
     estimated = quote.billing_model in (None, BillingModel.TIME_AND_MATERIALS)
-    _text(ws, r, 1, "Estimated fees" if estimated else "Price").font = Font(bold=True, size=13)
-    cell = _text(ws, r, 2, float(quote.price))
+    put_value(ws, r, 1, "Estimated fees" if estimated else "Price").font = Font(bold=True, size=13)
+    cell = put_value(ws, r, 2, float(quote.price))
     cell.number_format = fmt
     cell.font = Font(bold=True, size=13)
     cell.alignment = Alignment(horizontal="left")
     note = discount_note(quote)
     if note:
         r += 1
-        _text(ws, r, 2, note).font = Font(italic=True)
+        put_value(ws, r, 2, note).font = Font(italic=True)
     r += 2
-    _header(ws, r, ["Payment schedule", "Amount"])
+    band_header(ws, r, ["Payment schedule", "Amount"])
     for label, amount in _schedule(quote):
         r += 1
-        _text(ws, r, 1, label).alignment = Alignment(**_WRAP_TOP)
-        cell = _text(ws, r, 2, float(amount))
+        put_value(ws, r, 1, label).alignment = Alignment(**_WRAP_TOP)
+        cell = put_value(ws, r, 2, float(amount))
         cell.number_format = fmt
         cell.alignment = Alignment(horizontal="left")
     r += 2
@@ -305,7 +283,7 @@ def _cover_sheet(
         if estimated
         else "The price covers the deliverables and assumptions listed in this quote."
     )
-    _text(ws, r, 1, terms).alignment = Alignment(wrap_text=True, vertical="top")
+    put_value(ws, r, 1, terms).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
     _print_layout(ws, firm, None)
 
@@ -340,7 +318,7 @@ def _deliverables_sheet(
     headers = ["Deliverable", "Description", "Quantity"]
     headers += ["Milestone"] if with_milestones else []
     role_cols = [catalog.role_name(r) for r in roles] if show_hours else []
-    _header(ws, 1, headers + role_cols)
+    band_header(ws, 1, headers + role_cols)
     widths = [14, 60, 10] + ([16] if with_milestones else []) + [14] * len(role_cols)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[chr(64 + i) if i <= 26 else "Z"].width = width
@@ -360,7 +338,7 @@ def _deliverables_sheet(
             [float(hours.get((d.deliverable, role), 0)) for role in roles] if show_hours else []
         )
         for col, value in enumerate(values, start=1):
-            cell = _text(ws, r, col, value)
+            cell = put_value(ws, r, col, value)
             cell.alignment = Alignment(**_WRAP_TOP)
             if col > len(headers):
                 cell.number_format = HOURS_FORMAT
@@ -368,10 +346,10 @@ def _deliverables_sheet(
                 cell.number_format = "General"
     if show_hours and roles:
         r += 1
-        _text(ws, r, 1, "Total hours")
+        put_value(ws, r, 1, "Total hours")
         for j, role in enumerate(roles):
             total = sum((h for (_d, rr), h in hours.items() if rr == role), Decimal(0))
-            cell = _text(ws, r, len(headers) + 1 + j, float(total))
+            cell = put_value(ws, r, len(headers) + 1 + j, float(total))
             cell.number_format = HOURS_FORMAT
     ws.freeze_panes = "A2"
     _print_layout(ws, firm, 1)
@@ -381,14 +359,14 @@ def _assumptions_sheet(wb: Any, scope: Scope, firm: str) -> None:
     from openpyxl.styles import Alignment
 
     ws = wb.create_sheet("Assumptions")
-    _header(ws, 1, ["ID", "Assumption", "Owner", "If it does not hold"])
+    band_header(ws, 1, ["ID", "Assumption", "Owner", "If it does not hold"])
     for letter, width in zip("ABCD", (8, 56, 14, 40), strict=True):
         ws.column_dimensions[letter].width = width
     for r, a in enumerate(scope.assumptions, start=2):
         for col, value in enumerate((a.id, a.assumption, a.owner, a.impact_if_false), 1):
-            _text(ws, r, col, value).alignment = Alignment(**_WRAP_TOP)
+            put_value(ws, r, col, value).alignment = Alignment(**_WRAP_TOP)
     if not scope.assumptions:
-        _text(ws, 2, 2, "This quote makes no further assumptions.")
+        put_value(ws, 2, 2, "This quote makes no further assumptions.")
     ws.freeze_panes = "A2"
     _print_layout(ws, firm, 1)
 

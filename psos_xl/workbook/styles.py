@@ -26,6 +26,8 @@ from psos_xl.workbook.sheetxml import col_letters
 from psos_xl.workbook.spec import LISTS_SHEET, MARKER_SHEET, Column, TableSpec, Type
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
     from openpyxl.cell.cell import Cell
     from openpyxl.workbook import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -547,3 +549,38 @@ def _bounds(ref: str) -> tuple[int, int, int, int]:
 
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     return int(min_col or 1), int(min_row or 1), int(max_col or 1), int(max_row or 1)
+
+
+def band_header(
+    ws: Worksheet, row: int, headers: Sequence[str], right: Collection[str] = ()
+) -> None:
+    """The header band of a client document (a quote, an invoice): bold on light blue
+    over a thin blue rule, text wrapped at the bottom; the ``right`` headers (over
+    figures) aligned right."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    line = Border(bottom=Side(style="thin", color="5B9BD5"))
+    for col, text in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=col, value=text)
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.border = line
+        cell.alignment = Alignment(
+            horizontal="right" if text in right else None, wrap_text=True, vertical="bottom"
+        )
+
+
+def put_value(ws: Worksheet, row: int, col: int, value: Any) -> Any:
+    """``value`` written as a value: text that starts like a formula stays text (never
+    run as one), a Decimal is a number, an empty text an empty cell."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, Decimal):
+        cell.value = float(value)
+    elif isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        cell.value = value
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    else:
+        cell.value = value if value != "" else None
+    return cell
