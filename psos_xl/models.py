@@ -8,11 +8,13 @@ name the exact cell of the value it complains about.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -350,3 +352,35 @@ class Timesheet(BaseModel):
     @property
     def week_end(self) -> date | None:
         return self.week + timedelta(days=6) if self.week else None
+
+
+class Keyed(Protocol):
+    """A stored row as compared across two readings: what it says, without its place."""
+
+    @property
+    def key(self) -> Hashable: ...
+
+
+Old = TypeVar("Old", bound=Keyed)
+New = TypeVar("New", bound=Keyed)
+
+
+def unpaired(old: Sequence[Old], new: Sequence[New]) -> tuple[list[Old], list[New]]:
+    """The ``old`` rows no ``new`` row says the same as (changed or removed), and the
+    ``new`` rows no ``old`` row does (added), each in its given order: rows are paired
+    by :attr:`Keyed.key`, each used once, so two equal rows pair with two."""
+    left = Counter(n.key for n in new)
+    gone: list[Old] = []
+    for o in old:
+        if left[o.key]:
+            left[o.key] -= 1
+        else:
+            gone.append(o)
+    right = Counter(o.key for o in old)
+    added: list[New] = []
+    for n in new:
+        if right[n.key]:
+            right[n.key] -= 1
+        else:
+            added.append(n)
+    return gone, added

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from psos_xl.billing import InvoiceStatus, Line
 from psos_xl.pricing.money import percent
-from psos_xl.workbook.styles import band_header, put_value
+from psos_xl.workbook.styles import band_header, document_layout, put_value
 
 if TYPE_CHECKING:
     from psos_xl.store.invoices import StoredInvoice
@@ -72,23 +72,6 @@ def invoice_workbook(inv: StoredInvoice, lines: list[Line], firm: str, terms_day
 
 def money_format(currency: str) -> str:
     return f'#,##0.00 "{currency}"' if currency else "#,##0.00"
-
-
-def _print_layout(ws: Any, firm: str, title_row: int | None) -> None:
-    """Printed like every psos workbook: one page wide, rows sized to their wrapped
-    text; A4, the firm's name in the page header, no gridlines."""
-    from openpyxl.worksheet.page import PageMargins
-
-    from psos_xl.workbook.styles import printable
-
-    printable(ws, title_row=title_row, header=firm, span_rows=())
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_margins = PageMargins(
-        left=0.6, right=0.6, top=0.9, bottom=0.8, header=0.35, footer=0.35
-    )
-    ws.print_options.gridLines = False
-    ws.print_options.horizontalCentered = True
-    ws.sheet_view.showGridLines = False
 
 
 def _long_date(d: date) -> str:
@@ -170,7 +153,7 @@ def _invoice_sheet(
     put_value(ws, r, 1, terms.strip()).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
     ws.freeze_panes = None
-    _print_layout(ws, firm, top)
+    document_layout(ws, firm, top)
 
 
 def _entries_sheet(wb: Any, lines: list[Line], firm: str) -> None:
@@ -188,4 +171,4 @@ def _entries_sheet(wb: Any, lines: list[Line], firm: str) -> None:
             put_value(ws, r, 2, line.kind.value)
             put_value(ws, r, 3, ref or "(no time entries: billed by the terms of the engagement)")
     ws.freeze_panes = "A2"
-    _print_layout(ws, firm, 1)
+    document_layout(ws, firm, 1)

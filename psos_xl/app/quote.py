@@ -34,7 +34,7 @@ from psos_xl.models import BillingModel, Catalog, Scope
 from psos_xl.pricing import Quote, price
 from psos_xl.pricing.money import percent
 from psos_xl.pricing.quote import month_text
-from psos_xl.workbook.styles import band_header, put_value
+from psos_xl.workbook.styles import band_header, document_layout, put_value
 
 SOFFICE_CANDIDATES = (
     "/usr/lib/libreoffice/program/soffice",
@@ -204,24 +204,6 @@ _TITLE = 18
 _WRAP_TOP = {"wrap_text": True, "vertical": "top"}
 
 
-def _print_layout(ws: Any, firm: str, title_row: int | None) -> None:
-    """Printed like every psos workbook (:func:`psos_xl.workbook.styles.printable`: one
-    page wide, rows sized to their wrapped text), on A4 with the firm's name in the
-    page header and no gridlines."""
-    from openpyxl.worksheet.page import PageMargins
-
-    from psos_xl.workbook.styles import printable
-
-    printable(ws, title_row=title_row, header=firm, span_rows=())
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_margins = PageMargins(
-        left=0.6, right=0.6, top=0.9, bottom=0.8, header=0.35, footer=0.35
-    )
-    ws.print_options.gridLines = False
-    ws.print_options.horizontalCentered = True
-    ws.sheet_view.showGridLines = False
-
-
 def _cover_sheet(
     wb: Any, quote: Quote, firm: str, issued: date, valid_until: date, fmt: str, number: str
 ) -> None:
@@ -285,7 +267,7 @@ def _cover_sheet(
     )
     put_value(ws, r, 1, terms).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-    _print_layout(ws, firm, None)
+    document_layout(ws, firm, None)
 
 
 def _schedule(quote: Quote) -> list[tuple[str, Decimal]]:
@@ -352,7 +334,7 @@ def _deliverables_sheet(
             cell = put_value(ws, r, len(headers) + 1 + j, float(total))
             cell.number_format = HOURS_FORMAT
     ws.freeze_panes = "A2"
-    _print_layout(ws, firm, 1)
+    document_layout(ws, firm, 1)
 
 
 def _assumptions_sheet(wb: Any, scope: Scope, firm: str) -> None:
@@ -368,7 +350,7 @@ def _assumptions_sheet(wb: Any, scope: Scope, firm: str) -> None:
     if not scope.assumptions:
         put_value(ws, 2, 2, "This quote makes no further assumptions.")
     ws.freeze_panes = "A2"
-    _print_layout(ws, firm, 1)
+    document_layout(ws, firm, 1)
 
 
 def billing_text(model: BillingModel | None) -> str:

@@ -9,7 +9,7 @@ No store, no files: :mod:`psos_xl.app.invoice` reads the store and writes the in
 
 from __future__ import annotations
 
-from psos_xl.billing.compute import Billing, Terms, credit_of, due, unpaired
+from psos_xl.billing.compute import Billing, Terms, credit_of, due
 from psos_xl.billing.model import (
     Draft,
     Invoiced,
@@ -34,5 +34,4 @@ __all__ = [
     "due",
     "number_text",
     "parse_number",
-    "unpaired",
 ]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from psos_xl.billing.compute import at_place, unpaired
+from psos_xl.billing.compute import at_place
 from psos_xl.billing.model import Invoiced, Row
 from psos_xl.errors import Code, Issue, Location
+from psos_xl.models import unpaired
 
 
 def changed_entries(invoiced: Sequence[Invoiced], rows: Sequence[Row]) -> list[Issue]:

@@ -4,7 +4,7 @@
 billed, and returns the lines due:
 
 - **corrections** first: an invoiced row whose stored row no longer says what it said
-  when billed (:func:`unpaired`) is credited, against the row now at its place when
+  when billed (:func:`psos_xl.models.unpaired`) is credited, against the row now at its place when
   that one is billable and due (one credit line of the difference, which then bills
   the new row), else in full;
 - **time** (TimeAndMaterials): the billable rows dated on or before the day not yet
@@ -40,7 +40,7 @@ from psos_xl.economics.revenue import (
     month_started,
     time_revenue,
 )
-from psos_xl.models import BillingModel, Catalog, Deliverable
+from psos_xl.models import BillingModel, Catalog, Deliverable, unpaired
 from psos_xl.pricing.money import ONE, ZERO, percent, round2
 from psos_xl.pricing.quote import MilestoneShare, MonthShare, month_text
 
@@ -80,26 +80,6 @@ def milestone_key(name: str) -> str:
 
 def month_key(month: str) -> str:
     return f"month:{month}"
-
-
-def unpaired(invoiced: Sequence[Invoiced], rows: Sequence[Row]) -> tuple[list[Invoiced], list[Row]]:
-    """The invoiced rows no stored row says the same as (changed or removed), and the
-    stored rows no invoiced row accounts for (not invoiced yet), each in given order."""
-    stock = Counter(r.key for r in rows)
-    changed = []
-    for inv in invoiced:
-        if stock[inv.key]:
-            stock[inv.key] -= 1
-        else:
-            changed.append(inv)
-    left = Counter(inv.key for inv in invoiced)
-    fresh = []
-    for r in rows:
-        if left[r.key]:
-            left[r.key] -= 1
-        else:
-            fresh.append(r)
-    return changed, fresh
 
 
 def at_place(inv: Invoiced, rows: Iterable[Row]) -> Row | None:

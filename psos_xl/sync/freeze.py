@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from psos_xl.errors import Code, Issue, Location
+from psos_xl.models import unpaired
 from psos_xl.workbook import spec
 
 # per fact table: its sheet, and (column, header) of what a person typed in each row
@@ -115,31 +115,12 @@ def _cell(workbook: str, columns: Columns, fact: Fact, header: str) -> Location:
     return Location(workbook, fact.sheet, f"{letter}{fact.row}" if letter else str(fact.row))
 
 
-def _unpaired(old: Sequence[Fact], new: Sequence[Fact]) -> tuple[list[Fact], list[Fact]]:
-    """The old rows no new row says the same as, and the new rows no old row does."""
-    left = Counter(f.key for f in new)
-    gone = []
-    for f in old:
-        if left[f.key]:
-            left[f.key] -= 1
-        else:
-            gone.append(f)
-    right = Counter(f.key for f in old)
-    added = []
-    for f in new:
-        if right[f.key]:
-            right[f.key] -= 1
-        else:
-            added.append(f)
-    return gone, added
-
-
 def differences(
     workbook: str, columns: Columns, old: Sequence[Fact], new: Sequence[Fact], code: Code, why: str
 ) -> list[Issue]:
     """One issue per cell that differs between ``old`` and ``new`` rows, per row added
     and per row removed; ``why`` ends each message."""
-    gone, added = _unpaired(old, new)
+    gone, added = unpaired(old, new)
     by_row = {(f.table, f.sheet, f.row): f for f in gone}
     issues: list[Issue] = []
     for f in added:

@@ -584,3 +584,19 @@ def put_value(ws: Worksheet, row: int, col: int, value: Any) -> Any:
     else:
         cell.value = value if value != "" else None
     return cell
+
+
+def document_layout(ws: Worksheet, firm: str, title_row: int | None) -> None:
+    """A client document's sheet (a quote, an invoice) printed like every psos workbook
+    (:func:`printable`: one page wide, rows sized to their wrapped text), on A4 with the
+    firm's name in the page header, centred, and no gridlines."""
+    from openpyxl.worksheet.page import PageMargins
+
+    printable(ws, title_row=title_row, header=firm, span_rows=())
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_margins = PageMargins(
+        left=0.6, right=0.6, top=0.9, bottom=0.8, header=0.35, footer=0.35
+    )
+    ws.print_options.gridLines = False
+    ws.print_options.horizontalCentered = True
+    ws.sheet_view.showGridLines = False
